@@ -1,0 +1,277 @@
+/**
+ * The scheduler: our event loop, living inside Node's (CPython: `BaseEventLoop._run_once`).
+ *
+ * How it works. The loop owns a FIFO ring of runnables (handles and tasks, which step themselves
+ * straight from the ring, with no wrapper) and a heap of timers. One *batch* runs on a Node
+ * `setImmediate` (or on the Node timer armed for our earliest timer). A batch is a sequence of
+ * CPython iterations: move the timers that are due onto the ring, then run exactly the runnables
+ * that were ready when the iteration began, so anything they schedule waits for the next one.
+ * Since nothing from Node can arrive while JavaScript runs, several iterations in one synchronous
+ * batch behave as iterations whose I/O poll found nothing. A batch ends when the ring is empty,
+ * when `stop()` was called, or when it has run for `SLICE_MS`; then Node gets its turn (its timers,
+ * its I/O poll, its immediates), so a coroutine that loops on `sleep(0)` never starves a socket.
+ *
+ * Between batches the loop holds Node open only while it has something to wait for: a pending
+ * immediate while the ring is not empty, one Node timer for the earliest of our timers. When
+ * neither is armed and Node's own loop drains, nothing can ever happen again: `beforeExit` fires
+ * and the run ends with a deadlock error instead of a silent exit.
+ *
+ * Costs: `push` onto the ring O(1) and allocation-free; a timer O(log n); a batch calls
+ * `performance.now()` once per iteration when timers are pending and once per `CHECK_EVERY`
+ * runnables for the time slice. Node callbacks that feed the loop (sockets, workers, promises)
+ * either push onto the ring and `_wake()` it, or run inside `_runFromNode`, which makes the loop
+ * the running one for that call, as CPython runs protocol callbacks from its selector.
+ *
+ * This module knows nothing of futures, tasks or handles: only of runnables and timers.
+ */
+
+import { Ring } from "./ring.ts";
+import { TimerHeap, type HeapTimer } from "./heap.ts";
+
+/** Anything the ready ring can hold: a handle runs its callback, a task takes one step. */
+export interface Runnable {
+  _run(): void;
+}
+
+/** A runnable with a deadline, kept in the timer heap until it is due. */
+export interface Timer extends HeapTimer, Runnable {
+  /** True while the timer is in the heap. */
+  _scheduled: boolean;
+}
+
+/**
+ * A source of time other than the real monotonic clock, for tests (see `VirtualClock`).
+ * `now()` is in seconds. With `autojump`, the loop calls `jumpTo(when)` whenever every task is
+ * waiting and its earliest timer is at `when`; without it, time moves only by hand, and the clock
+ * calls `_wake()` on the loops attached to it.
+ */
+export interface Clock {
+  now(): number;
+  readonly autojump: boolean;
+  jumpTo(when: number): void;
+  _attach(loop: Wakeable): void;
+  _detach(loop: Wakeable): void;
+}
+
+export interface Wakeable {
+  _wake(): void;
+}
+
+/** How long one batch may run before Node gets a turn, in milliseconds. */
+const SLICE_MS = 4;
+/** How many runnables a batch runs between two looks at the time slice. */
+const CHECK_EVERY = 1024;
+/** Node's timers take at most this many milliseconds (about 24.8 days). */
+const MAX_NODE_DELAY_MS = 2 ** 31 - 1;
+
+let running: Scheduler | null = null;
+
+/** The scheduler running the current batch, or null outside of any. */
+export function runningScheduler(): Scheduler | null {
+  return running;
+}
+
+function realTime(): number {
+  return performance.now() / 1000;
+}
+
+export abstract class Scheduler implements Wakeable {
+  /** Monotonic time in seconds: the real clock, or the virtual one given at construction. */
+  readonly time: () => number;
+  readonly _ready = new Ring<Runnable>();
+  readonly _timers = new TimerHeap<Timer>();
+  readonly _clock: Clock | null;
+  _stopping = false;
+  /** True from the start of `runForever` until it settles. */
+  _running = false;
+  /** True while a batch (or a Node callback inside `_runFromNode`) runs on this loop. */
+  _inBatch = false;
+  private immediate: NodeJS.Immediate | null = null;
+  private nodeTimer: NodeJS.Timeout | null = null;
+  private nodeTimerWhen = Infinity;
+  private settle: { resolve: () => void; reject: (e: unknown) => void } | null = null;
+
+  constructor(clock: Clock | null) {
+    this._clock = clock;
+    this.time = clock === null ? realTime : () => clock.now();
+  }
+
+  /** Runs one runnable in debug mode (timing it); the event loop overrides this. */
+  protected abstract _runDebug(r: Runnable): void;
+  /** Whether `_runDebug` should be used. */
+  protected abstract _debugEnabled(): boolean;
+  /** Reports an error that escaped a runnable (a bug, since handles and tasks catch their own). */
+  protected abstract _reportInternalError(e: unknown): void;
+  /** The error a run ends with when nothing can ever run again. */
+  protected abstract _deadlockError(): Error;
+
+  /** Starts running batches; the promise settles when `stop()` takes effect or on deadlock. */
+  protected _startRunning(): Promise<void> {
+    this._running = true;
+    process.prependListener("beforeExit", this.onBeforeExit);
+    this._clock?._attach(this);
+    const done = new Promise<void>((resolve, reject) => {
+      this.settle = { resolve, reject };
+    });
+    this._wake();
+    return done;
+  }
+
+  /** Schedules a batch if the loop runs and none is pending: called whenever work arrives from outside. */
+  _wake(): void {
+    if (!this._inBatch && this.immediate === null && this._running) {
+      this.immediate = setImmediate(this.runBatch);
+    }
+  }
+
+  /** Pushes a runnable onto the ready ring (`call_soon` without the handle). */
+  _enqueue(r: Runnable): void {
+    this._ready.push(r);
+    if (!this._inBatch) this._wake();
+  }
+
+  /** Puts a timer in the heap. */
+  _schedule(t: Timer): void {
+    t._scheduled = true;
+    this._timers.push(t);
+    if (!this._inBatch) this._wake();
+  }
+
+  /**
+   * Runs `fn` from a Node callback (socket data, a worker's message) as part of this loop, so the
+   * code it calls sees this loop as the running one, then lets the loop run what `fn` scheduled.
+   */
+  _runFromNode<A extends unknown[]>(fn: (...args: A) => void, ...args: A): void {
+    if (this._inBatch) {
+      fn(...args);
+      return;
+    }
+    const prev = running;
+    running = this;
+    this._inBatch = true;
+    try {
+      fn(...args);
+    } catch (e) {
+      this._reportInternalError(e);
+    } finally {
+      this._inBatch = false;
+      running = prev;
+    }
+    if (this._ready.length > 0) this._wake();
+  }
+
+  private readonly runBatch = (): void => {
+    this.immediate = null;
+    if (!this._running || this._inBatch) return;
+    const prev = running;
+    running = this;
+    this._inBatch = true;
+    const ready = this._ready;
+    const debug = this._debugEnabled();
+    const deadline = performance.now() + SLICE_MS;
+    let budget = CHECK_EVERY;
+    try {
+      for (;;) {
+        if (this._timers.size > 0) this.moveDueTimers();
+        let n = ready.length;
+        if (n === 0) break;
+        budget -= n;
+        if (debug) {
+          while (n-- > 0) this._runDebug(ready.shift());
+        } else {
+          while (n-- > 0) ready.shift()._run();
+        }
+        if (this._stopping) break;
+        if (budget <= 0) {
+          if (performance.now() >= deadline) break;
+          budget = CHECK_EVERY;
+        }
+      }
+    } catch (e) {
+      this._reportInternalError(e);
+    } finally {
+      this._inBatch = false;
+      running = prev;
+    }
+    if (this._stopping) this.finish(null);
+    else this.scheduleNext();
+  };
+
+  /** Moves every timer that is due onto the ring, earliest first. */
+  private moveDueTimers(): void {
+    const now = this.time();
+    const timers = this._timers;
+    for (let t = timers.peek(); t !== undefined && t._when <= now; t = timers.peek()) {
+      timers.pop();
+      t._scheduled = false;
+      this._ready.push(t);
+    }
+  }
+
+  /** After a batch: another batch soon, a Node timer for our earliest timer, or nothing (idle). */
+  private scheduleNext(): void {
+    if (this._ready.length > 0) {
+      this.immediate = setImmediate(this.runBatch);
+      return;
+    }
+    const next = this._timers.peek();
+    if (next === undefined || this._clock !== null) {
+      this.clearNodeTimer();
+      if (next !== undefined && this._clock!.autojump) this.immediate = setImmediate(this.autojump);
+      return;
+    }
+    if (this.nodeTimer !== null && this.nodeTimerWhen === next._when) return;
+    this.clearNodeTimer();
+    const ms = Math.ceil((next._when - this.time()) * 1000);
+    this.nodeTimer = setTimeout(this.onNodeTimer, Math.min(Math.max(ms, 0), MAX_NODE_DELAY_MS));
+    this.nodeTimerWhen = next._when;
+  }
+
+  /** A virtual clock jumps to the earliest timer once Node had a turn and nothing became ready. */
+  private readonly autojump = (): void => {
+    this.immediate = null;
+    if (this._ready.length === 0) {
+      const next = this._timers.peek();
+      if (next !== undefined && next._when > this._clock!.now()) this._clock!.jumpTo(next._when);
+    }
+    this.runBatch();
+  };
+
+  private readonly onNodeTimer = (): void => {
+    this.nodeTimer = null;
+    this.nodeTimerWhen = Infinity;
+    this.runBatch();
+  };
+
+  private clearNodeTimer(): void {
+    if (this.nodeTimer !== null) {
+      clearTimeout(this.nodeTimer);
+      this.nodeTimer = null;
+      this.nodeTimerWhen = Infinity;
+    }
+  }
+
+  /** Node's loop has drained while we run: nothing we wait for can ever happen. */
+  private readonly onBeforeExit = (): void => {
+    if (this._running && !this._inBatch && this.immediate === null && this._ready.length === 0) {
+      this.finish(this._deadlockError());
+    }
+  };
+
+  /** Ends the current `runForever`: with `error`, it rejects. */
+  private finish(error: Error | null): void {
+    this._stopping = false;
+    this._running = false;
+    if (this.immediate !== null) {
+      clearImmediate(this.immediate);
+      this.immediate = null;
+    }
+    this.clearNodeTimer();
+    process.off("beforeExit", this.onBeforeExit);
+    this._clock?._detach(this);
+    const settle = this.settle!;
+    this.settle = null;
+    if (error === null) settle.resolve();
+    else settle.reject(error);
+  }
+}

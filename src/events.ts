@@ -1,0 +1,494 @@
+/**
+ * The event loop (CPython: `asyncio/events.py` and `base_events.py`): `EventLoop`, `Handle`,
+ * `TimerHandle`, and the running-loop bookkeeping (`getRunningLoop`, `getEventLoop`, ...).
+ *
+ * `EventLoop` adds asyncio's public face to the scheduler in `core/`: callbacks with handles,
+ * timers, futures and tasks, the exception handler, debug mode, `runUntilComplete`/`runForever`/
+ * `stop`/`close`. In Python `run_until_complete` blocks; here it returns a promise, because the
+ * loop runs inside Node's and JavaScript cannot block (see docs/differences.md).
+ */
+
+import { inspect } from "node:util";
+import { Scheduler, runningScheduler, type Clock, type Runnable, type Timer } from "./core/scheduler.ts";
+import { Context, _captureContext, _enterContext, _leaveContext } from "./contextvars.ts";
+import { RuntimeError, ValueError } from "./exceptions.ts";
+import { Future, fromPromise } from "./futures.ts";
+import { Task, ensureFuture, type TaskOptions } from "./tasks.ts";
+import type { Coroutine, Awaitable } from "./types.ts";
+
+/** What the exception handler receives (CPython's `context` dict). */
+export interface ExceptionContext {
+  message: string;
+  exception?: unknown;
+  future?: Future<unknown>;
+  task?: Task<unknown>;
+  handle?: Handle;
+  [key: string]: unknown;
+}
+
+export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => void;
+export type TaskFactory = <T>(loop: EventLoop, coro: Coroutine<T>, options?: TaskOptions) => Task<T>;
+
+/** Options of `new EventLoop()`, `newEventLoop()`, `run()` and `Runner`. */
+export interface LoopOptions {
+  /** Debug mode (see API.md); also turned on by the environment variable `ASYNCIO_DEBUG=1`. */
+  debug?: boolean;
+  /** A clock other than the real one, such as `VirtualClock` from `asyncio-ts/testing`. */
+  clock?: Clock;
+}
+
+/**
+ * A callback scheduled by `callSoon` (`asyncio.Handle`). `cancel()` stops it from running.
+ */
+export class Handle implements Runnable {
+  /** @internal */ _callback: ((...args: any[]) => unknown) | null;
+  /** @internal */ _args: unknown[];
+  /** @internal */ _cancelled = false;
+  /** @internal */ readonly _loop: EventLoop;
+  /** @internal */ readonly _context: Context | null;
+
+  constructor(callback: (...args: any[]) => unknown, args: unknown[], loop: EventLoop, context: Context | null) {
+    this._callback = callback;
+    this._args = args;
+    this._loop = loop;
+    this._context = context;
+  }
+
+  /** Cancels the callback; a no-op if it ran already. */
+  cancel(): void {
+    if (!this._cancelled) {
+      this._cancelled = true;
+      this._callback = null;
+      this._args = [];
+    }
+  }
+
+  cancelled(): boolean {
+    return this._cancelled;
+  }
+
+  getContext(): Context {
+    return this._context ?? new Context();
+  }
+
+  /** @internal */
+  _run(): void {
+    const cb = this._callback;
+    if (cb === null) return;
+    const prev = _enterContext(this._context);
+    try {
+      cb.apply(undefined, this._args);
+    } catch (e) {
+      this._loop.callExceptionHandler({ message: `Exception in callback ${describeCallback(cb)}`, exception: e, handle: this });
+    } finally {
+      _leaveContext(prev);
+    }
+  }
+
+  toString(): string {
+    return `<${this.constructor.name}${this._cancelled ? " cancelled" : ""} ${this._callback ? describeCallback(this._callback) : ""}>`;
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
+
+/** A callback scheduled for a time (`asyncio.TimerHandle`); `when()` is in loop seconds. */
+export class TimerHandle extends Handle implements Timer {
+  /** @internal */ _when: number;
+  /** @internal */ _seq = 0;
+  /** @internal */ _scheduled = false;
+
+  constructor(when: number, callback: (...args: any[]) => unknown, args: unknown[], loop: EventLoop, context: Context | null) {
+    super(callback, args, loop, context);
+    this._when = when;
+  }
+
+  /** The loop time (seconds) the callback is scheduled for. */
+  when(): number {
+    return this._when;
+  }
+
+  override cancel(): void {
+    if (!this._cancelled && this._scheduled) this._loop._timers.noteCancelled();
+    super.cancel();
+  }
+
+  override toString(): string {
+    return `<TimerHandle${this._cancelled ? " cancelled" : ""} when=${this._when.toFixed(3)} ${this._callback ? describeCallback(this._callback) : ""}>`;
+  }
+}
+
+function describeCallback(cb: (...args: any[]) => unknown): string {
+  return `${cb.name || "<anonymous>"}()`;
+}
+
+/** Validates a delay in seconds: a number, not NaN, not negative. */
+export function checkDelay(name: string, delay: unknown): number {
+  if (typeof delay !== "number") {
+    throw new TypeError(`\`${name}\` must be a number of seconds, got ${typeof delay === "string" ? JSON.stringify(delay) : String(delay)}`);
+  }
+  if (!(delay >= 0)) throw new ValueError(`\`${name}\` must be a non-negative number of seconds, got ${delay}`);
+  return delay;
+}
+
+function checkCallback(method: string, cb: unknown): void {
+  if (typeof cb !== "function") throw new TypeError(`a callable object was expected by ${method}(), got ${String(cb)}`);
+}
+
+let loopIds = 0;
+
+/**
+ * Python's event loop, running inside Node's (`asyncio.AbstractEventLoop` / `BaseEventLoop`).
+ * Callbacks run in FIFO order; timers in order of `when`, ties in the order they were scheduled;
+ * no callback runs inside the call that scheduled it.
+ */
+export class EventLoop extends Scheduler {
+  /** A callback or task step slower than this (seconds) is logged in debug mode. */
+  slowCallbackDuration = 0.1;
+  /** @internal The task whose step is running, if any. */
+  _currentTask: Task<unknown> | null = null;
+  /** @internal Every pending task of this loop (held strongly, see API.md). */
+  readonly _tasks = new Set<Task<unknown>>();
+  /** @internal The future `runUntilComplete` waits for, named in deadlock reports. */
+  _mainFuture: Future<unknown> | null = null;
+  private closed = false;
+  private debug: boolean;
+  private exceptionHandler: ExceptionHandler | null = null;
+  private taskFactory: TaskFactory | null = null;
+  /** Failed futures whose error nobody read yet, reported at close (see futures.ts). */
+  private readonly unretrieved = new Set<WeakRef<Future<unknown>>>();
+  readonly _id = ++loopIds;
+
+  constructor(options: LoopOptions = {}) {
+    super(options.clock ?? null);
+    this.debug = options.debug ?? process.env.ASYNCIO_DEBUG === "1";
+  }
+
+  // -- callbacks and timers -------------------------------------------------------------
+
+  /** Schedules `callback(...args)` to run soon, after the callbacks already scheduled. */
+  callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
+    this.checkClosed();
+    if (this.debug) checkCallback("callSoon", callback);
+    const h = new Handle(callback, args, this, _captureContext());
+    this._enqueue(h);
+    return h;
+  }
+
+  /** Like `callSoon`; asyncio's thread-safe variant (in Node every caller is on this thread). */
+  callSoonThreadsafe<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
+    return this.callSoon(callback, ...args);
+  }
+
+  /** Schedules `callback(...args)` after `delay` seconds. */
+  callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
+    checkDelay("delay", delay);
+    return this.callAt(this.time() + delay, callback, ...args);
+  }
+
+  /** Schedules `callback(...args)` at loop time `when` (seconds, as `time()` reads). */
+  callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
+    this.checkClosed();
+    if (typeof when !== "number" || Number.isNaN(when)) {
+      throw new TypeError(`\`when\` must be a number of seconds on the loop's clock, got ${String(when)}`);
+    }
+    checkCallback("callAt", callback);
+    const t = new TimerHandle(when, callback, args, this, _captureContext());
+    this._schedule(t);
+    return t;
+  }
+
+  // -- futures and tasks ---------------------------------------------------------------
+
+  /** A new Future bound to this loop. */
+  createFuture<T>(): Future<T> {
+    return new Future<T>({ loop: this });
+  }
+
+  /** Wraps `coro` in a Task scheduled on this loop (through the task factory if one is set). */
+  createTask<T>(coro: Coroutine<T>, options?: TaskOptions): Task<T> {
+    this.checkClosed();
+    if (this.taskFactory !== null) return this.taskFactory(this, coro, options);
+    return new Task(coro, { ...options, loop: this });
+  }
+
+  setTaskFactory(factory: TaskFactory | null): void {
+    if (factory !== null && typeof factory !== "function") throw new TypeError("task factory must be a callable or null");
+    this.taskFactory = factory;
+  }
+
+  getTaskFactory(): TaskFactory | null {
+    return this.taskFactory;
+  }
+
+  // -- running and stopping ------------------------------------------------------------
+
+  /**
+   * Runs the loop until `stop()` is called. Returns a promise (JavaScript cannot block).
+   * @throws RuntimeError when the loop is closed or already running.
+   */
+  runForever(): Promise<void> {
+    this.checkClosed();
+    if (this._running) throw new RuntimeError("This event loop is already running");
+    const other = runningScheduler();
+    if (other !== null) throw new RuntimeError("Cannot run the event loop while another loop is running");
+    return this._startRunning();
+  }
+
+  /**
+   * Runs the loop until `aw` is done and resolves with its result (or rejects with its error).
+   * A coroutine is wrapped in a task.
+   */
+  runUntilComplete<T>(aw: Awaitable<T> | PromiseLike<T>): Promise<T> {
+    this.checkClosed();
+    if (this._running) throw new RuntimeError("This event loop is already running");
+    if (runningScheduler() !== null) throw new RuntimeError("Cannot run the event loop while another loop is running");
+    const fut = ensureFuture(aw, this);
+    const stop = (): void => this.stop();
+    fut.addDoneCallback(stop);
+    this._mainFuture = fut;
+    return this._startRunning().then(
+      () => {
+        fut.removeDoneCallback(stop);
+        this._mainFuture = null;
+        if (!fut.done()) throw new RuntimeError("Event loop stopped before Future completed.");
+        return fut.result();
+      },
+      (e: unknown) => {
+        fut.removeDoneCallback(stop);
+        this._mainFuture = null;
+        throw e;
+      },
+    );
+  }
+
+  /** Stops the loop after the callbacks of the current iteration have run. */
+  stop(): void {
+    this._stopping = true;
+    this._wake();
+  }
+
+  isRunning(): boolean {
+    return this._running;
+  }
+
+  isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * Closes the loop: drops pending callbacks and reports failed futures nobody read.
+   * @throws RuntimeError when the loop is running.
+   */
+  close(): void {
+    if (this._running) throw new RuntimeError("Cannot close a running event loop");
+    if (this.closed) return;
+    this.reportUnretrieved();
+    for (const task of this._tasks) {
+      this.callExceptionHandler({ message: "Task was destroyed but it is pending!", task });
+    }
+    this._tasks.clear();
+    this.closed = true;
+    this._ready.clear();
+    this._timers.clear();
+    this.defaultExecutor?.shutdown({ wait: false });
+    this.defaultExecutor = null;
+    if (getEventLoopIfSet() === this) setEventLoop(null);
+  }
+
+  // -- errors ----------------------------------------------------------------------------
+
+  setExceptionHandler(handler: ExceptionHandler | null): void {
+    if (handler !== null && typeof handler !== "function") {
+      throw new TypeError(`A callable object or None is expected, got ${String(handler)}`);
+    }
+    this.exceptionHandler = handler;
+  }
+
+  getExceptionHandler(): ExceptionHandler | null {
+    return this.exceptionHandler;
+  }
+
+  /** Logs `context` to the console (stderr), with the error's stack. */
+  defaultExceptionHandler(context: ExceptionContext): void {
+    const lines = [context.message || "Unhandled exception in event loop"];
+    for (const key of Object.keys(context).sort()) {
+      if (key === "message" || key === "exception") continue;
+      lines.push(`${key}: ${String(context[key])}`);
+    }
+    const e = context.exception;
+    if (e !== undefined) lines.push(e instanceof Error ? (e.stack ?? String(e)) : inspect(e));
+    console.error(lines.join("\n"));
+  }
+
+  /** Passes `context` to the exception handler; an error in the handler is logged, never thrown. */
+  callExceptionHandler(context: ExceptionContext): void {
+    const handler = this.exceptionHandler;
+    if (handler === null) {
+      try {
+        this.defaultExceptionHandler(context);
+      } catch {
+        // A broken console must not break the loop.
+      }
+      return;
+    }
+    try {
+      handler(this, context);
+    } catch (e) {
+      try {
+        this.defaultExceptionHandler({ message: "Unhandled error in exception handler", exception: e, context: inspect(context) });
+      } catch {
+        // As above.
+      }
+    }
+  }
+
+  // -- debug -----------------------------------------------------------------------------
+
+  setDebug(enabled: boolean): void {
+    this.debug = enabled;
+  }
+
+  getDebug(): boolean {
+    return this.debug;
+  }
+
+  // -- executors (the pools live in executors/) ----------------------------------------------
+
+  /** @internal */ defaultExecutor: Executor | null = null;
+
+  /** Sets the executor `runInExecutor(null, ...)` and `toThread` use. */
+  setDefaultExecutor(executor: Executor): void {
+    this.defaultExecutor = executor;
+  }
+
+  /** Shuts the default executor down and waits until its workers are gone. */
+  *shutdownDefaultExecutor(): Coroutine<void> {
+    const executor = this.defaultExecutor;
+    this.defaultExecutor = null;
+    if (executor === null) return;
+    yield* fromPromise(Promise.resolve(executor.shutdown({ wait: true })));
+  }
+
+  // -- internals -------------------------------------------------------------------------
+
+  /** @internal Remembers a failed future whose error nobody has read yet. */
+  _trackUnretrieved(fut: Future<unknown>): WeakRef<Future<unknown>> {
+    const ref = new WeakRef(fut);
+    this.unretrieved.add(ref);
+    return ref;
+  }
+
+  /** @internal */
+  _untrackUnretrieved(ref: WeakRef<Future<unknown>>): void {
+    this.unretrieved.delete(ref);
+  }
+
+  private reportUnretrieved(): void {
+    for (const ref of this.unretrieved) ref.deref()?._reportUnretrieved();
+    this.unretrieved.clear();
+  }
+
+  private checkClosed(): void {
+    if (this.closed) throw new RuntimeError("Event loop is closed");
+  }
+
+  protected _debugEnabled(): boolean {
+    return this.debug;
+  }
+
+  protected _runDebug(r: Runnable): void {
+    const t0 = performance.now();
+    r._run();
+    const dt = (performance.now() - t0) / 1000;
+    if (dt >= this.slowCallbackDuration) {
+      console.warn(`Executing ${String(r)} took ${dt.toFixed(3)} seconds`);
+    }
+  }
+
+  protected _reportInternalError(e: unknown): void {
+    this.callExceptionHandler({ message: "Internal error in the event loop", exception: e });
+  }
+
+  protected _deadlockError(): Error {
+    const main = this._mainFuture;
+    const what = main === null ? "the loop runs forever" : `${String(main)} is still pending`;
+    const chain = main === null ? "" : describeWaitChain(main);
+    return new RuntimeError(
+      `Event loop deadlock: nothing can ever run again (no ready callback, no timer, no I/O), but ${what}${chain}`,
+    );
+  }
+
+  override toString(): string {
+    return `<EventLoop running=${this._running} closed=${this.closed} debug=${this.debug}>`;
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
+
+/** The chain of futures a task waits on, for the deadlock report: "; it waits on A, which waits on B". */
+function describeWaitChain(fut: Future<unknown>): string {
+  const parts: string[] = [];
+  const seen = new Set<unknown>();
+  let cur: unknown = fut;
+  while (cur instanceof Task && cur._waiter !== null && !seen.has(cur)) {
+    seen.add(cur);
+    cur = cur._waiter;
+    parts.push(String(cur));
+  }
+  return parts.length === 0 ? "" : `; it waits on ${parts.join(", which waits on ")}`;
+}
+
+/** What the loop needs of an executor (`concurrent.futures.Executor`). */
+export interface Executor {
+  submit<T>(fn: (...args: any[]) => T | PromiseLike<T>, ...args: unknown[]): unknown;
+  shutdown(options?: { wait?: boolean; cancelFutures?: boolean }): unknown;
+}
+
+// -- the running loop and the current loop --------------------------------------------------
+
+let currentLoop: EventLoop | null = null;
+
+/**
+ * The loop running the current task or callback (`asyncio.get_running_loop()`).
+ * @throws RuntimeError "no running event loop" outside of one.
+ */
+export function getRunningLoop(): EventLoop {
+  const loop = runningScheduler();
+  if (loop === null) throw new RuntimeError("no running event loop");
+  return loop as EventLoop;
+}
+
+/** The running loop, or null (`asyncio._get_running_loop()`). */
+export function _getRunningLoop(): EventLoop | null {
+  return runningScheduler() as EventLoop | null;
+}
+
+/**
+ * The running loop; else the current loop, created on first use (`asyncio.get_event_loop()`).
+ */
+export function getEventLoop(): EventLoop {
+  const running = runningScheduler();
+  if (running !== null) return running as EventLoop;
+  if (currentLoop === null || currentLoop.isClosed()) currentLoop = new EventLoop();
+  return currentLoop;
+}
+
+function getEventLoopIfSet(): EventLoop | null {
+  return currentLoop;
+}
+
+/** Makes `loop` the current loop that `getEventLoop()` returns outside of a running one. */
+export function setEventLoop(loop: EventLoop | null): void {
+  if (loop !== null && !(loop instanceof EventLoop)) throw new TypeError(`loop must be an EventLoop or null, got ${String(loop)}`);
+  currentLoop = loop;
+}
+
+/** A new event loop (`asyncio.new_event_loop()`). */
+export function newEventLoop(options?: LoopOptions): EventLoop {
+  return new EventLoop(options);
+}

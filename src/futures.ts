@@ -1,0 +1,423 @@
+/**
+ * Futures (CPython: `asyncio/futures.py`): `Future`, `isFuture`, and the bridges to promises and
+ * to executors' futures (`fromPromise`, `wrapFuture`).
+ *
+ * A Future is a result that arrives later. Tasks wait on it with `yield* fut`: its iterator yields
+ * the future itself (flagging it as awaited, as CPython's `__await__` does) and, once the task is
+ * resumed, returns the result or throws the error. The iterator is stateless, so one per future
+ * serves every task awaiting it. Done callbacks are runnables (a `Handle`, or the waiting `Task`
+ * itself) pushed onto the ready ring when the future completes, never called inline.
+ *
+ * A future that failed and whose error nobody read (by `result()`, `exception()` or awaiting it)
+ * is reported through the loop's exception handler when it is garbage-collected, and at the
+ * latest when its loop closes.
+ */
+
+import { inspect } from "node:util";
+import type { Runnable } from "./core/scheduler.ts";
+import { _captureContext } from "./contextvars.ts";
+import { Handle, getEventLoop, _getRunningLoop, type EventLoop } from "./events.ts";
+import { CancelledError, InvalidStateError } from "./exceptions.ts";
+
+const PENDING = 0;
+const CANCELLED = 1;
+const FINISHED = 2;
+/** Finished with an exception: `_result` holds it. */
+const FAILED = 3;
+const STATE_NAMES = ["PENDING", "CANCELLED", "FINISHED", "FINISHED"];
+
+/** The debug-mode record of where a cancellation came from, appended to the CancelledError's stack. */
+const cancelOrigins = new WeakMap<Future<unknown>, string>();
+
+interface UnretrievedReport {
+  loop: EventLoop;
+  message: string;
+  exception: unknown;
+  name: string;
+}
+
+const unretrievedRegistry = new FinalizationRegistry<UnretrievedReport>((r) => {
+  if (!r.loop.isClosed()) r.loop.callExceptionHandler({ message: r.message, exception: r.exception, futureRepr: r.name });
+});
+
+/** The iterator of `yield* future`: stateless, so one per future serves all its awaiters. */
+class FutureIterator<T> implements Iterator<Future<T>, T, unknown> {
+  constructor(private readonly fut: Future<T>) {}
+  next(): IteratorResult<Future<T>, T> {
+    const fut = this.fut;
+    if (fut._state === PENDING) {
+      fut._asyncioFutureBlocking = true;
+      return { done: false, value: fut };
+    }
+    return { done: true, value: fut.result() };
+  }
+  throw(e: unknown): IteratorResult<Future<T>, T> {
+    throw e;
+  }
+  return(value: T): IteratorResult<Future<T>, T> {
+    return { done: true, value };
+  }
+  [Symbol.iterator](): this {
+    return this;
+  }
+}
+
+/**
+ * A result that arrives later (`asyncio.Future`). Await it in a coroutine with `yield* fut`, or
+ * from native code with `await fut`.
+ *
+ * @example
+ * const fut = loop.createFuture<number>();
+ * loop.callLater(0.1, () => fut.setResult(42));
+ * const value = yield* fut; // 42
+ */
+export class Future<T = unknown> implements PromiseLike<T> {
+  /** @internal */ _state = PENDING;
+  /** @internal The result, or the error when FAILED. */
+  _result: unknown = undefined;
+  /** @internal */ readonly _loop: EventLoop;
+  /** @internal Done callbacks: one runnable, several, or none. */
+  _callbacks: Runnable | Runnable[] | null = null;
+  /** @internal See core/suspend.ts. */
+  _asyncioFutureBlocking = false;
+  /** @internal */ _cancelMessage: unknown = undefined;
+  /** @internal */ _iterator: FutureIterator<T> | null = null;
+  /** @internal While set, the error has not been read: the handle in the loop's report list. */
+  _unretrieved: WeakRef<Future<unknown>> | null = null;
+
+  /** A pending future, bound to `options.loop` or else to `getEventLoop()`. */
+  constructor(options?: { loop?: EventLoop }) {
+    this._loop = options?.loop ?? getEventLoop();
+  }
+
+  /**
+   * The result.
+   * @throws CancelledError if the future was cancelled; InvalidStateError if it is not done;
+   * the future's error if it failed.
+   */
+  result(): T {
+    switch (this._state) {
+      case FINISHED:
+        return this._result as T;
+      case FAILED:
+        this._markRetrieved();
+        throw this._result;
+      case CANCELLED:
+        throw this._makeCancelledError();
+      default:
+        throw new InvalidStateError("Result is not set.");
+    }
+  }
+
+  /**
+   * The error the future failed with, or null if it succeeded.
+   * @throws CancelledError if it was cancelled; InvalidStateError if it is not done.
+   */
+  exception(): unknown {
+    switch (this._state) {
+      case FINISHED:
+        return null;
+      case FAILED:
+        this._markRetrieved();
+        return this._result;
+      case CANCELLED:
+        throw this._makeCancelledError();
+      default:
+        throw new InvalidStateError("Exception is not set.");
+    }
+  }
+
+  done(): boolean {
+    return this._state !== PENDING;
+  }
+
+  cancelled(): boolean {
+    return this._state === CANCELLED;
+  }
+
+  /**
+   * Cancels the future and schedules its callbacks. Returns false if it was already done.
+   * `msg` becomes the message of the CancelledError its awaiters see.
+   */
+  cancel(msg?: unknown): boolean {
+    if (this._state !== PENDING) return false;
+    this._state = CANCELLED;
+    this._cancelMessage = msg;
+    if (this._loop.getDebug()) recordCancelOrigin(this);
+    this._scheduleCallbacks();
+    return true;
+  }
+
+  /** Marks the future done with `value`. @throws InvalidStateError if it is done already. */
+  setResult(value: T): void {
+    if (this._state !== PENDING) throw this._alreadyDone("setResult");
+    this._resolve(value);
+  }
+
+  /** Marks the future failed with `error`. @throws InvalidStateError if it is done already. */
+  setException(error: unknown): void {
+    if (this._state !== PENDING) throw this._alreadyDone("setException");
+    this._fail(error);
+  }
+
+  /**
+   * Calls `fn(future)` soon after the future is done (at once-soon if it is done already), in
+   * the context current now.
+   */
+  addDoneCallback(fn: (fut: this) => unknown): void {
+    const h = new Handle(fn as (f: unknown) => unknown, [this], this._loop, _captureContext());
+    if (this._state !== PENDING) this._loop._enqueue(h);
+    else this._addRunnable(h);
+  }
+
+  /** Removes every registration of `fn`; returns how many there were. */
+  removeDoneCallback(fn: (fut: this) => unknown): number {
+    const cbs = this._callbacks;
+    if (cbs === null) return 0;
+    const matches = (r: Runnable): boolean => r instanceof Handle && r._callback === fn;
+    if (!Array.isArray(cbs)) {
+      if (!matches(cbs)) return 0;
+      this._callbacks = null;
+      return 1;
+    }
+    const kept = cbs.filter((r) => !matches(r));
+    const removed = cbs.length - kept.length;
+    this._callbacks = kept.length === 0 ? null : kept.length === 1 ? kept[0]! : kept;
+    return removed;
+  }
+
+  getLoop(): EventLoop {
+    return this._loop;
+  }
+
+  /** Lets native code `await` the future; a cancelled one rejects with CancelledError. */
+  then<R1 = T, R2 = never>(
+    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return new Promise<T>((resolve, reject) => {
+      const settle = (): void => {
+        try {
+          resolve(this.result());
+        } catch (e) {
+          reject(e);
+        }
+      };
+      if (this._state !== PENDING) settle();
+      else this._addRunnable({ _run: settle });
+    }).then(onfulfilled, onrejected);
+  }
+
+  /** `yield* fut` waits for the future and evaluates to its result. */
+  [Symbol.iterator](): Iterator<Future<T>, T, unknown> {
+    return (this._iterator ??= new FutureIterator(this));
+  }
+
+  toString(): string {
+    return `<${this.constructor.name} ${this._describeState()}>`;
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+
+  // -- internals shared with Task ---------------------------------------------------------
+
+  /** @internal */
+  _describeState(): string {
+    switch (this._state) {
+      case PENDING:
+        return "pending";
+      case CANCELLED:
+        return "cancelled";
+      case FINISHED:
+        return `finished result=${inspect(this._result, { depth: 0, breakLength: Infinity })}`;
+      default:
+        return `finished exception=${describeError(this._result)}`;
+    }
+  }
+
+  /** @internal The task step registers itself here (see core/suspend.ts). */
+  _addWaiter(task: Runnable): void {
+    if (this._state !== PENDING) this._loop._enqueue(task);
+    else this._addRunnable(task);
+  }
+
+  /** @internal */
+  _addRunnable(r: Runnable): void {
+    const cbs = this._callbacks;
+    if (cbs === null) this._callbacks = r;
+    else if (Array.isArray(cbs)) cbs.push(r);
+    else this._callbacks = [cbs, r];
+  }
+
+  /** @internal */
+  _scheduleCallbacks(): void {
+    const cbs = this._callbacks;
+    if (cbs === null) return;
+    this._callbacks = null;
+    const loop = this._loop;
+    if (Array.isArray(cbs)) for (let i = 0; i < cbs.length; i++) loop._enqueue(cbs[i]!);
+    else loop._enqueue(cbs);
+  }
+
+  /** @internal */
+  _resolve(value: T): void {
+    this._result = value;
+    this._state = FINISHED;
+    this._scheduleCallbacks();
+  }
+
+  /** @internal */
+  _fail(error: unknown): void {
+    this._result = error;
+    this._state = FAILED;
+    this._unretrieved = this._loop._trackUnretrieved(this);
+    unretrievedRegistry.register(
+      this,
+      { loop: this._loop, message: this._unretrievedMessage(), exception: error, name: this.toString() },
+      this,
+    );
+    this._scheduleCallbacks();
+  }
+
+  /** @internal */
+  _markRetrieved(): void {
+    const ref = this._unretrieved;
+    if (ref !== null) {
+      this._unretrieved = null;
+      this._loop._untrackUnretrieved(ref);
+      unretrievedRegistry.unregister(this);
+    }
+  }
+
+  /** @internal Called when the loop closes with this future's error still unread. */
+  _reportUnretrieved(): void {
+    if (this._unretrieved === null) return;
+    const error = this._result;
+    this._markRetrieved();
+    this._loop.callExceptionHandler({ message: this._unretrievedMessage(), exception: error, future: this as Future<unknown> });
+  }
+
+  /** @internal */
+  _unretrievedMessage(): string {
+    return "Future exception was never retrieved";
+  }
+
+  /** @internal A new CancelledError with the cancel message (and, in debug mode, its origin). */
+  _makeCancelledError(): CancelledError {
+    const e = this._cancelMessage === undefined ? new CancelledError() : new CancelledError(String(this._cancelMessage));
+    const origin = cancelOrigins.get(this);
+    if (origin !== undefined) e.stack = `${e.stack}\n${origin}`;
+    return e;
+  }
+
+  /** @internal */
+  _alreadyDone(method: string): InvalidStateError {
+    return new InvalidStateError(
+      `${STATE_NAMES[this._state]}: ${String(this)} (${method}() may be called only once, on a pending future; check done() first)`,
+    );
+  }
+}
+
+/** Debug mode: remembers which task cancelled `fut`, and from where. */
+function recordCancelOrigin(fut: Future<unknown>): void {
+  const by = fut._loop._currentTask;
+  const stack = (new Error().stack ?? "").split("\n").slice(3).join("\n");
+  cancelOrigins.set(fut, `Cancelled by ${by === null ? "a callback outside any task" : String(by)} at:\n${stack}`);
+}
+
+/** `Error('boom')`-style text for a repr. */
+export function describeError(e: unknown): string {
+  if (e instanceof Error) return `${e.name}(${JSON.stringify(e.message)})`;
+  return inspect(e, { depth: 0 });
+}
+
+/** True for a Future (or anything that quacks like one, as CPython's `isfuture`). */
+export function isFuture(x: unknown): x is Future<unknown> {
+  return x instanceof Future || (typeof x === "object" && x !== null && typeof (x as Future<unknown>)._asyncioFutureBlocking === "boolean" && typeof (x as Future<unknown>).addDoneCallback === "function");
+}
+
+/** Copies the outcome of `source` into `dest` unless `dest` is done (CPython's `_copy_future_state`). */
+export function _copyFutureState<T>(source: Future<T>, dest: Future<T>): void {
+  if (dest.done()) return;
+  if (source.cancelled()) dest.cancel(source._cancelMessage);
+  else if (source._state === FAILED) dest.setException(source.exception());
+  else dest.setResult(source._result as T);
+}
+
+/**
+ * A Future that settles with the promise (`yield* fromPromise(p)` awaits a promise).
+ *
+ * Given a function, it is called with an `AbortSignal` that is aborted when the future is
+ * cancelled, so the work behind the promise stops too.
+ *
+ * @example
+ * const res = yield* fromPromise((signal) => fetch(url, { signal }));
+ */
+export function fromPromise<T>(source: PromiseLike<T> | ((signal: AbortSignal) => PromiseLike<T>)): Future<T> {
+  const loop = _getRunningLoop() ?? getEventLoop();
+  const fut = new Future<T>({ loop });
+  let promise: PromiseLike<T>;
+  if (typeof source === "function") {
+    const controller = new AbortController();
+    fut.addDoneCallback((f) => {
+      if (f.cancelled()) controller.abort(f._makeCancelledError());
+    });
+    try {
+      promise = source(controller.signal);
+    } catch (e) {
+      fut.setException(e);
+      return fut;
+    }
+  } else {
+    promise = source;
+  }
+  if (promise === null || typeof promise !== "object" && typeof promise !== "function" || typeof promise.then !== "function") {
+    throw new TypeError(`fromPromise() expects a promise or a function returning one, got ${String(promise)}`);
+  }
+  promise.then(
+    (value) => {
+      if (!fut.done()) fut.setResult(value);
+    },
+    (error: unknown) => {
+      if (!fut.done()) fut.setException(error);
+    },
+  );
+  return fut;
+}
+
+/** The subset of `concurrent.futures.Future` that `wrapFuture` needs. */
+export interface ConcurrentFutureLike<T> {
+  cancel(): boolean;
+  cancelled(): boolean;
+  done(): boolean;
+  result(): T;
+  exception(): unknown;
+  addDoneCallback(fn: (f: ConcurrentFutureLike<T>) => void): void;
+}
+
+/**
+ * An asyncio Future mirroring an executor's future (`asyncio.wrap_future`): it settles when the
+ * source does, and cancelling it cancels the source.
+ */
+export function wrapFuture<T>(source: ConcurrentFutureLike<T> | Future<T>, options?: { loop?: EventLoop }): Future<T> {
+  if (source instanceof Future) return source;
+  const loop = options?.loop ?? _getRunningLoop() ?? getEventLoop();
+  const dest = new Future<T>({ loop });
+  dest.addDoneCallback((d) => {
+    if (d.cancelled()) source.cancel();
+  });
+  source.addDoneCallback((s) => {
+    loop._runFromNode(() => {
+      if (dest.done()) return;
+      if (s.cancelled()) dest.cancel();
+      else {
+        const e = s.exception();
+        if (e !== null && e !== undefined) dest.setException(e);
+        else dest.setResult(s.result());
+      }
+    });
+  });
+  return dest;
+}

@@ -1,0 +1,66 @@
+/**
+ * asyncio-ts: Python's asyncio in TypeScript on Node.js. The public surface, re-exported from the
+ * module of each concept (one module per asyncio module); nothing else lives here.
+ */
+
+export type { Coroutine, Awaitable, AwaitedOf } from "./types.ts";
+export {
+  CancelledError,
+  TimeoutError,
+  InvalidStateError,
+  RuntimeError,
+  ValueError,
+  LookupError,
+  KeyboardInterrupt,
+  QueueEmpty,
+  QueueFull,
+  QueueShutDown,
+  BrokenBarrierError,
+  BrokenExecutorError,
+  IncompleteReadError,
+  LimitOverrunError,
+  ExceptionGroup,
+  isCancellation,
+} from "./exceptions.ts";
+export {
+  EventLoop,
+  Handle,
+  TimerHandle,
+  getRunningLoop,
+  getEventLoop,
+  setEventLoop,
+  newEventLoop,
+  type ExceptionContext,
+  type ExceptionHandler,
+  type Executor,
+  type LoopOptions,
+  type TaskFactory,
+} from "./events.ts";
+export { Future, isFuture, fromPromise, wrapFuture, type ConcurrentFutureLike } from "./futures.ts";
+export {
+  Task,
+  createTask,
+  ensureFuture,
+  currentTask,
+  allTasks,
+  eagerTaskFactory,
+  isCoroutine,
+  isCoroutineFunction,
+  sleep,
+  gather,
+  wait,
+  waitFor,
+  asCompleted,
+  shield,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
+  ALL_COMPLETED,
+  type TaskOptions,
+  type GatherOptions,
+  type ReturnWhen,
+} from "./tasks.ts";
+export { timeout, timeoutAt, Timeout } from "./timeouts.ts";
+export { taskGroup, TaskGroup } from "./taskgroups.ts";
+export { run, Runner } from "./runners.ts";
+export { ContextVar, Context, Token, copyContext } from "./contextvars.ts";
+export type { Clock } from "./core/scheduler.ts";

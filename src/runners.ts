@@ -1,0 +1,146 @@
+/**
+ * Running a program (CPython: `asyncio/runners.py`): `run` and `Runner`.
+ *
+ * `run(main())` makes a fresh loop, runs `main` as its main task, then cancels the tasks left
+ * over, waits for them, shuts the default executor down and closes the loop. Ctrl-C (SIGINT)
+ * cancels the main task, so its `finally` blocks run; a second Ctrl-C ends the process. Since
+ * JavaScript cannot block, `run` returns a promise: `await run(main())` at the top of a module.
+ */
+
+import { EventLoop, _getRunningLoop, setEventLoop, type LoopOptions } from "./events.ts";
+import { CancelledError, KeyboardInterrupt, RuntimeError, ValueError } from "./exceptions.ts";
+import type { Context } from "./contextvars.ts";
+import { gather, isCoroutine, type Task } from "./tasks.ts";
+import type { Coroutine } from "./types.ts";
+
+const CREATED = 0;
+const INITIALIZED = 1;
+const CLOSED = 2;
+
+/**
+ * Runs several top-level coroutines on one loop (`asyncio.Runner`).
+ *
+ * @example
+ * const runner = new Runner();
+ * try {
+ *   await runner.run(setup());
+ *   await runner.run(main());
+ * } finally {
+ *   await runner.close();
+ * }
+ */
+export class Runner {
+  private state = CREATED;
+  private loop: EventLoop | null = null;
+  private interrupts = 0;
+
+  constructor(private readonly options: LoopOptions = {}) {}
+
+  /**
+   * Runs `coro` to completion on the runner's loop and resolves with its result.
+   * @throws ValueError when `coro` is not a coroutine; RuntimeError inside a running loop or after close.
+   */
+  run<T>(coro: Coroutine<T>, options?: { context?: Context }): Promise<T> {
+    if (!isCoroutine(coro)) {
+      throw new ValueError(`a coroutine was expected, got ${String(coro)} (pass main(), the generator, not main)`);
+    }
+    if (_getRunningLoop() !== null) {
+      throw new RuntimeError("Runner.run() cannot be called from a running event loop; use `yield*` or createTask() there");
+    }
+    const loop = this.lazyInit();
+    const task = loop.createTask(coro, options?.context === undefined ? undefined : { context: options.context });
+    const onSigint = (): void => this.onSigint(task as Task<unknown>);
+    const handleSigint = process.listenerCount("SIGINT") === 0;
+    if (handleSigint) process.on("SIGINT", onSigint);
+    this.interrupts = 0;
+    return loop.runUntilComplete(task).then(
+      (value) => {
+        if (handleSigint) process.off("SIGINT", onSigint);
+        return value;
+      },
+      (e: unknown) => {
+        if (handleSigint) process.off("SIGINT", onSigint);
+        if (e instanceof CancelledError && this.interrupts > 0 && task.uncancel() === 0) throw new KeyboardInterrupt();
+        throw e;
+      },
+    );
+  }
+
+  /** The runner's loop (made on first use). */
+  getLoop(): EventLoop {
+    return this.lazyInit();
+  }
+
+  /**
+   * Cancels the tasks left over and waits for them, shuts the default executor down, closes the loop.
+   */
+  async close(): Promise<void> {
+    if (this.state !== INITIALIZED) return;
+    const loop = this.loop!;
+    try {
+      await cancelAllTasks(loop);
+      await loop.runUntilComplete(loop.shutdownDefaultExecutor());
+    } finally {
+      setEventLoop(null);
+      loop.close();
+      this.loop = null;
+      this.state = CLOSED;
+    }
+  }
+
+  private lazyInit(): EventLoop {
+    if (this.state === CLOSED) throw new RuntimeError("Runner is closed");
+    if (this.state === INITIALIZED) return this.loop!;
+    this.loop = new EventLoop(this.options);
+    setEventLoop(this.loop);
+    this.state = INITIALIZED;
+    return this.loop;
+  }
+
+  private onSigint(main: Task<unknown>): void {
+    this.interrupts++;
+    if (this.interrupts === 1 && !main.done()) {
+      main.cancel();
+      return;
+    }
+    process.exit(130);
+  }
+}
+
+/** Cancels every pending task of `loop` and waits for them; reports errors they end with. */
+async function cancelAllTasks(loop: EventLoop): Promise<void> {
+  const toCancel = [...loop._tasks];
+  if (toCancel.length === 0) return;
+  for (const t of toCancel) t.cancel();
+  await loop.runUntilComplete(gather(...toCancel, { returnExceptions: true }));
+  for (const t of toCancel) {
+    if (t.cancelled()) continue;
+    const e = t.exception();
+    if (e !== null) {
+      loop.callExceptionHandler({ message: "unhandled exception during asyncio.run() shutdown", exception: e, task: t });
+    }
+  }
+}
+
+/**
+ * Runs `main` on a new event loop and resolves with its result (`asyncio.run`). `main` is a
+ * coroutine, or a generator function called with no arguments.
+ * @throws RuntimeError when called from a running loop.
+ *
+ * @example
+ * await run(function* () {
+ *   yield* sleep(1);
+ *   console.log("hello");
+ * });
+ */
+export function run<T>(main: Coroutine<T> | (() => Coroutine<T>), options?: LoopOptions): Promise<T> {
+  if (_getRunningLoop() !== null) {
+    throw new RuntimeError("asyncio.run() cannot be called from a running event loop; use `yield*` or createTask() there");
+  }
+  const coro = typeof main === "function" ? main() : main;
+  if (!isCoroutine(coro)) {
+    throw new ValueError(`a coroutine was expected, got ${String(coro)} (pass main() or a generator function)`);
+  }
+  const runner = new Runner(options);
+  return runner.run(coro).finally(() => runner.close());
+}

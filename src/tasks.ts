@@ -1,0 +1,597 @@
+/**
+ * Tasks and the ways to compose them (CPython: `asyncio/tasks.py`): `Task`, `createTask`,
+ * `ensureFuture`, `currentTask`, `allTasks`, eager tasks, `sleep`, `gather`, `wait`, `waitFor`,
+ * `asCompleted`, `shield`.
+ *
+ * A Task drives a coroutine (a generator) on its loop, one step at a time (core/step.ts). It is a
+ * Future of the coroutine's result, and it is its own ready-ring entry, so waking a task costs
+ * nothing but a push. Cancelling a task throws a `CancelledError` into the coroutine at the point
+ * where it waits; the coroutine may clean up, and even refuse, as in Python.
+ */
+
+import { inspect } from "node:util";
+import { MUST_CANCEL, NO_ERROR, step, type Steppable } from "./core/step.ts";
+import { SleepZero, sleepZero, type Waitable } from "./core/suspend.ts";
+import { Context, _captureContext, _enterContext, _leaveContext } from "./contextvars.ts";
+import { checkDelay, getEventLoop, getRunningLoop, type EventLoop } from "./events.ts";
+import { CancelledError, RuntimeError, TimeoutError, ValueError } from "./exceptions.ts";
+import { Future, fromPromise, isFuture } from "./futures.ts";
+import { timeout } from "./timeouts.ts";
+import type { Awaitable, AwaitedOf, Coroutine } from "./types.ts";
+
+/** Options of `createTask`. */
+export interface TaskOptions {
+  /** The task's name; by default `Task-N`. */
+  name?: string;
+  /** The context the task runs in; by default a copy of the current one. */
+  context?: Context;
+  /** Run the coroutine's first step now, inside `createTask` (3.12's eager tasks). */
+  eagerStart?: boolean;
+}
+
+let taskCounter = 0;
+/** Debug mode: where each task was created. */
+const creationStacks = new WeakMap<Task<unknown>, string>();
+
+/**
+ * A coroutine scheduled to run on a loop (`asyncio.Task`). Create one with `createTask`.
+ *
+ * @example
+ * const task = createTask(fetchPage(url), { name: "fetch" });
+ * task.cancel("no longer needed");
+ */
+export class Task<T = unknown> extends Future<T> implements Steppable {
+  /** @internal */ _coro: Coroutine<T>;
+  /** @internal See core/step.ts. */
+  _flags = 0;
+  /** @internal */ _stepError: unknown = NO_ERROR;
+  /** @internal The future this task waits on. */
+  _waiter: Waitable | null = null;
+  /** @internal */ _numCancelsRequested = 0;
+  /** @internal A string, or the number N of the default name `Task-N`. */
+  _name: string | number;
+  /** @internal Null while the task's context is empty (see contextvars.ts). */
+  _context: Context | null;
+
+  constructor(coro: Coroutine<T>, options: TaskOptions & { loop?: EventLoop } = {}) {
+    super({ loop: options.loop ?? getEventLoop() });
+    if (!isCoroutine(coro)) {
+      throw new TypeError(`a coroutine was expected, got ${describeValue(coro)}${coroutineHint(coro)}`);
+    }
+    this._coro = coro;
+    this._name = options.name === undefined ? ++taskCounter : String(options.name);
+    this._context = options.context ?? _captureContext();
+    const loop = this._loop;
+    loop._tasks.add(this as Task<unknown>);
+    if (loop.getDebug()) creationStacks.set(this as Task<unknown>, (new Error().stack ?? "").split("\n").slice(2).join("\n"));
+    if (options.eagerStart && loop.isRunning()) this._run();
+    else loop._enqueue(this);
+  }
+
+  /**
+   * Requests cancellation: a `CancelledError` is thrown into the coroutine at its await point.
+   * Returns false if the task is already done. Each call counts (see `cancelling()`).
+   */
+  override cancel(msg?: unknown): boolean {
+    if (this.done()) return false;
+    this._numCancelsRequested++;
+    const waiter = this._waiter;
+    if (waiter !== null && waiter.cancel(msg)) return true;
+    this._flags |= MUST_CANCEL;
+    this._cancelMessage = msg;
+    return true;
+  }
+
+  /** How many cancellation requests are pending (not yet `uncancel()`ed). */
+  cancelling(): number {
+    return this._numCancelsRequested;
+  }
+
+  /** Takes back one cancellation request; returns how many remain. */
+  uncancel(): number {
+    if (this._numCancelsRequested > 0) {
+      this._numCancelsRequested--;
+      if (this._numCancelsRequested === 0) this._flags &= ~MUST_CANCEL;
+    }
+    return this._numCancelsRequested;
+  }
+
+  getName(): string {
+    return typeof this._name === "number" ? `Task-${this._name}` : this._name;
+  }
+
+  setName(name: unknown): void {
+    this._name = String(name);
+  }
+
+  getCoro(): Coroutine<T> {
+    return this._coro;
+  }
+
+  /** The context the task runs in. */
+  getContext(): Context {
+    return (this._context ??= new Context());
+  }
+
+  /** @throws RuntimeError: a task's result comes from its coroutine. */
+  override setResult(_value: T): never {
+    throw new RuntimeError("Task does not support setResult operation");
+  }
+
+  /** @throws RuntimeError: a task's error comes from its coroutine. */
+  override setException(_error: unknown): never {
+    throw new RuntimeError("Task does not support setException operation");
+  }
+
+  override toString(): string {
+    const parts = [`<Task ${this._describeState().replace(/^(finished|cancelled|pending)/, `$1 name='${this.getName()}'`)}`];
+    if (this._waiter !== null) parts.push(`wait_for=${String(this._waiter)}`);
+    return `${parts.join(" ")}>`;
+  }
+
+  // -- the step (core/step.ts calls these) --------------------------------------------------
+
+  /** @internal The ring runs the task: one step of its coroutine, in its context, as the current task. */
+  _run(): void {
+    if (this.done()) return;
+    const loop = this._loop;
+    const prevTask = loop._currentTask;
+    loop._currentTask = this as Task<unknown>;
+    const prevContext = _enterContext(this._context);
+    try {
+      step(this);
+    } finally {
+      this._context = _leaveContext(prevContext);
+      loop._currentTask = prevTask;
+    }
+  }
+
+  /** @internal */
+  _stepReturned(value: unknown): void {
+    if (this._flags & MUST_CANCEL) {
+      // Cancelled during its last step, which then returned: it still ends cancelled (CPython).
+      this._flags &= ~MUST_CANCEL;
+      super.cancel(this._cancelMessage);
+      return;
+    }
+    this._resolve(value as T);
+  }
+
+  /** @internal */
+  _stepThrew(error: unknown): void {
+    this._flags &= ~MUST_CANCEL;
+    if (error instanceof CancelledError) super.cancel(error.message === "" ? this._cancelMessage : error.message);
+    else this._fail(error);
+  }
+
+  /** @internal Done: the loop no longer holds the task. */
+  override _scheduleCallbacks(): void {
+    this._loop._tasks.delete(this as Task<unknown>);
+    super._scheduleCallbacks();
+  }
+
+  /** @internal */
+  override _unretrievedMessage(): string {
+    return `Task exception was never retrieved (task '${this.getName()}')`;
+  }
+
+  /** @internal Debug mode: where the task was created, or undefined. */
+  _creationStack(): string | undefined {
+    return creationStacks.get(this as Task<unknown>);
+  }
+}
+
+function describeValue(x: unknown): string {
+  if (typeof x === "function") return `the function ${x.name || "<anonymous>"}`;
+  if (typeof x === "string") return JSON.stringify(x);
+  if (typeof x === "object" && x !== null && typeof (x as PromiseLike<unknown>).then === "function") return "a promise";
+  return inspect(x, { depth: 0, breakLength: Infinity });
+}
+
+function coroutineHint(x: unknown): string {
+  if (typeof x === "function") return " (call it: pass f(), not f)";
+  if (typeof x === "object" && x !== null && typeof (x as PromiseLike<unknown>).then === "function") {
+    return " (wrap a promise with fromPromise(p))";
+  }
+  return " (a coroutine is what a generator function `function*` returns)";
+}
+
+function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return (typeof x === "object" || typeof x === "function") && x !== null && typeof (x as PromiseLike<unknown>).then === "function";
+}
+
+const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor as GeneratorFunctionConstructor;
+
+/** True for a coroutine: a generator object (or an iterator with `next`, `throw` and `return`). */
+export function isCoroutine(x: unknown): x is Coroutine<unknown> {
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    typeof (x as Generator).next === "function" &&
+    typeof (x as Generator).throw === "function" &&
+    typeof (x as Generator).return === "function" &&
+    !isFuture(x)
+  );
+}
+
+/** True for a generator function (`function*`), asyncio's coroutine function. */
+export function isCoroutineFunction(f: unknown): boolean {
+  return f instanceof GeneratorFunction;
+}
+
+/**
+ * Wraps `coro` in a Task on the running loop and schedules it (`asyncio.create_task`).
+ * @throws RuntimeError "no running event loop" outside of a running loop.
+ */
+export function createTask<T>(coro: Coroutine<T>, options?: TaskOptions): Task<T> {
+  return getRunningLoop().createTask(coro, options);
+}
+
+/** A task factory that starts each task eagerly (`asyncio.eager_task_factory`). */
+export function eagerTaskFactory<T>(loop: EventLoop, coro: Coroutine<T>, options?: TaskOptions): Task<T> {
+  return new Task(coro, { ...options, loop, eagerStart: true });
+}
+
+/**
+ * A Future for `x` (`asyncio.ensure_future`): a future as it is, a coroutine wrapped in a task,
+ * a promise bridged with `fromPromise`. With no running loop it binds to `getEventLoop()`.
+ */
+export function ensureFuture<T>(x: Awaitable<T> | PromiseLike<T>, loop?: EventLoop): Future<T> {
+  if (isFuture(x)) {
+    if (loop !== undefined && x._loop !== loop) {
+      throw new ValueError("The future belongs to a different loop than the one specified as the loop argument");
+    }
+    return x as Future<T>;
+  }
+  if (isCoroutine(x)) return (loop ?? getEventLoop()).createTask(x as Coroutine<T>);
+  if (isThenable(x)) return fromPromise(x as PromiseLike<T>);
+  throw new TypeError(`An asyncio Future, a coroutine or a promise is required, got ${describeValue(x)}${coroutineHint(x)}`);
+}
+
+/** The task running now on `loop` (default: the running loop), or null (`asyncio.current_task`). */
+export function currentTask(loop?: EventLoop): Task<unknown> | null {
+  return (loop ?? getRunningLoop())._currentTask;
+}
+
+/** The tasks of `loop` (default: the running loop) that are not done (`asyncio.all_tasks`). */
+export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
+  return new Set((loop ?? getRunningLoop())._tasks);
+}
+
+// -- sleep ---------------------------------------------------------------------------------
+
+/**
+ * Suspends the current task for `delay` seconds and then returns `result` (`asyncio.sleep`).
+ * `sleep(0)` just lets the other ready tasks run once, allocating no timer.
+ * @throws ValueError for a negative or NaN delay; TypeError for a non-number.
+ */
+export function sleep(delay: number): Coroutine<undefined>;
+export function sleep<T>(delay: number, result: T): Coroutine<T>;
+export function sleep<T>(delay: number, result?: T): Coroutine<T | undefined> {
+  checkDelay("delay", delay);
+  if (delay === 0) return result === undefined ? sleepZero : new SleepZero(result);
+  return sleepFor(delay, result);
+}
+
+function* sleepFor<T>(delay: number, result: T): Coroutine<T> {
+  const loop = getRunningLoop();
+  const fut = new Future<T>({ loop });
+  const timer = loop.callLater(delay, resolveUnlessDone, fut, result);
+  try {
+    return yield* fut;
+  } finally {
+    timer.cancel();
+  }
+}
+
+function resolveUnlessDone<T>(fut: Future<T>, value: T): void {
+  if (!fut.done()) fut.setResult(value);
+}
+
+// -- gather --------------------------------------------------------------------------------
+
+/** The last argument of `gather` to collect errors instead of throwing the first. */
+export interface GatherOptions {
+  returnExceptions: boolean;
+}
+
+type Results<A extends readonly unknown[]> = { -readonly [K in keyof A]: AwaitedOf<A[K]> };
+type ResultsOrErrors<A extends readonly unknown[]> = { -readonly [K in keyof A]: AwaitedOf<A[K]> | Error };
+
+/** The future `gather` returns: cancelling it cancels the children (CPython's `_GatheringFuture`). */
+class GatheringFuture<T> extends Future<T> {
+  /** @internal */ _cancelRequested = false;
+  constructor(
+    private readonly children: Future<unknown>[],
+    loop: EventLoop,
+  ) {
+    super({ loop });
+  }
+
+  override cancel(msg?: unknown): boolean {
+    if (this.done()) return false;
+    let any = false;
+    for (const child of this.children) if (child.cancel(msg)) any = true;
+    if (any) this._cancelRequested = true;
+    return any;
+  }
+}
+
+/**
+ * Runs the awaitables concurrently; resolves with the tuple of their results (`asyncio.gather`).
+ * The first error is thrown at once (the others keep running), unless a last argument
+ * `{ returnExceptions: true }` asks for errors in the tuple. Cancelling the gather cancels them all.
+ *
+ * @example
+ * const [a, b] = yield* gather(fetch("a"), fetch("b"));
+ */
+export function gather<const A extends readonly (Awaitable<unknown> | PromiseLike<unknown>)[]>(...aws: A): Future<Results<A>>;
+export function gather<const A extends readonly (Awaitable<unknown> | PromiseLike<unknown>)[]>(
+  ...args: [...A, GatherOptions]
+): Future<ResultsOrErrors<A>>;
+export function gather(...args: unknown[]): Future<unknown[]> {
+  let returnExceptions = false;
+  const last = args[args.length - 1];
+  if (isGatherOptions(last)) {
+    returnExceptions = last.returnExceptions === true;
+    args = args.slice(0, -1);
+  }
+  if (args.length === 0) {
+    const outer = new Future<unknown[]>({ loop: getEventLoop() });
+    outer.setResult([]);
+    return outer;
+  }
+  const byArg = new Map<unknown, Future<unknown>>();
+  const children: Future<unknown>[] = [];
+  let loop: EventLoop | undefined;
+  let finished = 0;
+  let total = 0;
+  let outer: GatheringFuture<unknown[]> | null = null;
+
+  const onChildDone = (fut: Future<unknown>): void => {
+    finished++;
+    if (outer === null || outer.done()) {
+      if (!fut.cancelled()) fut.exception();
+      return;
+    }
+    if (!returnExceptions) {
+      if (fut.cancelled()) {
+        outer.setException(fut._makeCancelledError());
+        return;
+      }
+      const e = fut.exception();
+      if (e !== null) {
+        outer.setException(e);
+        return;
+      }
+    }
+    if (finished === total) {
+      const results = children.map((c) => {
+        if (c.cancelled()) return new CancelledError(c._cancelMessage === undefined ? "" : String(c._cancelMessage));
+        const e = c.exception();
+        return e !== null ? e : c.result();
+      });
+      if (outer._cancelRequested) outer.setException(fut._makeCancelledError());
+      else outer.setResult(results);
+    }
+  };
+
+  for (const arg of args) {
+    if (!isFuture(arg) && !isCoroutine(arg) && !isThenable(arg)) {
+      // Checked before any task is created, so a bad argument leaves nothing running.
+      throw new TypeError(`gather() takes coroutines, futures and promises, got ${describeValue(arg)}${coroutineHint(arg)}`);
+    }
+  }
+  for (const arg of args) {
+    let fut = byArg.get(arg);
+    if (fut === undefined) {
+      fut = ensureFuture(arg as Awaitable<unknown>, loop);
+      loop ??= fut._loop;
+      total++;
+      byArg.set(arg, fut);
+      fut.addDoneCallback(onChildDone);
+    }
+    children.push(fut);
+  }
+  outer = new GatheringFuture(children, loop!);
+  return outer;
+}
+
+function isGatherOptions(x: unknown): x is GatherOptions {
+  return typeof x === "object" && x !== null && !isFuture(x) && !isCoroutine(x) && "returnExceptions" in x;
+}
+
+// -- wait, asCompleted -----------------------------------------------------------------------
+
+export const FIRST_COMPLETED = "FIRST_COMPLETED";
+export const FIRST_EXCEPTION = "FIRST_EXCEPTION";
+export const ALL_COMPLETED = "ALL_COMPLETED";
+export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeof ALL_COMPLETED;
+
+/**
+ * Waits for the awaitables until `returnWhen` says enough, or `timeout` seconds pass
+ * (`asyncio.wait`); returns `[done, pending]`. Nothing is cancelled; on timeout it just returns.
+ * Coroutines are wrapped in tasks, as asyncio did before 3.11.
+ * @throws ValueError when `aws` is empty or `returnWhen` is not one of the three constants.
+ */
+export function* wait<T>(
+  aws: Iterable<Awaitable<T>>,
+  options: { timeout?: number | null; returnWhen?: ReturnWhen } = {},
+): Coroutine<[Set<Future<T>>, Set<Future<T>>]> {
+  if (isFuture(aws) || isCoroutine(aws)) {
+    throw new TypeError(`expect an iterable of futures, not ${aws.constructor.name}; pass [aw] instead of aw`);
+  }
+  const returnWhen = options.returnWhen ?? ALL_COMPLETED;
+  if (returnWhen !== FIRST_COMPLETED && returnWhen !== FIRST_EXCEPTION && returnWhen !== ALL_COMPLETED) {
+    throw new ValueError(`Invalid return_when value: ${String(returnWhen)}; use FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED`);
+  }
+  const timeoutSeconds = options.timeout ?? null;
+  if (timeoutSeconds !== null) checkDelay("timeout", timeoutSeconds);
+  const loop = getRunningLoop();
+  const fs = new Set<Future<T>>();
+  for (const aw of new Set(aws)) fs.add(ensureFuture(aw, loop));
+  if (fs.size === 0) throw new ValueError("Set of Tasks/Futures is empty.");
+
+  const waiter = loop.createFuture<void>();
+  let counter = fs.size;
+  const release = (): void => {
+    if (!waiter.done()) waiter.setResult();
+  };
+  const timer = timeoutSeconds === null ? null : loop.callLater(timeoutSeconds, release);
+  const onCompletion = (f: Future<T>): void => {
+    counter--;
+    if (
+      counter <= 0 ||
+      returnWhen === FIRST_COMPLETED ||
+      (returnWhen === FIRST_EXCEPTION && !f.cancelled() && f.exception() !== null)
+    ) {
+      timer?.cancel();
+      release();
+    }
+  };
+  for (const f of fs) f.addDoneCallback(onCompletion);
+  try {
+    yield* waiter;
+  } finally {
+    timer?.cancel();
+    for (const f of fs) f.removeDoneCallback(onCompletion);
+  }
+  const done = new Set<Future<T>>();
+  const pending = new Set<Future<T>>();
+  for (const f of fs) (f.done() ? done : pending).add(f);
+  return [done, pending];
+}
+
+/**
+ * The awaitables' results in the order they complete (`asyncio.as_completed`): each item is a
+ * coroutine to `yield*`, giving the next result (or throwing its error). After `timeout`
+ * seconds, the remaining items throw `TimeoutError`.
+ *
+ * @example
+ * for (const next of asCompleted(tasks)) console.log(yield* next);
+ */
+export function asCompleted<T>(aws: Iterable<Awaitable<T>>, options: { timeout?: number | null } = {}): Iterable<Coroutine<T>> {
+  if (isFuture(aws) || isCoroutine(aws)) {
+    throw new TypeError(`expect an iterable of futures, not ${aws.constructor.name}; pass [aw] instead of aw`);
+  }
+  const timeoutSeconds = options.timeout ?? null;
+  if (timeoutSeconds !== null) checkDelay("timeout", timeoutSeconds);
+  const loop = getEventLoop();
+  const todo = new Set<Future<T>>();
+  for (const aw of new Set(aws)) todo.add(ensureFuture(aw, loop));
+  const finished: (Future<T> | null)[] = [];
+  const getters: Future<Future<T> | null>[] = [];
+  const deliver = (f: Future<T> | null): void => {
+    const getter = getters.shift();
+    if (getter !== undefined) getter.setResult(f);
+    else finished.push(f);
+  };
+  let timer: { cancel(): void } | null = null;
+  const onCompletion = (f: Future<T>): void => {
+    if (todo.size === 0) return; // the timeout came first
+    todo.delete(f);
+    deliver(f);
+    if (todo.size === 0) timer?.cancel();
+  };
+  const onTimeout = (): void => {
+    for (const f of todo) {
+      f.removeDoneCallback(onCompletion);
+      deliver(null);
+    }
+    todo.clear();
+  };
+  for (const f of todo) f.addDoneCallback(onCompletion);
+  if (todo.size > 0 && timeoutSeconds !== null) timer = loop.callLater(timeoutSeconds, onTimeout);
+
+  function* waitForOne(): Coroutine<T> {
+    let f: Future<T> | null;
+    if (finished.length > 0) f = finished.shift()!;
+    else {
+      const getter = loop.createFuture<Future<T> | null>();
+      getters.push(getter);
+      try {
+        f = yield* getter;
+      } catch (e) {
+        const i = getters.indexOf(getter);
+        if (i >= 0) getters.splice(i, 1);
+        throw e;
+      }
+    }
+    if (f === null) throw new TimeoutError();
+    return f.result();
+  }
+  const count = todo.size;
+  return Array.from({ length: count }, () => waitForOne());
+}
+
+// -- waitFor, shield -------------------------------------------------------------------------
+
+/**
+ * Waits for `aw` at most `timeout` seconds (`asyncio.wait_for`); on timeout, cancels it, waits for
+ * the cancellation to finish, and throws `TimeoutError`. `null` waits without limit.
+ */
+export function* waitFor<T>(aw: Awaitable<T> | PromiseLike<T>, timeoutSeconds: number | null): Coroutine<T> {
+  if (timeoutSeconds !== null) {
+    if (typeof timeoutSeconds !== "number" || Number.isNaN(timeoutSeconds)) {
+      throw new TypeError(`\`timeout\` must be a number of seconds or null, got ${String(timeoutSeconds)}`);
+    }
+    if (timeoutSeconds <= 0) {
+      const fut = ensureFuture(aw);
+      if (fut.done()) return fut.result();
+      yield* cancelAndWait(fut);
+      try {
+        return fut.result();
+      } catch (e) {
+        if (e instanceof CancelledError) throw new TimeoutError("", { cause: e });
+        throw e;
+      }
+    }
+  }
+  const fut = ensureFuture(aw);
+  return yield* timeout(timeoutSeconds, function* () {
+    return yield* fut;
+  });
+}
+
+/** Cancels `fut` and waits until it is done, ignoring what it ends with (CPython's `_cancel_and_wait`). */
+function* cancelAndWait(fut: Future<unknown>): Coroutine<void> {
+  const loop = getRunningLoop();
+  const waiter = loop.createFuture<void>();
+  const release = (): void => {
+    if (!waiter.done()) waiter.setResult();
+  };
+  fut.addDoneCallback(release);
+  try {
+    fut.cancel();
+    yield* waiter;
+  } finally {
+    fut.removeDoneCallback(release);
+  }
+}
+
+/**
+ * Protects `aw` from cancellation (`asyncio.shield`): cancelling the returned future does not
+ * cancel `aw`, which runs on; its result is then simply not delivered through the shield.
+ */
+export function shield<T>(aw: Awaitable<T> | PromiseLike<T>): Future<T> {
+  const inner = ensureFuture(aw);
+  if (inner.done()) return inner;
+  const outer = new Future<T>({ loop: inner._loop });
+  const onInnerDone = (i: Future<T>): void => {
+    if (outer.cancelled()) {
+      if (!i.cancelled()) i.exception();
+      return;
+    }
+    if (i.cancelled()) outer.cancel();
+    else {
+      const e = i.exception();
+      if (e !== null) outer.setException(e);
+      else outer.setResult(i.result());
+    }
+  };
+  inner.addDoneCallback(onInnerDone);
+  outer.addDoneCallback(() => {
+    if (!inner.done()) inner.removeDoneCallback(onInnerDone);
+  });
+  return outer;
+}

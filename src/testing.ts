@@ -1,0 +1,79 @@
+/**
+ * Tools for testing asyncio code (`asyncio-ts/testing`): a virtual clock and
+ * `waitAllTasksBlocked` (after Trio's `MockClock` and `wait_all_tasks_blocked`).
+ */
+
+import type { Clock, Wakeable } from "./core/scheduler.ts";
+import { getRunningLoop } from "./events.ts";
+import { ValueError } from "./exceptions.ts";
+import { sleep } from "./tasks.ts";
+import type { Coroutine } from "./types.ts";
+
+/**
+ * A clock that moves only when told to. Pass it as `run(main, { clock })`.
+ *
+ * With `autojump` (the default), whenever every task is waiting the clock jumps straight to the
+ * next timer, so `yield* sleep(3600)` returns at once and `loop.time()` then reads 3600 more.
+ * Without it, time moves only by `advance(seconds)`.
+ *
+ * @example
+ * const clock = new VirtualClock();
+ * await run(function* () {
+ *   yield* sleep(3600);
+ *   getRunningLoop().time(); // 3600
+ * }, { clock });
+ */
+export class VirtualClock implements Clock {
+  readonly autojump: boolean;
+  private current: number;
+  private readonly loops = new Set<Wakeable>();
+
+  constructor(options: { autojump?: boolean; start?: number } = {}) {
+    this.autojump = options.autojump ?? true;
+    this.current = options.start ?? 0;
+  }
+
+  /** The virtual time in seconds. */
+  now(): number {
+    return this.current;
+  }
+
+  /** Moves the clock forward by `seconds` and lets the loops run what became due. */
+  advance(seconds: number): void {
+    if (typeof seconds !== "number" || !(seconds >= 0)) {
+      throw new ValueError(`\`seconds\` must be a non-negative number, got ${String(seconds)}; time cannot go backwards`);
+    }
+    this.current += seconds;
+    for (const loop of this.loops) loop._wake();
+  }
+
+  /** Moves the clock to `when` (used by the loop's autojump). */
+  jumpTo(when: number): void {
+    if (when > this.current) this.current = when;
+  }
+
+  /** @internal */
+  _attach(loop: Wakeable): void {
+    this.loops.add(loop);
+  }
+
+  /** @internal */
+  _detach(loop: Wakeable): void {
+    this.loops.delete(loop);
+  }
+
+  toString(): string {
+    return `<VirtualClock now=${this.current} autojump=${this.autojump}>`;
+  }
+}
+
+/**
+ * Returns once every other task of the running loop is blocked (waiting on something that is not
+ * just another turn of the loop). Useful to reach a quiet point in a test without sleeping.
+ */
+export function* waitAllTasksBlocked(): Coroutine<void> {
+  const loop = getRunningLoop();
+  do {
+    yield* sleep(0);
+  } while (loop._ready.length > 0);
+}

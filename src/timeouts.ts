@@ -1,0 +1,153 @@
+/**
+ * Timeouts (CPython: `asyncio/timeouts.py`): `timeout`, `timeoutAt`, `Timeout`.
+ *
+ * `async with asyncio.timeout(d) as cm:` becomes `yield* timeout(d, function* (cm) { ... })`.
+ * When the deadline passes, the task running the body is cancelled; the CancelledError unwinds
+ * the body, and at the exit it is turned into a `TimeoutError` (with the cancellation as its
+ * `cause`), unless the task was also cancelled from outside, in which case the cancellation goes
+ * on. `Task.uncancel()` keeps the count of cancellations exact, so nested timeouts and task groups
+ * tell their own cancellations from others'.
+ */
+
+import { getRunningLoop, type EventLoop, type Handle } from "./events.ts";
+import { CancelledError, RuntimeError, TimeoutError } from "./exceptions.ts";
+import { currentTask, type Task } from "./tasks.ts";
+import type { Coroutine } from "./types.ts";
+
+const CREATED = "created";
+const ENTERED = "active";
+const EXPIRING = "expiring";
+const EXPIRED = "expired";
+const EXITED = "finished";
+type State = typeof CREATED | typeof ENTERED | typeof EXPIRING | typeof EXPIRED | typeof EXITED;
+
+/**
+ * The deadline of a `timeout()` block (`asyncio.Timeout`). `when()` is in loop seconds, or null
+ * for none; `reschedule()` moves it; `expired()` tells whether it fired.
+ */
+export class Timeout {
+  private state: State = CREATED;
+  private handle: Handle | null = null;
+  private task: Task<unknown> | null = null;
+  private cancellingAtEntry = 0;
+  private deadline: number | null;
+
+  constructor(when: number | null) {
+    this.deadline = when;
+  }
+
+  /** The deadline in loop seconds, or null. */
+  when(): number | null {
+    return this.deadline;
+  }
+
+  /**
+   * Moves the deadline to `when` (loop seconds; null: no deadline). A deadline already past
+   * fires at the next iteration.
+   * @throws RuntimeError outside of the block.
+   */
+  reschedule(when: number | null): void {
+    if (this.state !== ENTERED) {
+      if (this.state === CREATED) throw new RuntimeError("Timeout has not been entered");
+      throw new RuntimeError(`Cannot change state of ${this.state} Timeout`);
+    }
+    this.deadline = when;
+    this.handle?.cancel();
+    if (when === null) {
+      this.handle = null;
+      return;
+    }
+    const loop = getRunningLoop();
+    this.handle = when <= loop.time() ? loop.callSoon(this.onTimeout) : loop.callAt(when, this.onTimeout);
+  }
+
+  /** True once the deadline has passed and the block was cancelled for it. */
+  expired(): boolean {
+    return this.state === EXPIRING || this.state === EXPIRED;
+  }
+
+  toString(): string {
+    const when = this.state === ENTERED ? ` when=${this.deadline}` : "";
+    return `<Timeout [${this.state}]${when}>`;
+  }
+
+  /** @internal */
+  _enter(): void {
+    if (this.state !== CREATED) throw new RuntimeError("Timeout has already been entered");
+    const task = currentTask();
+    if (task === null) throw new RuntimeError("Timeout should be used inside a task");
+    this.state = ENTERED;
+    this.task = task;
+    this.cancellingAtEntry = task.cancelling();
+    this.reschedule(this.deadline);
+  }
+
+  /** @internal Leaves the block; returns the error to throw instead of `error`, if any. */
+  _exit(failed: boolean, error: unknown): unknown {
+    this.handle?.cancel();
+    this.handle = null;
+    if (this.state === EXPIRING) {
+      this.state = EXPIRED;
+      if (this.task!.uncancel() <= this.cancellingAtEntry && failed && error instanceof CancelledError) {
+        return new TimeoutError("", { cause: error });
+      }
+    } else if (this.state === ENTERED) {
+      this.state = EXITED;
+    }
+    return error;
+  }
+
+  private readonly onTimeout = (): void => {
+    this.task!.cancel();
+    this.state = EXPIRING;
+    this.handle = null;
+  };
+}
+
+/** Runs `body` under `cm`, translating the timeout's cancellation at the exit. */
+function* runWithin<T>(cm: Timeout, body: (cm: Timeout) => Coroutine<T>): Coroutine<T> {
+  cm._enter();
+  let result: T;
+  try {
+    result = yield* body(cm);
+  } catch (e) {
+    throw cm._exit(true, e);
+  }
+  cm._exit(false, undefined);
+  return result;
+}
+
+/**
+ * Runs `body` with a deadline `delay` seconds from now (`asyncio.timeout`); null means none.
+ * Past the deadline the body is cancelled and `TimeoutError` is thrown.
+ *
+ * @example
+ * yield* timeout(2, function* (cm) {
+ *   yield* longJob();
+ * }); // TimeoutError after 2 s
+ */
+export function timeout<T>(delay: number | null, body: (cm: Timeout) => Coroutine<T>): Coroutine<T> {
+  if (delay !== null && (typeof delay !== "number" || Number.isNaN(delay))) {
+    throw new TypeError(`\`delay\` must be a number of seconds or null, got ${String(delay)}`);
+  }
+  checkBody(body);
+  const loop: EventLoop = getRunningLoop();
+  return runWithin(new Timeout(delay === null ? null : loop.time() + delay), body);
+}
+
+/**
+ * Like `timeout`, with an absolute deadline in loop seconds (`asyncio.timeout_at`).
+ */
+export function timeoutAt<T>(when: number | null, body: (cm: Timeout) => Coroutine<T>): Coroutine<T> {
+  if (when !== null && (typeof when !== "number" || Number.isNaN(when))) {
+    throw new TypeError(`\`when\` must be a number of seconds on the loop's clock or null, got ${String(when)}`);
+  }
+  checkBody(body);
+  return runWithin(new Timeout(when), body);
+}
+
+function checkBody(body: unknown): void {
+  if (typeof body !== "function") {
+    throw new TypeError(`the body of a timeout must be a generator function (cm) => Coroutine, got ${String(body)}`);
+  }
+}

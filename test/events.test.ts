@@ -1,0 +1,139 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createServer, connect, type AddressInfo } from "node:net";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import {
+  EventLoop,
+  RuntimeError,
+  ValueError,
+  createTask,
+  fromPromise,
+  getEventLoop,
+  getRunningLoop,
+  newEventLoop,
+  run,
+  sleep,
+  type Coroutine,
+} from "../src/index.ts";
+
+test("callSoon runs callbacks in FIFO order, never inside the call that scheduled them", async () => {
+  const order: string[] = [];
+  await run(function* () {
+    const loop = getRunningLoop();
+    loop.callSoon(() => order.push("a"));
+    loop.callSoon((x: string) => order.push(x), "b");
+    order.push("scheduled");
+    yield* sleep(0);
+    order.push("after");
+  });
+  assert.deepEqual(order, ["scheduled", "a", "b", "after"]);
+});
+
+test("timers run in order of when, ties in order of scheduling", async () => {
+  const order: number[] = [];
+  await run(function* () {
+    const loop = getRunningLoop();
+    const now = loop.time();
+    loop.callAt(now + 0.02, () => order.push(3));
+    loop.callAt(now + 0.01, () => order.push(1));
+    loop.callAt(now + 0.01, () => order.push(2));
+    loop.callLater(0.03, () => order.push(4)).cancel();
+    yield* sleep(0.04);
+  });
+  assert.deepEqual(order, [1, 2, 3]);
+});
+
+test("callLater rejects a negative, NaN or non-number delay with a clear error", () => {
+  const loop = newEventLoop();
+  assert.throws(() => loop.callLater(-1, () => {}), { name: "ValueError", message: "`delay` must be a non-negative number of seconds, got -1" });
+  assert.throws(() => loop.callLater(NaN, () => {}), ValueError);
+  assert.throws(() => loop.callLater("1" as unknown as number, () => {}), { name: "TypeError", message: '`delay` must be a number of seconds, got "1"' });
+  loop.close();
+});
+
+test("an error in a callback goes to the exception handler and the loop goes on", async () => {
+  const seen: string[] = [];
+  await run(function* () {
+    const loop = getRunningLoop();
+    loop.setExceptionHandler((_l, ctx) => seen.push(`${ctx.message}: ${(ctx.exception as Error).message}`));
+    loop.callSoon(function boom() {
+      throw new Error("bad");
+    });
+    loop.callSoon(() => seen.push("next"));
+    yield* sleep(0);
+  });
+  assert.deepEqual(seen, ["Exception in callback boom(): bad", "next"]);
+});
+
+test("a coroutine spinning on sleep(0) does not starve Node's timers and sockets", async () => {
+  const server = createServer((s) => s.pipe(s));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as AddressInfo).port;
+  const events: string[] = [];
+  try {
+    await run(function* () {
+      let stop = false;
+      const spinner = createTask(
+        (function* () {
+          while (!stop) yield* sleep(0);
+        })(),
+      );
+      const nodeTimer = new Promise<void>((r) => setTimeout(() => (events.push("node timer"), r()), 5));
+      const echoed = new Promise<void>((resolve) => {
+        const c = connect(port, "127.0.0.1", () => c.write("ping"));
+        c.on("data", (d) => {
+          events.push(`echo ${d.toString()}`);
+          c.end();
+          resolve();
+        });
+      });
+      yield* fromPromise(Promise.all([nodeTimer, echoed]));
+      events.push(spinner.done() ? "spinner stopped" : "spinner still running");
+      stop = true;
+      yield* spinner;
+    });
+  } finally {
+    server.close();
+  }
+  assert.deepEqual(events.sort(), ["echo ping", "node timer", "spinner still running"]);
+});
+
+test("runUntilComplete resolves with the result; the loop can run again", async () => {
+  const loop = new EventLoop();
+  function* add(a: number, b: number): Coroutine<number> {
+    yield* sleep(0);
+    return a + b;
+  }
+  assert.equal(await loop.runUntilComplete(add(1, 2)), 3);
+  assert.equal(await loop.runUntilComplete(add(3, 4)), 7);
+  assert.equal(loop.isRunning(), false);
+  loop.close();
+  assert.equal(loop.isClosed(), true);
+  assert.throws(() => loop.callSoon(() => {}), { name: "RuntimeError", message: "Event loop is closed" });
+});
+
+test("run() inside a running loop throws RuntimeError", async () => {
+  await run(function* () {
+    assert.throws(() => run(sleep(0)), RuntimeError);
+    assert.throws(() => getRunningLoop().runUntilComplete(sleep(0)), { message: "This event loop is already running" });
+    yield* sleep(0);
+  });
+});
+
+test("getRunningLoop outside a loop throws; getEventLoop makes one", () => {
+  assert.throws(() => getRunningLoop(), { name: "RuntimeError", message: "no running event loop" });
+  const loop = getEventLoop();
+  assert.equal(getEventLoop(), loop);
+  loop.close();
+});
+
+test("a deadlocked program ends with a RuntimeError naming the chain it waits on, not a silent exit", () => {
+  const fixture = fileURLToPath(new URL("./fixtures/deadlock.ts", import.meta.url));
+  const r = spawnSync(process.execPath, ["--import", "tsx", fixture], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(
+    r.stdout,
+    /^RuntimeError: Event loop deadlock: nothing can ever run again \(no ready callback, no timer, no I\/O\), but <Task pending name='Task-\d+' wait_for=<Task pending name='child' wait_for=<Future pending>>> is still pending; it waits on <Task pending name='child' wait_for=<Future pending>>, which waits on <Future pending>\n$/,
+  );
+});
