@@ -149,8 +149,13 @@ export class EventLoop extends Scheduler {
   slowCallbackDuration = 0.1;
   /** @internal The task whose step is running, if any. */
   _currentTask: Task<unknown> | null = null;
-  /** @internal Every pending task of this loop (held strongly, see API.md). */
-  readonly _tasks = new Set<Task<unknown>>();
+  /**
+   * @internal Every pending task of this loop, held strongly (see API.md), in creation order: a
+   * doubly linked list threaded through the tasks themselves, so registering and unregistering a
+   * task is O(1) with no hash table behind it (a Set halved the task spawn rate).
+   */
+  _firstTask: Task<unknown> | null = null;
+  /** @internal */ _lastTask: Task<unknown> | null = null;
   /** @internal The future `runUntilComplete` waits for, named in deadlock reports. */
   _mainFuture: Future<unknown> | null = null;
   private closed = false;
@@ -211,7 +216,7 @@ export class EventLoop extends Scheduler {
   createTask<T>(coro: Coroutine<T>, options?: TaskOptions): Task<T> {
     this.checkClosed();
     if (this.taskFactory !== null) return this.taskFactory(this, coro, options);
-    return new Task(coro, { ...options, loop: this });
+    return new Task(coro, options === undefined ? { loop: this } : { ...options, loop: this });
   }
 
   setTaskFactory(factory: TaskFactory | null): void {
@@ -286,10 +291,10 @@ export class EventLoop extends Scheduler {
     if (this._running) throw new RuntimeError("Cannot close a running event loop");
     if (this.closed) return;
     this.reportUnretrieved();
-    for (const task of this._tasks) {
+    for (const task of this._pendingTasks()) {
       this.callExceptionHandler({ message: "Task was destroyed but it is pending!", task });
     }
-    this._tasks.clear();
+    this._firstTask = this._lastTask = null;
     this.closed = true;
     this._ready.clear();
     this._timers.clear();
@@ -373,6 +378,34 @@ export class EventLoop extends Scheduler {
   }
 
   // -- internals -------------------------------------------------------------------------
+
+  /** @internal */
+  _registerTask(t: Task<unknown>): void {
+    const last = this._lastTask;
+    t._prevTask = last;
+    if (last === null) this._firstTask = t;
+    else last._nextTask = t;
+    this._lastTask = t;
+  }
+
+  /** @internal Idempotent. */
+  _unregisterTask(t: Task<unknown>): void {
+    const prev = t._prevTask;
+    const next = t._nextTask;
+    if (prev !== null) prev._nextTask = next;
+    else if (this._firstTask === t) this._firstTask = next;
+    else return;
+    if (next !== null) next._prevTask = prev;
+    else this._lastTask = prev;
+    t._prevTask = t._nextTask = null;
+  }
+
+  /** @internal The pending tasks, in creation order. */
+  _pendingTasks(): Task<unknown>[] {
+    const tasks = [];
+    for (let t = this._firstTask; t !== null; t = t._nextTask) tasks.push(t);
+    return tasks;
+  }
 
   /** @internal Remembers a failed future whose error nobody has read yet. */
   _trackUnretrieved(fut: Future<unknown>): WeakRef<Future<unknown>> {

@@ -36,31 +36,12 @@ interface UnretrievedReport {
   name: string;
 }
 
+/** Failed futures whose error nobody has read yet, to their handle in the loop's report list. */
+const unretrieved = new WeakMap<Future<unknown>, WeakRef<Future<unknown>>>();
+
 const unretrievedRegistry = new FinalizationRegistry<UnretrievedReport>((r) => {
   if (!r.loop.isClosed()) r.loop.callExceptionHandler({ message: r.message, exception: r.exception, futureRepr: r.name });
 });
-
-/** The iterator of `yield* future`: stateless, so one per future serves all its awaiters. */
-class FutureIterator<T> implements Iterator<Future<T>, T, unknown> {
-  constructor(private readonly fut: Future<T>) {}
-  next(): IteratorResult<Future<T>, T> {
-    const fut = this.fut;
-    if (fut._state === PENDING) {
-      fut._asyncioFutureBlocking = true;
-      return { done: false, value: fut };
-    }
-    return { done: true, value: fut.result() };
-  }
-  throw(e: unknown): IteratorResult<Future<T>, T> {
-    throw e;
-  }
-  return(value: T): IteratorResult<Future<T>, T> {
-    return { done: true, value };
-  }
-  [Symbol.iterator](): this {
-    return this;
-  }
-}
 
 /**
  * A result that arrives later (`asyncio.Future`). Await it in a coroutine with `yield* fut`, or
@@ -81,9 +62,6 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal See core/suspend.ts. */
   _asyncioFutureBlocking = false;
   /** @internal */ _cancelMessage: unknown = undefined;
-  /** @internal */ _iterator: FutureIterator<T> | null = null;
-  /** @internal While set, the error has not been read: the handle in the loop's report list. */
-  _unretrieved: WeakRef<Future<unknown>> | null = null;
 
   /** A pending future, bound to `options.loop` or else to `getEventLoop()`. */
   constructor(options?: { loop?: EventLoop }) {
@@ -208,9 +186,33 @@ export class Future<T = unknown> implements PromiseLike<T> {
     }).then(onfulfilled, onrejected);
   }
 
-  /** `yield* fut` waits for the future and evaluates to its result. */
+  /**
+   * `yield* fut` waits for the future and evaluates to its result. The future is its own
+   * iterator, and a stateless one, so awaiting allocates nothing and any number of tasks may
+   * await the same future at once: `next()` yields the future while it is pending (flagging it
+   * for the task step, see core/suspend.ts) and returns the result, or throws, once it is done.
+   */
   [Symbol.iterator](): Iterator<Future<T>, T, unknown> {
-    return (this._iterator ??= new FutureIterator(this));
+    return this;
+  }
+
+  /** @internal The iterator protocol behind `yield*` (see `[Symbol.iterator]`). */
+  next(): IteratorResult<Future<T>, T> {
+    if (this._state === PENDING) {
+      this._asyncioFutureBlocking = true;
+      return { done: false, value: this };
+    }
+    return { done: true, value: this.result() };
+  }
+
+  /** @internal An error thrown into the awaiting coroutine passes through. */
+  throw(e: unknown): IteratorResult<Future<T>, T> {
+    throw e;
+  }
+
+  /** @internal The awaiting coroutine is being closed. */
+  return(value: T): IteratorResult<Future<T>, T> {
+    return { done: true, value };
   }
 
   toString(): string {
@@ -272,7 +274,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   _fail(error: unknown): void {
     this._result = error;
     this._state = FAILED;
-    this._unretrieved = this._loop._trackUnretrieved(this);
+    unretrieved.set(this, this._loop._trackUnretrieved(this));
     unretrievedRegistry.register(
       this,
       { loop: this._loop, message: this._unretrievedMessage(), exception: error, name: this.toString() },
@@ -283,9 +285,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** @internal */
   _markRetrieved(): void {
-    const ref = this._unretrieved;
-    if (ref !== null) {
-      this._unretrieved = null;
+    const ref = unretrieved.get(this);
+    if (ref !== undefined) {
+      unretrieved.delete(this);
       this._loop._untrackUnretrieved(ref);
       unretrievedRegistry.unregister(this);
     }
@@ -293,7 +295,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** @internal Called when the loop closes with this future's error still unread. */
   _reportUnretrieved(): void {
-    if (this._unretrieved === null) return;
+    if (!unretrieved.has(this)) return;
     const error = this._result;
     this._markRetrieved();
     this._loop.callExceptionHandler({ message: this._unretrievedMessage(), exception: error, future: this as Future<unknown> });

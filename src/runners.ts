@@ -109,7 +109,7 @@ export class Runner {
 
 /** Cancels every pending task of `loop` and waits for them; reports errors they end with. */
 async function cancelAllTasks(loop: EventLoop): Promise<void> {
-  const toCancel = [...loop._tasks];
+  const toCancel = loop._pendingTasks();
   if (toCancel.length === 0) return;
   for (const t of toCancel) t.cancel();
   await loop.runUntilComplete(gather(...toCancel, { returnExceptions: true }));
