@@ -1,0 +1,45 @@
+/**
+ * Every example with a transcript of its Python original (examples/expected/NAME.txt) runs as a
+ * child process, and its output must match the transcript (timings within a tolerance).
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { compareTranscript, expectedTranscript } from "../examples/_transcript.ts";
+
+const examples = fileURLToPath(new URL("../examples/", import.meta.url));
+const names = readdirSync(`${examples}expected`)
+  .filter((f) => f.endsWith(".txt"))
+  .map((f) => f.slice(0, -4))
+  .sort();
+
+function runExample(name: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", `${examples}${name}.ts`], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe("examples print what their Python originals print", { concurrency: true }, () => {
+  for (const name of names) {
+    test(name, async () => {
+      const r = await runExample(name);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(compareTranscript(expectedTranscript(name)!, r.stdout), null);
+    });
+  }
+});
+
+test("the transcript comparison allows timing tolerance and nothing else", () => {
+  assert.equal(compareTranscript("took ~2.0 s\n", "took 2.2 s\n"), null);
+  assert.match(compareTranscript("took ~2.0 s", "took 2.5 s")!, /line 1/);
+  assert.match(compareTranscript("a\nb", "a")!, /line 2: expected "b", got "<end>"/);
+  assert.match(compareTranscript("hello", "Hello")!, /line 1/);
+});
