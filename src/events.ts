@@ -15,6 +15,10 @@ import { RuntimeError, ValueError } from "./exceptions.ts";
 import { Future, fromPromise } from "./futures.ts";
 import { Task, ensureFuture, type TaskOptions } from "./tasks.ts";
 import type { Coroutine, Awaitable } from "./types.ts";
+// -- begin: signals, getaddrinfo, UDP, subprocesses (issue 4) --
+import { _getaddrinfo, type AddrInfo, type GetaddrinfoOptions } from "./dns.ts";
+import { _addSignalHandler, _removeSignalHandler, _removeAllSignalHandlers } from "./signals.ts";
+// -- end: signals, getaddrinfo, UDP, subprocesses --
 
 /** What the exception handler receives (CPython's `context` dict). */
 export interface ExceptionContext {
@@ -300,6 +304,7 @@ export class EventLoop extends Scheduler {
     this._timers.clear();
     this.defaultExecutor?.shutdown({ wait: false });
     this.defaultExecutor = null;
+    _removeAllSignalHandlers(this);
     if (getEventLoopIfSet() === this) setEventLoop(null);
   }
 
@@ -361,6 +366,44 @@ export class EventLoop extends Scheduler {
   }
 
   // -- executors (the pools live in executors/) ----------------------------------------------
+
+  // -- begin: signals, getaddrinfo, UDP, subprocesses (issue 4; bodies in signals.ts, dns.ts, datagram.ts, subprocess.ts) --
+
+  /**
+   * Runs `callback(...args)` as a loop callback each time the process receives `sig`
+   * (`loop.add_signal_handler`, Unix). A new handler for the same signal replaces the old one.
+   * While a handler is installed the process stays alive; `removeSignalHandler` or `close()` ends that.
+   * @param sig a signal name ("SIGTERM", "SIGUSR1") or number.
+   * @throws TypeError for a coroutine function or a non-function; ValueError for an unknown signal;
+   * RuntimeError "sig SIGKILL cannot be caught" for SIGKILL and SIGSTOP, or when the loop is closed.
+   * @example loop.addSignalHandler("SIGTERM", () => stopping.set());
+   */
+  addSignalHandler<A extends unknown[]>(sig: NodeJS.Signals | number, callback: (...args: A) => unknown, ...args: A): void {
+    _addSignalHandler(this, sig, callback, args);
+  }
+
+  /**
+   * Removes the handler of `sig` and restores Node's default behaviour (`loop.remove_signal_handler`).
+   * @returns true if a handler was removed, false if there was none.
+   * @throws TypeError or ValueError for an invalid signal.
+   */
+  removeSignalHandler(sig: NodeJS.Signals | number): boolean {
+    return _removeSignalHandler(this, sig);
+  }
+
+  /**
+   * Resolves `host` and `port` (`loop.getaddrinfo`, over Node's `dns.lookup`) into tuples
+   * `[family, type, proto, canonname, [address, port]]` (see `AddrInfo`).
+   * @param host a name, a numeric address, or null (loopback; with `AI_PASSIVE`, the wildcard).
+   * @param port a number, a numeric string, a service name ("http"), or null.
+   * @throws GaiError, such as `[Errno -2] Name or service not known`.
+   * @example const infos = yield* loop.getaddrinfo("localhost", 80, { type: SOCK_STREAM });
+   */
+  getaddrinfo(host: string | null, port: number | string | null, options?: GetaddrinfoOptions): Coroutine<AddrInfo[]> {
+    return _getaddrinfo(this, host, port, options);
+  }
+
+  // -- end: signals, getaddrinfo, UDP, subprocesses --
 
   /** @internal */ defaultExecutor: Executor | null = null;
 

@@ -84,6 +84,43 @@ export class LimitOverrunError extends AsyncioError {
 }
 
 /**
+ * An operating-system error (Python's `OSError`). `errno` is the error number (negative for
+ * resolver errors, as `socket.gaierror`), `strerror` its text, `filename` the path or program it
+ * concerns, `code` Node's code ("ENOENT", "EPIPE", "ENOTFOUND"). The message is Python's:
+ * `[Errno 2] No such file or directory: 'prog'`.
+ */
+export class OSError extends AsyncioError {
+  readonly errno: number | null;
+  readonly strerror: string;
+  readonly filename: string | null;
+  readonly code: string | null;
+  constructor(errno: number | null, strerror: string, options?: { filename?: string | null; code?: string | null; cause?: unknown }) {
+    const filename = options?.filename ?? null;
+    const head = errno === null ? strerror : `[Errno ${errno}] ${strerror}`;
+    super(filename === null ? head : `${head}: '${filename}'`, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.errno = errno;
+    this.strerror = strerror;
+    this.filename = filename;
+    this.code = options?.code ?? null;
+  }
+}
+
+/** A file or program does not exist (Python's `FileNotFoundError`, errno ENOENT). */
+export class FileNotFoundError extends OSError {}
+
+/** Not allowed: EACCES or EPERM (Python's `PermissionError`). */
+export class PermissionError extends OSError {}
+
+/** No such process: ESRCH (Python's `ProcessLookupError`), e.g. signalling a child that is gone. */
+export class ProcessLookupError extends OSError {}
+
+/**
+ * Name resolution failed (Python's `socket.gaierror`), from `loop.getaddrinfo()`. `errno` is the
+ * resolver's negative `EAI_*` number: `[Errno -2] Name or service not known`.
+ */
+export class GaiError extends OSError {}
+
+/**
  * Several errors raised together (Python's `ExceptionGroup`), thrown by a task group whose
  * children failed. `exceptions` holds them in the order they happened.
  */

@@ -20,6 +20,11 @@ export {
   IncompleteReadError,
   LimitOverrunError,
   ExceptionGroup,
+  OSError,
+  FileNotFoundError,
+  PermissionError,
+  ProcessLookupError,
+  GaiError,
   isCancellation,
 } from "./exceptions.ts";
 export {
@@ -64,3 +69,34 @@ export { taskGroup, TaskGroup } from "./taskgroups.ts";
 export { run, Runner } from "./runners.ts";
 export { ContextVar, Context, Token, copyContext } from "./contextvars.ts";
 export type { Clock } from "./core/scheduler.ts";
+export {
+  AF_UNSPEC,
+  AF_INET,
+  AF_INET6,
+  SOCK_STREAM,
+  SOCK_DGRAM,
+  SOCK_RAW,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  AI_PASSIVE,
+  AI_CANONNAME,
+  AI_NUMERICHOST,
+  AI_V4MAPPED,
+  AI_ALL,
+  AI_ADDRCONFIG,
+  AI_NUMERICSERV,
+  type AddrInfo,
+  type GetaddrinfoOptions,
+} from "./dns.ts";
+export { BaseProtocol, Protocol, BufferedProtocol, DatagramProtocol, SubprocessProtocol } from "./protocols.ts";
+export {
+  BaseTransport,
+  ReadTransport,
+  WriteTransport,
+  Transport,
+  DatagramTransport,
+  SubprocessTransport,
+  FlowControl,
+  DEFAULT_HIGH_WATER,
+} from "./transports.ts";
+export { StreamReader, DEFAULT_LIMIT, type Bytes } from "./streams.ts";

@@ -9,6 +9,7 @@
  * tell their own cancellations from others'.
  */
 
+import { inspect } from "node:util";
 import { getRunningLoop, type EventLoop, type Handle } from "./events.ts";
 import { CancelledError, RuntimeError, TimeoutError } from "./exceptions.ts";
 import { currentTask, type Task } from "./tasks.ts";
@@ -66,9 +67,15 @@ export class Timeout {
     return this.state === EXPIRING || this.state === EXPIRED;
   }
 
+  /** `<Timeout [active] when=12.5>`: the state and, while active, the deadline rounded to the millisecond. */
   toString(): string {
-    const when = this.state === ENTERED ? ` when=${this.deadline}` : "";
+    const d = this.deadline;
+    const when = this.state !== ENTERED ? "" : ` when=${d === null ? "null" : Math.round(d * 1000) / 1000}`;
     return `<Timeout [${this.state}]${when}>`;
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
   }
 
   /** @internal */
