@@ -100,15 +100,3 @@ export {
   DEFAULT_HIGH_WATER,
 } from "./transports.ts";
 export { StreamReader, DEFAULT_LIMIT, type Bytes } from "./streams.ts";
-export { BaseProtocol, Protocol, BufferedProtocol, DatagramProtocol, SubprocessProtocol } from "./protocols.ts";
-export {
-  BaseTransport,
-  ReadTransport,
-  WriteTransport,
-  Transport,
-  DatagramTransport,
-  SubprocessTransport,
-  FlowControl,
-  DEFAULT_HIGH_WATER,
-} from "./transports.ts";
-export { StreamReader, DEFAULT_LIMIT, type Bytes } from "./streams.ts";
