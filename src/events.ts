@@ -330,6 +330,8 @@ export class EventLoop extends Scheduler {
     }
     const e = context.exception;
     if (e !== undefined) lines.push(e instanceof Error ? (e.stack ?? String(e)) : inspect(e));
+    const created = context.task?._creationStack();
+    if (created !== undefined) lines.push(`Task created at:\n${created}`);
     console.error(lines.join("\n"));
   }
 

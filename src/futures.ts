@@ -28,6 +28,8 @@ const STATE_NAMES = ["PENDING", "CANCELLED", "FINISHED", "FINISHED"];
 
 /** The debug-mode record of where a cancellation came from, appended to the CancelledError's stack. */
 const cancelOrigins = new WeakMap<Future<unknown>, string>();
+/** The same record, by the CancelledError that carries it, so a task cancelled by it inherits it. */
+const errorOrigins = new WeakMap<CancelledError, string>();
 
 interface UnretrievedReport {
   loop: EventLoop;
@@ -121,7 +123,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (this._state !== PENDING) return false;
     this._state = CANCELLED;
     this._cancelMessage = msg;
-    if (this._loop.getDebug()) recordCancelOrigin(this);
+    if (this._loop.getDebug() && !cancelOrigins.has(this)) recordCancelOrigin(this);
     this._scheduleCallbacks();
     return true;
   }
@@ -310,7 +312,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
   _makeCancelledError(): CancelledError {
     const e = this._cancelMessage === undefined ? new CancelledError() : new CancelledError(String(this._cancelMessage));
     const origin = cancelOrigins.get(this);
-    if (origin !== undefined) e.stack = `${e.stack}\n${origin}`;
+    if (origin !== undefined) {
+      e.stack = `${e.stack}\n${origin}`;
+      errorOrigins.set(e, origin);
+    }
     return e;
   }
 
@@ -322,11 +327,17 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 }
 
-/** Debug mode: remembers which task cancelled `fut`, and from where. */
-function recordCancelOrigin(fut: Future<unknown>): void {
+/** Debug mode: remembers which task cancelled `fut`, and from where. @internal */
+export function recordCancelOrigin(fut: Future<unknown>): void {
   const by = fut._loop._currentTask;
   const stack = (new Error().stack ?? "").split("\n").slice(3).join("\n");
   cancelOrigins.set(fut, `Cancelled by ${by === null ? "a callback outside any task" : String(by)} at:\n${stack}`);
+}
+
+/** Debug mode: a task ended by `error` was cancelled where the error's own cancellation came from. @internal */
+export function inheritCancelOrigin(fut: Future<unknown>, error: CancelledError): void {
+  const origin = errorOrigins.get(error);
+  if (origin !== undefined) cancelOrigins.set(fut, origin);
 }
 
 /** `Error('boom')`-style text for a repr. */

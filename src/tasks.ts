@@ -16,7 +16,7 @@ import { SleepZero, sleepZero, type Waitable } from "./core/suspend.ts";
 import { Context, _captureContext, _enterContext, _leaveContext } from "./contextvars.ts";
 import { checkDelay, getEventLoop, getRunningLoop, type EventLoop } from "./events.ts";
 import { CancelledError, RuntimeError, TimeoutError, ValueError } from "./exceptions.ts";
-import { Future, fromPromise, isFuture } from "./futures.ts";
+import { Future, fromPromise, inheritCancelOrigin, isFuture, recordCancelOrigin } from "./futures.ts";
 import { timeout } from "./timeouts.ts";
 import type { Awaitable, AwaitedOf, Coroutine } from "./types.ts";
 
@@ -81,6 +81,7 @@ export class Task<T = unknown> extends Future<T> implements Steppable {
     this._numCancelsRequested++;
     const waiter = this._waiter;
     if (waiter !== null && waiter.cancel(msg)) return true;
+    if (this._loop.getDebug()) recordCancelOrigin(this as Task<unknown>);
     this._flags |= MUST_CANCEL;
     this._cancelMessage = msg;
     return true;
@@ -164,7 +165,10 @@ export class Task<T = unknown> extends Future<T> implements Steppable {
   /** @internal */
   _stepThrew(error: unknown): void {
     this._flags &= ~MUST_CANCEL;
-    if (error instanceof CancelledError) super.cancel(error.message === "" ? this._cancelMessage : error.message);
+    if (error instanceof CancelledError) {
+      inheritCancelOrigin(this as Task<unknown>, error);
+      super.cancel(error.message === "" ? this._cancelMessage : error.message);
+    }
     else this._fail(error);
   }
 

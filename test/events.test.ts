@@ -15,6 +15,7 @@ import {
   run,
   sleep,
   type Coroutine,
+  type Task,
 } from "../src/index.ts";
 
 test("callSoon runs callbacks in FIFO order, never inside the call that scheduled them", async () => {
@@ -136,4 +137,95 @@ test("a deadlocked program ends with a RuntimeError naming the chain it waits on
     r.stdout,
     /^RuntimeError: Event loop deadlock: nothing can ever run again \(no ready callback, no timer, no I\/O\), but <Task pending name='Task-\d+' wait_for=<Task pending name='child' wait_for=<Future pending>>> is still pending; it waits on <Task pending name='child' wait_for=<Future pending>>, which waits on <Future pending>\n$/,
   );
+});
+
+test("debug mode logs a slow task step with the task's name", async () => {
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (msg: string) => warnings.push(msg);
+  try {
+    await run(
+      function* () {
+        getRunningLoop().slowCallbackDuration = 0.01;
+        const slow = createTask(
+          (function* () {
+            const until = performance.now() + 30;
+            while (performance.now() < until);
+            yield* sleep(0);
+          })(),
+          { name: "slowpoke" },
+        );
+        yield* slow;
+      },
+      { debug: true },
+    );
+  } finally {
+    console.warn = warn;
+  }
+  const slow = warnings.filter((w) => w.includes("slowpoke"));
+  assert.equal(slow.length, 1, warnings.join("\n"));
+  assert.match(slow[0]!, /^Executing <Task pending name='slowpoke'> took 0\.\d{3} seconds$/);
+});
+
+test("debug mode shows which task cancelled a task, and from where, in the CancelledError's stack", async () => {
+  const stacks: string[] = [];
+  function* victim(): Coroutine<void> {
+    try {
+      yield* sleep(10);
+    } catch (e) {
+      stacks.push((e as Error).stack!);
+      throw e;
+    }
+  }
+  await run(
+    function* () {
+      const waiting = createTask(victim(), { name: "waiting" });
+      let notStarted: Task<void> | null = null;
+      const killer = createTask(
+        (function* () {
+          notStarted = createTask(victim(), { name: "not-started" });
+          notStarted.cancel();
+          yield* sleep(0.01);
+          waiting.cancel();
+        })(),
+        { name: "killer" },
+      );
+      yield* killer;
+      for (const t of [waiting, notStarted!]) {
+        try {
+          yield* t;
+        } catch (e) {
+          stacks.push(`${t.getName()}: ${(e as Error).stack}`);
+        }
+      }
+    },
+    { debug: true },
+  );
+  // The victim that was waiting saw the error at its await point; the one cancelled before its
+  // first step never entered its try block. Both errors, as their awaiters see them, name the killer.
+  assert.equal(stacks.length, 3);
+  assert.match(stacks[0]!, /^CancelledError\n[^]*Cancelled by <Task pending name='killer'[^\n]*> at:\n[^]*events\.test\.ts/);
+  assert.match(stacks[1]!, /^waiting: CancelledError\n[^]*Cancelled by <Task pending name='killer'/);
+  assert.match(stacks[2]!, /^not-started: CancelledError\n[^]*Cancelled by <Task pending name='killer'/);
+});
+
+test("close() reports a task still pending; in debug mode the report shows where it was created", async () => {
+  const loop = new EventLoop({ debug: true });
+  const reports: string[] = [];
+  const error = console.error;
+  console.error = (msg: string) => reports.push(msg);
+  try {
+    await loop.runUntilComplete(
+      (function* () {
+        createTask(sleep(10), { name: "forgotten" });
+        yield* sleep(0);
+      })(),
+    );
+    loop.close();
+  } finally {
+    console.error = error;
+  }
+  assert.equal(reports.length, 1);
+  assert.match(reports[0]!, /^Task was destroyed but it is pending!\ntask: <Task pending name='forgotten' wait_for=<SleepFuture pending>>\nTask created at:\n/);
+  assert.match(reports[0]!, /events\.test\.ts/);
 });
