@@ -120,6 +120,21 @@ export class ProcessLookupError extends OSError {}
  */
 export class GaiError extends OSError {}
 
+/** A connection-related OS error (Python's `ConnectionError`); the four below extend it. */
+export class ConnectionError extends OSError {}
+
+/** Writing to a pipe or socket whose other end is closed: EPIPE (Python's `BrokenPipeError`). */
+export class BrokenPipeError extends ConnectionError {}
+
+/** The connection was aborted on this side: ECONNABORTED (Python's `ConnectionAbortedError`). */
+export class ConnectionAbortedError extends ConnectionError {}
+
+/** Nothing listens at the address: ECONNREFUSED (Python's `ConnectionRefusedError`). */
+export class ConnectionRefusedError extends ConnectionError {}
+
+/** The peer reset the connection: ECONNRESET, or "Connection lost" from `drain()` (Python's `ConnectionResetError`). */
+export class ConnectionResetError extends ConnectionError {}
+
 /**
  * Several errors raised together (Python's `ExceptionGroup`), thrown by a task group whose
  * children failed. `exceptions` holds them in the order they happened.

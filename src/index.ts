@@ -25,6 +25,11 @@ export {
   PermissionError,
   ProcessLookupError,
   GaiError,
+  ConnectionError,
+  BrokenPipeError,
+  ConnectionAbortedError,
+  ConnectionRefusedError,
+  ConnectionResetError,
   isCancellation,
 } from "./exceptions.ts";
 export {
