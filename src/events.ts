@@ -194,7 +194,7 @@ export class EventLoop extends Scheduler {
   /** Schedules `callback(...args)` after `delay` seconds. */
   callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
     checkDelay("delay", delay);
-    return this.callAt(this.time() + delay, callback, ...args);
+    return this.timerAt(this.time() + delay, callback, args);
   }
 
   /** Schedules `callback(...args)` at loop time `when` (seconds, as `time()` reads). */
@@ -203,6 +203,10 @@ export class EventLoop extends Scheduler {
     if (typeof when !== "number" || Number.isNaN(when)) {
       throw new TypeError(`\`when\` must be a number of seconds on the loop's clock, got ${String(when)}`);
     }
+    return this.timerAt(when, callback, args);
+  }
+
+  private timerAt(when: number, callback: (...args: any[]) => unknown, args: unknown[]): TimerHandle {
     checkCallback("callAt", callback);
     const t = new TimerHandle(when, callback, args, this, _captureContext());
     this._schedule(t);

@@ -365,11 +365,17 @@ export function _copyFutureState<T>(source: Future<T>, dest: Future<T>): void {
  * Given a function, it is called with an `AbortSignal` that is aborted when the future is
  * cancelled, so the work behind the promise stops too.
  *
+ * @param source a promise, or a function given an `AbortSignal` that returns one.
+ * @param options.loop the loop of the future; by default the running loop, else `getEventLoop()`.
+ * @throws TypeError when `source` is neither a promise nor a function returning one.
  * @example
  * const res = yield* fromPromise((signal) => fetch(url, { signal }));
  */
-export function fromPromise<T>(source: PromiseLike<T> | ((signal: AbortSignal) => PromiseLike<T>)): Future<T> {
-  const loop = _getRunningLoop() ?? getEventLoop();
+export function fromPromise<T>(
+  source: PromiseLike<T> | ((signal: AbortSignal) => PromiseLike<T>),
+  options?: { loop?: EventLoop },
+): Future<T> {
+  const loop = options?.loop ?? _getRunningLoop() ?? getEventLoop();
   const fut = new Future<T>({ loop });
   let promise: PromiseLike<T>;
   if (typeof source === "function") {

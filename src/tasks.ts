@@ -252,7 +252,9 @@ export function ensureFuture<T>(x: Awaitable<T> | PromiseLike<T>, loop?: EventLo
     return x as Future<T>;
   }
   if (isCoroutine(x)) return (loop ?? getEventLoop()).createTask(x as Coroutine<T>);
-  if (isThenable(x)) return fromPromise(x as PromiseLike<T>);
+  // The loop is passed on: `loop.runUntilComplete(promise)` on a loop that is not the current
+  // one must bridge the promise on that loop, or nothing would ever stop it.
+  if (isThenable(x)) return fromPromise(x as PromiseLike<T>, { loop: loop ?? getEventLoop() });
   throw new TypeError(`An asyncio Future, a coroutine or a promise is required, got ${describeValue(x)}${coroutineHint(x)}`);
 }
 

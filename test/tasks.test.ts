@@ -691,6 +691,22 @@ test("ensureFuture of a coroutine outside a running loop binds to the current lo
   }
 });
 
+test("ensureFuture(promise, loop) bridges the promise on that loop, so runUntilComplete(promise) of a non-current loop ends", async () => {
+  const loop = newEventLoop();
+  const other = newEventLoop();
+  setEventLoop(other);
+  try {
+    const f = ensureFuture(Promise.resolve(1), loop);
+    assert.equal(f.getLoop(), loop);
+    f.cancel();
+    assert.equal(await loop.runUntilComplete(Promise.resolve(5)), 5);
+  } finally {
+    setEventLoop(null);
+    other.close();
+    loop.close();
+  }
+});
+
 // -- sleep ----------------------------------------------------------------------------------------------
 
 test("sleeps of 0.3, 0.1 and 0.2 s end in order of time, at exact loop.time() readings (virtual clock)", async () => {
