@@ -18,6 +18,7 @@ import {
   currentTask,
   eagerTaskFactory,
   ensureFuture,
+  fromPromise,
   gather,
   getRunningLoop,
   newEventLoop,
@@ -744,6 +745,23 @@ test("sleep(delay, result) returns result; sleep(0) allocates no timer and lets 
     order.push("after sleep(0)");
   });
   assert.deepEqual(order, ["before sleep(0)", "other", "after sleep(0)"]);
+});
+
+test("under the virtual clock sleep(Infinity) sleeps forever: the clock never jumps to Infinity", async () => {
+  await inVirtualTime(function* (loop) {
+    const forever = spawn(function* () {
+      yield* sleep(Infinity);
+      return "woke";
+    });
+    // Only the forever-sleeper's timer is left while this real timer runs: no jump may happen.
+    yield* fromPromise(new Promise<void>((resolve) => setTimeout(resolve, 5)));
+    assert.equal(loop.time(), 0);
+    assert.equal(forever.done(), false);
+    yield* sleep(2);
+    assert.equal(loop.time(), 2);
+    forever.cancel();
+    assert.ok((yield* caught(forever)) instanceof CancelledError);
+  });
 });
 
 test("sleep rejects a negative, NaN or non-number delay", () => {

@@ -217,7 +217,9 @@ export abstract class Scheduler implements Wakeable {
     const next = this._timers.peek();
     if (next === undefined || this._clock !== null) {
       this.clearNodeTimer();
-      if (next !== undefined && this._clock!.autojump) this.immediate = setImmediate(this.autojump);
+      // A virtual clock never jumps to a timer at Infinity (`sleep(Infinity)` sleeps forever, as with
+      // the real clock); with only such timers left the loop idles, and a deadlock is reported.
+      if (next !== undefined && next._when !== Infinity && this._clock!.autojump) this.immediate = setImmediate(this.autojump);
       return;
     }
     if (this.nodeTimer !== null && this.nodeTimerWhen === next._when) return;
