@@ -5,17 +5,25 @@
  * waits for every task created with `tg.createTask`. The first task to fail cancels the others and
  * the body (the parent task is cancelled, then un-cancelled at the exit so it carries on); all the
  * failures are then thrown together as an `ExceptionGroup`. A cancellation of the parent from
- * outside cancels the tasks too and goes on as a CancelledError once they are done.
+ * outside cancels the tasks too and goes on as a CancelledError once they are done. A
+ * `KeyboardInterrupt` (Python's base errors) is thrown as it is, once the tasks are done.
  */
 
 import { getRunningLoop, type EventLoop } from "./events.ts";
-import { CancelledError, ExceptionGroup, RuntimeError } from "./exceptions.ts";
+import { CancelledError, ExceptionGroup, KeyboardInterrupt, RuntimeError } from "./exceptions.ts";
 import type { Future } from "./futures.ts";
 import { currentTask, type Task, type TaskOptions } from "./tasks.ts";
 import type { Coroutine } from "./types.ts";
 
 /**
- * A group of tasks that finish together (`asyncio.TaskGroup`); made by `taskGroup`.
+ * A group of tasks that finish together (`asyncio.TaskGroup`); made by `taskGroup`, which
+ * passes it to the body.
+ *
+ * @example
+ * yield* taskGroup(function* (tg) {
+ *   const a = tg.createTask(fetchPage("a"), { name: "fetch-a" });
+ *   tg.createTask(fetchPage("b"));
+ * });
  */
 export class TaskGroup {
   private entered = false;
@@ -26,6 +34,8 @@ export class TaskGroup {
   private parentCancelRequested = false;
   private readonly tasks = new Set<Task<unknown>>();
   private errors: unknown[] = [];
+  /** A KeyboardInterrupt from a task or the body: thrown as it is, not in a group (CPython's base errors). */
+  private baseError: unknown = null;
   private onCompleted: Future<boolean> | null = null;
 
   /**
@@ -45,11 +55,11 @@ export class TaskGroup {
       throw new RuntimeError(`TaskGroup ${String(this)} ${refuse}`);
     }
     const task = this.loop!.createTask(coro, options);
-    if (task.done()) this.onTaskDone(task as Task<unknown>);
-    else {
-      this.tasks.add(task as Task<unknown>);
-      task.addDoneCallback(this.onTaskDone);
-    }
+    // Through the callback even if the task is done already (an eager task may finish inside
+    // createTask): handled inline, its failure would cancel the siblings before the task that is
+    // creating it is in the group, so that one would never be cancelled (gh-128550).
+    this.tasks.add(task as Task<unknown>);
+    task.addDoneCallback(this.onTaskDone);
     return task;
   }
 
@@ -74,6 +84,7 @@ export class TaskGroup {
   /** @internal The `__aexit__`: waits for the tasks, then throws what must be thrown. */
   *_exit(failed: boolean, error: unknown): Coroutine<void> {
     this.exiting = true;
+    if (failed && error instanceof KeyboardInterrupt) this.baseError ??= error;
     let propagateCancellation: unknown = failed && error instanceof CancelledError ? error : null;
     if (failed && !this.aborting) this.abort();
     // A loop, because the wait can be cancelled several times if the parent is cancelled repeatedly.
@@ -90,6 +101,7 @@ export class TaskGroup {
       }
       this.onCompleted = null;
     }
+    if (this.baseError !== null) throw this.baseError;
     const parent = this.parentTask!;
     if (this.parentCancelRequested && parent.uncancel() === 0) {
       // Our own cancellation of the parent is over: it must not escape the block.
@@ -121,6 +133,7 @@ export class TaskGroup {
     const error = task.exception();
     if (error === null) return;
     this.errors.push(error);
+    if (error instanceof KeyboardInterrupt) this.baseError ??= error;
     const parent = this.parentTask!;
     if (parent.done()) {
       this.loop!.callExceptionHandler({
@@ -142,7 +155,9 @@ export class TaskGroup {
 /**
  * Runs `body` with a new task group and waits for all its tasks (`async with asyncio.TaskGroup()`).
  * Returns what `body` returns.
- * @throws ExceptionGroup holding every error of the tasks and the body.
+ * @throws ExceptionGroup holding every error of the tasks and the body, in the order they happened
+ * ("unhandled errors in a TaskGroup (N sub-exceptions)"); CancelledError when the parent task was
+ * cancelled from outside and nothing failed; KeyboardInterrupt as it is.
  *
  * @example
  * yield* taskGroup(function* (tg) {
