@@ -176,15 +176,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
     return new Promise<T>((resolve, reject) => {
-      const settle = (): void => {
-        try {
-          resolve(this.result());
-        } catch (e) {
-          reject(e);
-        }
-      };
-      if (this._state !== PENDING) settle();
-      else this._addRunnable({ _run: settle });
+      const settler = new PromiseSettler(this, resolve, reject);
+      if (this._state !== PENDING) settler._run();
+      else this._addRunnable(settler);
     }).then(onfulfilled, onrejected);
   }
 
@@ -261,7 +255,13 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (cbs === null) return;
     this._callbacks = null;
     const loop = this._loop;
-    if (Array.isArray(cbs)) for (let i = 0; i < cbs.length; i++) loop._enqueue(cbs[i]!);
+    if (Array.isArray(cbs)) {
+      for (let i = 0; i < cbs.length; i++) {
+        const r = cbs[i]!;
+        if (r instanceof PromiseSettler) r._run();
+        else loop._enqueue(r);
+      }
+    } else if (cbs instanceof PromiseSettler) cbs._run();
     else loop._enqueue(cbs);
   }
 
@@ -324,6 +324,28 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return new InvalidStateError(
       `${STATE_NAMES[this._state]}: ${String(this)} (${method}() may be called only once, on a pending future; check done() first)`,
     );
+  }
+}
+
+/**
+ * What `then()` registers on a pending future: it settles the native promise as soon as the
+ * future is done, not through the ready ring. Settling a promise runs no user code (its
+ * reactions are microtasks), so no callback runs inline; and a promise whose future completes in
+ * the loop's last iteration before `stop()`, or while no loop runs, still settles instead of
+ * waiting in a ring that may never run again.
+ */
+class PromiseSettler<T> implements Runnable {
+  constructor(
+    private readonly fut: Future<T>,
+    private readonly resolve: (value: T) => void,
+    private readonly reject: (reason: unknown) => void,
+  ) {}
+  _run(): void {
+    try {
+      this.resolve(this.fut.result());
+    } catch (e) {
+      this.reject(e);
+    }
   }
 }
 

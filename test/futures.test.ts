@@ -350,6 +350,47 @@ test("native await: then() resolves with the result, rejects with the error, and
   }
 });
 
+test("native await settles even when the future completes in the loop's last iteration, or with no loop running", async () => {
+  const loop = newEventLoop();
+  try {
+    const f = loop.createFuture<number>();
+    const awaited = f.then((v) => v * 10);
+    // The main task ends first, so the loop stops in the very iteration in which f completes.
+    await loop.runUntilComplete(
+      (function* () {
+        loop.callSoon(() => f.setResult(4));
+      })(),
+    );
+    assert.equal(loop.isRunning(), false);
+    assert.equal(await awaited, 40);
+
+    const g = loop.createFuture<string>();
+    setTimeout(() => g.setResult("set from a Node timer"), 1);
+    assert.equal(await g, "set from a Node timer");
+    const h = loop.createFuture<string>();
+    setTimeout(() => h.cancel("no loop needed"), 1);
+    await assert.rejects(async () => await h, { name: "CancelledError", message: "no loop needed" });
+  } finally {
+    loop.close();
+  }
+});
+
+test("a native awaiter resumes after the loop callbacks of the same iteration, never inside setResult", async () => {
+  const order: string[] = [];
+  await inLoop(function* (loop) {
+    const f = loop.createFuture<number>();
+    const native = (async () => {
+      order.push(`native got ${await f}`);
+    })();
+    yield* sleep(0);
+    f.addDoneCallback(() => order.push("done callback"));
+    f.setResult(1);
+    order.push("after setResult");
+    yield* fromPromise(native);
+  });
+  assert.deepEqual(order, ["after setResult", "done callback", "native got 1"]);
+});
+
 test("isFuture: futures and tasks and duck-typed futures are; classes, promises and plain objects are not", async () => {
   await inLoop(function* (loop) {
     const f = loop.createFuture();
