@@ -1,0 +1,107 @@
+/**
+ * The scheduler's parts (src/core/): the ready ring, the timer heap, and the batch semantics of the
+ * loop inside Node's (CPython's `_run_once`: what a callback schedules runs in the next iteration).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Ring } from "../src/core/ring.ts";
+import { TimerHeap, type HeapTimer } from "../src/core/heap.ts";
+import { EventLoop, getRunningLoop, run, sleep } from "../src/index.ts";
+import { VirtualClock } from "../src/testing.ts";
+
+test("Ring is FIFO across growth and wrap-around", () => {
+  const ring = new Ring<number>(16);
+  const out: number[] = [];
+  let next = 0;
+  for (let round = 0; round < 50; round++) {
+    for (let i = 0; i < round; i++) ring.push(next++);
+    for (let i = 0; i < round / 2; i++) out.push(ring.shift());
+  }
+  while (ring.length > 0) out.push(ring.shift());
+  assert.deepEqual(out, Array.from({ length: next }, (_, i) => i));
+  assert.deepEqual([...ring], []);
+});
+
+function timer(when: number, label: string): HeapTimer & { label: string } {
+  return { _when: when, _seq: 0, _cancelled: false, label };
+}
+
+test("TimerHeap pops by deadline, ties in insertion order, skipping cancelled timers", () => {
+  const heap = new TimerHeap<HeapTimer & { label: string }>();
+  const timers = [timer(3, "c"), timer(1, "a1"), timer(2, "b"), timer(1, "a2"), timer(1, "a3"), timer(0.5, "x")];
+  for (const t of timers) heap.push(t);
+  timers[5]!._cancelled = true;
+  heap.noteCancelled();
+  assert.equal(heap.size, 5);
+  const order: string[] = [];
+  for (let t = heap.peek(); t !== undefined; t = heap.peek()) order.push(heap.pop().label);
+  assert.deepEqual(order, ["a1", "a2", "a3", "b", "c"]);
+  assert.equal(heap.size, 0);
+});
+
+test("TimerHeap rebuilds itself when most timers are cancelled, keeping the order of the rest", () => {
+  const heap = new TimerHeap<HeapTimer & { label: string }>();
+  const all = Array.from({ length: 1000 }, (_, i) => timer((i * 7919) % 1000, String(i)));
+  for (const t of all) heap.push(t);
+  for (const t of all) {
+    if (Number(t.label) % 10 !== 0) {
+      t._cancelled = true;
+      heap.noteCancelled();
+    }
+  }
+  assert.equal(heap.size, 100);
+  assert.ok(heap.live().length === 100, "the cancelled ones were dropped by a rebuild");
+  const whens: number[] = [];
+  for (let t = heap.peek(); t !== undefined; t = heap.peek()) whens.push(heap.pop()._when);
+  assert.deepEqual(whens, [...whens].sort((a, b) => a - b));
+  assert.equal(whens.length, 100);
+});
+
+test("what a callback schedules runs in the next iteration, after the timers that became due", async () => {
+  const order: string[] = [];
+  await run(
+    function* () {
+      const loop = getRunningLoop();
+      loop.callLater(1, () => order.push("timer at 1"));
+      loop.callSoon(() => {
+        order.push("first");
+        loop.callSoon(() => order.push("scheduled by first"));
+      });
+      loop.callSoon(() => order.push("second"));
+      yield* sleep(2);
+    },
+    { clock: new VirtualClock() },
+  );
+  assert.deepEqual(order, ["first", "second", "scheduled by first", "timer at 1"]);
+});
+
+test("stop() lets the current iteration finish; callbacks it scheduled wait for the next run", async () => {
+  const loop = new EventLoop();
+  const order: string[] = [];
+  loop.callSoon(() => {
+    order.push("a");
+    loop.stop();
+    loop.callSoon(() => order.push("c"));
+  });
+  loop.callSoon(() => order.push("b"));
+  await loop.runForever();
+  assert.deepEqual(order, ["a", "b"]);
+  loop.callSoon(() => loop.stop());
+  await loop.runForever();
+  assert.deepEqual(order, ["a", "b", "c"]);
+  loop.close();
+});
+
+test("a loop yields to Node between batches: a spinning task lets a Node immediate run", async () => {
+  let immediates = 0;
+  let spins = 0;
+  await run(function* () {
+    setImmediate(() => immediates++);
+    while (immediates === 0) {
+      spins++;
+      yield* sleep(0);
+    }
+  });
+  assert.equal(immediates, 1);
+  assert.ok(spins > 0);
+});
