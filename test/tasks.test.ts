@@ -450,6 +450,75 @@ test("a task awaiting a cancelled task gets CancelledError and is cancelled too"
   });
 });
 
+test("a task that cancels itself is cancelled at its next await, which never waits", async () => {
+  const order: string[] = [];
+  await inVirtualTime(function* (loop) {
+    const t = spawn(function* () {
+      currentTask()!.cancel("self");
+      order.push("still running after cancel()");
+      try {
+        yield* sleep(10);
+      } catch (e) {
+        order.push(`sleep threw ${(e as Error).name}: ${(e as Error).message}`);
+        throw e;
+      }
+    });
+    yield* caught(t);
+    assert.equal(t.cancelled(), true);
+    assert.equal(loop.time(), 0);
+  });
+  assert.deepEqual(order, ["still running after cancel()", "sleep threw CancelledError: self"]);
+});
+
+test("cancelling both the task and the future it waits on leaves the task cancelled", async () => {
+  await inLoop(function* (loop) {
+    const fut = loop.createFuture();
+    const t = spawn(function* () {
+      yield* fut;
+    });
+    yield* sleep(0);
+    fut.cancel();
+    t.cancel();
+    yield* caught(t);
+    assert.equal(t.cancelled(), true);
+  });
+});
+
+test("a future that completes after its waiting task was cancelled does not resume the task normally", async () => {
+  await inLoop(function* (loop) {
+    const fut = loop.createFuture<number>();
+    const t = spawn(function* () {
+      return yield* fut;
+    });
+    yield* sleep(0);
+    t.cancel("msg");
+    assert.throws(() => fut.setResult(1), { name: "InvalidStateError" });
+    const e = yield* caught(t);
+    assert.equal(e.message, "msg");
+  });
+});
+
+test("cancelling a future awaited by several tasks wakes each with CancelledError, in the order they waited", async () => {
+  const order: string[] = [];
+  await inLoop(function* (loop) {
+    const fut = loop.createFuture();
+    const tasks = ["a", "b", "c"].map((n) =>
+      spawn(function* () {
+        try {
+          yield* fut;
+        } catch (e) {
+          order.push(`${n}: ${(e as Error).name}`);
+          throw e;
+        }
+      }),
+    );
+    yield* sleep(0);
+    fut.cancel();
+    for (const t of tasks) yield* caught(t);
+  });
+  assert.deepEqual(order, ["a: CancelledError", "b: CancelledError", "c: CancelledError"]);
+});
+
 // -- what a coroutine may yield ------------------------------------------------------------------------
 
 test("a task awaiting itself gets RuntimeError 'Task cannot await on itself' thrown in", async () => {
@@ -1061,6 +1130,49 @@ test("wait of an empty collection, a bad returnWhen, or a single future instead 
   });
 });
 
+test("wait FIRST_EXCEPTION returns at once when a future has already failed", async () => {
+  await inVirtualTime(function* (loop) {
+    const failed = loop.createFuture<string>();
+    failed.setException(new Error("early"));
+    const slow = spawn(() => after(1, "slow"));
+    const [done, pending] = yield* wait([failed, slow], { returnWhen: FIRST_EXCEPTION });
+    assert.equal(loop.time(), 0);
+    assert.deepEqual(done, new Set([failed]));
+    assert.deepEqual(pending, new Set([slow]));
+    slow.cancel();
+  });
+});
+
+test("cancelling a task inside wait() does not cancel the futures it waits for", async () => {
+  await inVirtualTime(function* () {
+    const a = spawn(() => after(1, "a"));
+    const waiter = spawn(function* () {
+      return yield* wait([a]);
+    });
+    yield* sleep(0.5);
+    waiter.cancel();
+    yield* caught(waiter);
+    assert.equal(waiter.cancelled(), true);
+    assert.equal(a.cancelled(), false);
+    assert.equal(yield* a, "a");
+  });
+});
+
+test("wait and gather take a coroutine given twice once", async () => {
+  let runs = 0;
+  await inLoop(function* () {
+    const coro = (function* () {
+      runs++;
+      yield* sleep(0);
+      return 1;
+    })();
+    const [done, pending] = yield* wait([coro, coro]);
+    assert.equal(done.size, 1);
+    assert.equal(pending.size, 0);
+  });
+  assert.equal(runs, 1);
+});
+
 // -- asCompleted ----------------------------------------------------------------------------------------
 
 test("asCompleted yields results in the order of completion", async () => {
@@ -1102,6 +1214,26 @@ test("asCompleted with a timeout: what finished in time, then TimeoutError for e
     assert.equal(yield* slow, "slow");
   });
   assert.deepEqual(got, ["fast at 0.1", "TimeoutError at 1", "TimeoutError at 1"]);
+});
+
+test("asCompleted serves concurrent consumers in the order they asked", async () => {
+  const got: string[] = [];
+  await inVirtualTime(function* () {
+    const items = [...asCompleted([after(0.2, "second"), after(0.1, "first")])];
+    const consumer = (name: string, item: Coroutine<string>) =>
+      spawn(function* () {
+        got.push(`${name} got ${yield* item}`);
+      });
+    yield* gather(consumer("x", items[0]!), consumer("y", items[1]!));
+  });
+  assert.deepEqual(got, ["x got first", "y got second"]);
+});
+
+test("asCompleted of nothing yields nothing", async () => {
+  await inLoop(function* () {
+    assert.deepEqual([...asCompleted([])], []);
+    yield* sleep(0);
+  });
 });
 
 // -- shield ---------------------------------------------------------------------------------------------
@@ -1156,5 +1288,17 @@ test("shield passes results and errors through, and returns an already-done futu
     const done = loop.createFuture<number>();
     done.setResult(1);
     assert.equal(shield(done), done);
+  });
+});
+
+test("gather of shielded tasks: cancelling the gather does not reach the tasks", async () => {
+  await inVirtualTime(function* () {
+    const a = spawn(() => after(1, "a"));
+    const b = spawn(() => after(2, "b"));
+    const g = gather(shield(a), shield(b));
+    yield* sleep(0);
+    g.cancel();
+    yield* caught(g);
+    assert.deepEqual(yield* gather(a, b), ["a", "b"]);
   });
 });
