@@ -7,15 +7,17 @@
  * JavaScript cannot block, `run` returns a promise: `await run(main())` at the top of a module.
  */
 
+import { inspect } from "node:util";
 import { EventLoop, _getRunningLoop, setEventLoop, type LoopOptions } from "./events.ts";
 import { CancelledError, KeyboardInterrupt, RuntimeError, ValueError } from "./exceptions.ts";
-import type { Context } from "./contextvars.ts";
+import { copyContext, type Context } from "./contextvars.ts";
 import { gather, isCoroutine, type Task } from "./tasks.ts";
 import type { Coroutine } from "./types.ts";
 
 const CREATED = 0;
 const INITIALIZED = 1;
 const CLOSED = 2;
+const STATE_NAMES = ["created", "initialized", "closed"];
 
 /**
  * Runs several top-level coroutines on one loop (`asyncio.Runner`).
@@ -32,23 +34,27 @@ const CLOSED = 2;
 export class Runner {
   private state = CREATED;
   private loop: EventLoop | null = null;
+  /** The context every run uses unless given another, so values set by one run reach the next. */
+  private context: Context | null = null;
   private interrupts = 0;
 
   constructor(private readonly options: LoopOptions = {}) {}
 
   /**
-   * Runs `coro` to completion on the runner's loop and resolves with its result.
+   * Runs `coro` as the main task on the runner's loop and resolves with its result. The task runs
+   * in the runner's context (one for all runs), or in `options.context`.
    * @throws ValueError when `coro` is not a coroutine; RuntimeError inside a running loop or after close.
    */
   run<T>(coro: Coroutine<T>, options?: { context?: Context }): Promise<T> {
     if (!isCoroutine(coro)) {
-      throw new ValueError(`a coroutine was expected, got ${String(coro)} (pass main(), the generator, not main)`);
+      const hint = typeof coro === "function" ? ` (call it: pass ${(coro as () => unknown).name || "main"}(), not ${(coro as () => unknown).name || "main"})` : "";
+      throw new ValueError(`a coroutine was expected, got ${describe(coro)}${hint}`);
     }
     if (_getRunningLoop() !== null) {
       throw new RuntimeError("Runner.run() cannot be called from a running event loop; use `yield*` or createTask() there");
     }
     const loop = this.lazyInit();
-    const task = loop.createTask(coro, options?.context === undefined ? undefined : { context: options.context });
+    const task = loop.createTask(coro, { context: options?.context ?? this.context! });
     const onSigint = (): void => this.onSigint(task as Task<unknown>);
     const handleSigint = process.listenerCount("SIGINT") === 0;
     if (handleSigint) process.on("SIGINT", onSigint);
@@ -84,6 +90,7 @@ export class Runner {
       setEventLoop(null);
       loop.close();
       this.loop = null;
+      this.context = null;
       this.state = CLOSED;
     }
   }
@@ -93,8 +100,19 @@ export class Runner {
     if (this.state === INITIALIZED) return this.loop!;
     this.loop = new EventLoop(this.options);
     setEventLoop(this.loop);
+    this.context = copyContext();
     this.state = INITIALIZED;
     return this.loop;
+  }
+
+  /** `<Runner initialized debug=false>` */
+  toString(): string {
+    const debug = this.loop === null ? "" : ` debug=${this.loop.getDebug()}`;
+    return `<Runner ${STATE_NAMES[this.state]}${debug}>`;
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
   }
 
   private onSigint(main: Task<unknown>): void {
@@ -139,8 +157,12 @@ export function run<T>(main: Coroutine<T> | (() => Coroutine<T>), options?: Loop
   }
   const coro = typeof main === "function" ? main() : main;
   if (!isCoroutine(coro)) {
-    throw new ValueError(`a coroutine was expected, got ${String(coro)} (pass main() or a generator function)`);
+    throw new ValueError(`a coroutine was expected, got ${describe(coro)} (pass main() or a generator function)`);
   }
   const runner = new Runner(options);
   return runner.run(coro).finally(() => runner.close());
+}
+
+function describe(x: unknown): string {
+  return inspect(x, { depth: 0, breakLength: Infinity });
 }
