@@ -5,6 +5,8 @@ import { inspect } from "node:util";
 import {
   ALL_COMPLETED,
   CancelledError,
+  Context,
+  ContextVar,
   FIRST_COMPLETED,
   FIRST_EXCEPTION,
   Future,
@@ -21,6 +23,8 @@ import {
   fromPromise,
   gather,
   getRunningLoop,
+  isCoroutine,
+  isCoroutineFunction,
   newEventLoop,
   run,
   setEventLoop,
@@ -519,6 +523,28 @@ test("cancelling a future awaited by several tasks wakes each with CancelledErro
   assert.deepEqual(order, ["a: CancelledError", "b: CancelledError", "c: CancelledError"]);
 });
 
+test("a task cancelled while awaiting a task that swallows the cancellation resumes with that task's result", async () => {
+  await inLoop(function* () {
+    const stubborn = spawn(function* () {
+      try {
+        yield* sleep(10);
+      } catch {
+        return "refused";
+      }
+      return "slept";
+    });
+    const outer = spawn(function* () {
+      const r = yield* stubborn;
+      return `outer got ${r}`;
+    });
+    yield* sleep(0);
+    assert.equal(outer.cancel(), true);
+    assert.equal(yield* outer, "outer got refused");
+    assert.equal(outer.cancelled(), false);
+    assert.equal(outer.cancelling(), 1);
+  });
+});
+
 // -- what a coroutine may yield ------------------------------------------------------------------------
 
 test("a task awaiting itself gets RuntimeError 'Task cannot await on itself' thrown in", async () => {
@@ -615,6 +641,54 @@ test("awaiting a future of another loop throws RuntimeError into the coroutine",
   } finally {
     other.close();
   }
+});
+
+test("isCoroutine and isCoroutineFunction tell generators apart from futures, promises and functions", async () => {
+  await inLoop(function* (loop) {
+    function* gen(): Coroutine<void> {}
+    assert.equal(isCoroutine(gen()), true);
+    assert.equal(isCoroutine(sleep(1)), true);
+    assert.equal(isCoroutine(sleep(0)), true);
+    assert.equal(isCoroutine(loop.createFuture()), false);
+    assert.equal(isCoroutine(Promise.resolve()), false);
+    assert.equal(isCoroutine(gen), false);
+    assert.equal(isCoroutine(null), false);
+    assert.equal(isCoroutineFunction(gen), true);
+    assert.equal(isCoroutineFunction(function* () {}), true);
+    assert.equal(isCoroutineFunction(() => gen()), false);
+    assert.equal(isCoroutineFunction(async () => {}), false);
+    yield* sleep(0);
+  });
+});
+
+test("a task runs in a copy of the context current at its creation, or in the context given", async () => {
+  const seen: unknown[] = [];
+  await inLoop(function* () {
+    const v = new ContextVar<string>("v", { default: "default" });
+    v.set("parent");
+    const child = spawn(function* () {
+      seen.push(v.get());
+      v.set("child's own");
+      yield* sleep(0);
+      seen.push(v.get());
+    });
+    v.set("parent, later");
+    yield* child;
+    seen.push(v.get());
+    assert.equal(child.getContext().get(v), "child's own");
+    const ctx = new Context();
+    const inGiven = createTask(
+      (function* () {
+        seen.push(v.get());
+        v.set("in given");
+      })(),
+      { context: ctx },
+    );
+    assert.equal(inGiven.getContext(), ctx);
+    yield* inGiven;
+    assert.equal(ctx.get(v), "in given");
+  });
+  assert.deepEqual(seen, ["parent", "child's own", "parent, later", "default"]);
 });
 
 // -- eager tasks -------------------------------------------------------------------------------------
