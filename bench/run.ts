@@ -1,0 +1,490 @@
+/**
+ * `npm run bench`: every asyncio-ts figure next to its anchors, measured in the same run.
+ *
+ * Each measurement runs in a fresh child process (bench/workloads/NAME.ts for Node contenders,
+ * bench/python/bench.py for CPython), so no workload's heap or JIT state skews another's, and each
+ * reports the best of up to 3 repetitions (fewer when one repetition takes over 3 s; the same rule
+ * in both languages). The echo workload starts a server process and a separate client process.
+ * The table goes to stdout and, as markdown with the machine it ran on, to bench/RESULTS.md.
+ *
+ * Usage: npm run bench [-- [--quick] WORKLOAD...]   (switch spawn timers memory queue echo executor)
+ * Running a subset, or `--quick` (every size divided by 10), prints the table but leaves RESULTS.md alone.
+ */
+
+import { spawn, spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.dirname(BENCH_DIR);
+const PYTHON_SCRIPT = path.join(BENCH_DIR, "python", "bench.py");
+/** A child that runs longer than this is killed and its figure reported as timed out. */
+const CHILD_TIMEOUT_S = 120;
+/** `--quick`: every workload at a tenth of its size, to check the harness (RESULTS.md untouched). */
+const QUICK = process.argv.includes("--quick");
+const size = (n: number): number => (QUICK ? Math.ceil(n / 10) : n);
+const SWITCH_TASKS = size(10_000);
+const SWITCH_ROUNDS = 100;
+const SPAWN = size(100_000);
+const TIMERS = size(200_000);
+const MEMORY = size(10_000);
+const QUEUE = size(1_000_000);
+const LOCK = size(100_000);
+const THREAD_JOBS = size(100_000);
+const PROCESS_JOBS = size(20_000);
+/** How long the echo client counts round trips, after a half-second warm-up. */
+const ECHO_SECONDS = QUICK ? 0.5 : 2;
+const ECHO_CONNECTIONS = 10;
+const fmt = (n: number): string => n.toLocaleString("en-US");
+
+// -- what to measure ---------------------------------------------------------------------
+
+/** One child process: a Node workload contender, a Python anchor, or an echo server + client. */
+interface Job {
+  /** "node": bench/workloads/FILE.ts CONTENDER ARGS; "python": bench.py ARGS; "echo": a server's command. */
+  kind: "node" | "python" | "echo";
+  argv: string[];
+}
+
+interface Anchor {
+  label: string;
+  job: Job;
+  /** The ratio asyncio-ts / anchor must reach (at least, or at most when lower is better). */
+  target?: number;
+}
+
+/** One asyncio-ts figure and the anchors it is compared with. */
+interface Comparison {
+  workload: string;
+  what: string;
+  ours: { label: string; job: Job };
+  anchors: Anchor[];
+  /** Memory: fewer bytes is better, so the target is a ceiling on the ratio. */
+  lowerIsBetter?: boolean;
+}
+
+const nodeJob = (file: string, contender: string, ...args: (string | number)[]): Job => ({
+  kind: "node",
+  argv: [path.join(BENCH_DIR, "workloads", `${file}.ts`), contender, ...args.map(String)],
+});
+const pythonJob = (uvloop: boolean, ...args: (string | number)[]): Job => ({
+  kind: "python",
+  argv: [PYTHON_SCRIPT, ...args.map(String), ...(uvloop ? ["--uvloop"] : [])],
+});
+const echoNode = (server: string): Job => ({
+  kind: "echo",
+  argv: [process.execPath, "--import", "tsx", path.join(BENCH_DIR, "workloads", "echo-server.ts"), server],
+});
+const echoPython = (uvloop: boolean): Job => ({
+  kind: "echo",
+  argv: ["python3", PYTHON_SCRIPT, "echo-server", ...(uvloop ? ["--uvloop"] : [])],
+});
+
+function comparisons(python: PythonInfo): Comparison[] {
+  /** CPython's asyncio (and uvloop, when installed) as anchors of one workload. */
+  const cpython = (target: number | undefined, ...args: (string | number)[]): Anchor[] => {
+    if (!python.version) return [];
+    const anchors: Anchor[] = [{ label: "CPython asyncio", job: pythonJob(false, ...args), target }];
+    if (python.uvloop) anchors.push({ label: "CPython + uvloop", job: pythonJob(true, ...args) });
+    return anchors;
+  };
+  return [
+    {
+      workload: "switch",
+      what: `${fmt(SWITCH_TASKS)} tasks x ${SWITCH_ROUNDS} \`sleep(0)\` (${fmt(SWITCH_TASKS * SWITCH_ROUNDS)} switches)`,
+      ours: { label: "asyncio-ts `sleep(0)`", job: nodeJob("switch", "asyncio-ts", SWITCH_TASKS, SWITCH_ROUNDS) },
+      anchors: [
+        ...cpython(10, "switch", SWITCH_TASKS, SWITCH_ROUNDS),
+        { label: "native `await new Promise(setImmediate)` (event-loop yield)", job: nodeJob("switch", "native-immediate", SWITCH_TASKS, SWITCH_ROUNDS) },
+        { label: "native `await null` (microtask, no I/O can interleave)", job: nodeJob("switch", "native-microtask", SWITCH_TASKS, SWITCH_ROUNDS) },
+        { label: "Effection 4 `sleep(0)`", job: nodeJob("switch", "effection-sleep0", SWITCH_TASKS, SWITCH_ROUNDS) },
+      ],
+    },
+    {
+      workload: "spawn",
+      what: `create ${fmt(SPAWN)} trivial tasks, then await each`,
+      ours: { label: "asyncio-ts `createTask`", job: nodeJob("spawn", "asyncio-ts", SPAWN) },
+      anchors: [
+        ...cpython(10, "spawn", SPAWN),
+        { label: "native async function calls", job: nodeJob("spawn", "native", SPAWN) },
+      ],
+    },
+    {
+      workload: "timers",
+      what: `${fmt(TIMERS)} \`callLater\` timers, delays in [0, 0.01] s, until all fired`,
+      ours: { label: "asyncio-ts `callLater`", job: nodeJob("timers", "asyncio-ts", TIMERS) },
+      anchors: [
+        ...cpython(3, "timers", TIMERS),
+        { label: "native `setTimeout`", job: nodeJob("timers", "native", TIMERS) },
+      ],
+    },
+    ...(["sleep", "future"] as const).map(
+      (mode): Comparison => ({
+        workload: "memory",
+        what: mode === "sleep" ? `heap per pending task, ${fmt(MEMORY)} tasks in \`sleep(10)\`` : `heap per pending task, ${fmt(MEMORY)} tasks awaiting one future`,
+        ours: { label: `asyncio-ts task in ${mode === "sleep" ? "`sleep(10)`" : "`yield* future`"}`, job: nodeJob("memory", "asyncio-ts", MEMORY, mode) },
+        lowerIsBetter: true,
+        anchors: [
+          ...cpython(0.5, "memory", MEMORY, mode).map((a) => ({ ...a, label: `${a.label} (tracemalloc)` })),
+          {
+            label: mode === "sleep" ? "native async function in a `setTimeout` promise" : "native async function awaiting a promise",
+            job: nodeJob("memory", "native", MEMORY, mode),
+          },
+          { label: `Effection 4 ${mode === "sleep" ? "`sleep(10000)`" : "`suspend()`"}`, job: nodeJob("memory", "effection", MEMORY, mode) },
+        ],
+      }),
+    ),
+    {
+      workload: "queue",
+      what: `1 producer, 1 consumer, \`Queue(100)\`, ${fmt(QUEUE)} items`,
+      ours: { label: "asyncio-ts `Queue`", job: nodeJob("queue", "asyncio-ts", QUEUE) },
+      anchors: [
+        ...cpython(5, "queue", QUEUE),
+        { label: "p-queue (concurrency 1, producer waits below 100 queued)", job: nodeJob("queue", "p-queue", QUEUE) },
+      ],
+    },
+    {
+      workload: "queue",
+      what: `${fmt(LOCK)} tasks contend for one \`Lock\` (each holds it across a \`sleep(0)\`)`,
+      ours: { label: "asyncio-ts `Lock`", job: nodeJob("queue", "asyncio-ts-lock", LOCK) },
+      anchors: cpython(undefined, "lock", LOCK),
+    },
+    {
+      workload: "echo",
+      what: `echo server, ${ECHO_CONNECTIONS} connections ping-ponging 1 KiB from one client process, ${ECHO_SECONDS} s`,
+      ours: { label: "asyncio-ts streams (read 100 KiB, write, drain)", job: echoNode("asyncio-ts-streams") },
+      anchors: [
+        { label: "raw Node `net`", job: echoNode("raw-net"), target: 0.9 },
+        ...(python.version ? [{ label: "CPython asyncio streams", job: echoPython(false), target: 2 }] : []),
+        ...(python.uvloop ? [{ label: "CPython + uvloop streams", job: echoPython(true) }] : []),
+      ],
+    },
+    {
+      workload: "echo",
+      what: `echo server, ${ECHO_CONNECTIONS} connections ping-ponging 1 KiB from one client process, ${ECHO_SECONDS} s`,
+      ours: { label: "asyncio-ts Protocol (`dataReceived` writes back)", job: echoNode("asyncio-ts-protocol") },
+      anchors: [{ label: "raw Node `net`", job: echoNode("raw-net"), target: 0.95 }],
+    },
+    {
+      workload: "executor",
+      what: `${fmt(THREAD_JOBS)} jobs \`x => x + 1\` through a 2-thread pool`,
+      ours: { label: "asyncio-ts `ThreadPoolExecutor`", job: nodeJob("executor", "asyncio-ts-threads", THREAD_JOBS) },
+      anchors: [{ label: "piscina, 2 threads", job: nodeJob("executor", "piscina", THREAD_JOBS) }],
+    },
+    {
+      workload: "executor",
+      what: `${fmt(PROCESS_JOBS)} jobs \`x => x + 1\` through a 2-process pool`,
+      ours: { label: "asyncio-ts `ProcessPoolExecutor`", job: nodeJob("executor", "asyncio-ts-processes", PROCESS_JOBS) },
+      anchors: python.version ? [{ label: "CPython `ProcessPoolExecutor(2)`", job: pythonJob(false, "process-pool", PROCESS_JOBS) }] : [],
+    },
+  ];
+}
+
+// -- running a job -----------------------------------------------------------------------
+
+/** What a child reported: a figure, or why there is none. */
+type Result = { value: number; unit: string; reps?: number } | { skip: string } | { error: string };
+
+interface ChildOutput {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+  timedOut: boolean;
+}
+
+function runChild(command: string, args: string[]): Promise<ChildOutput> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    let timedOut = false;
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, CHILD_TIMEOUT_S * 1000);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ stdout, stderr, code, timedOut });
+    });
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      resolve({ stdout, stderr: String(e), code: null, timedOut });
+    });
+  });
+}
+
+/** The last JSON line a child printed, or an error naming the first line of its stderr. */
+function parseOutput(out: ChildOutput): Result {
+  if (out.timedOut) return { error: `timed out after ${CHILD_TIMEOUT_S} s` };
+  const lines = out.stdout.trim().split("\n").filter((l) => l.startsWith("{"));
+  if (out.code === 0 && lines.length > 0) {
+    try {
+      return JSON.parse(lines[lines.length - 1]) as Result;
+    } catch {
+      // fall through to the error below
+    }
+  }
+  return { error: firstErrorLine(out.stderr) || `exit code ${out.code}` };
+}
+
+/** The line of a stack trace that says what went wrong (not the source excerpt above it). */
+function firstErrorLine(stderr: string): string {
+  const lines = stderr.split("\n").map((l) => l.trim()).filter(Boolean);
+  return lines.find((l) => /^[A-Za-z]*(Error|Exception)\b/.test(l)) ?? lines[0] ?? "";
+}
+
+async function runJob(job: Job): Promise<Result> {
+  if (job.kind === "node") return parseOutput(await runChild(process.execPath, ["--import", "tsx", "--expose-gc", ...job.argv]));
+  if (job.kind === "python") return parseOutput(await runChild("python3", job.argv));
+  return runEcho(job.argv);
+}
+
+/** Starts the echo server, waits for its port, runs the client process against it, stops the server. */
+function runEcho(serverArgv: string[]): Promise<Result> {
+  return new Promise((resolve) => {
+    const server = spawn(serverArgv[0], serverArgv.slice(1), { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    let settled = false;
+    const finish = (r: Result): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      server.kill("SIGTERM");
+      resolve(r);
+    };
+    const timer = setTimeout(() => finish({ error: "the server did not listen within 30 s" }), 30_000);
+    server.stderr.on("data", (d) => (stderr += d));
+    server.on("close", (code) => finish({ error: firstErrorLine(stderr) || `the server exited with code ${code}` }));
+    server.on("error", (e) => finish({ error: String(e) }));
+    server.stdout.on("data", async (d) => {
+      stdout += d;
+      const nl = stdout.indexOf("\n");
+      if (nl < 0 || settled) return;
+      const first = JSON.parse(stdout.slice(0, nl)) as { port?: number; skip?: string };
+      stdout = "\0"; // anything the server prints later is ignored
+      if (first.skip !== undefined) return finish({ skip: first.skip });
+      clearTimeout(timer);
+      const client = await runChild(process.execPath, [
+        "--import",
+        "tsx",
+        path.join(BENCH_DIR, "workloads", "echo-client.ts"),
+        String(first.port),
+        String(ECHO_CONNECTIONS),
+        String(ECHO_SECONDS),
+      ]);
+      finish(parseOutput(client));
+    });
+  });
+}
+
+// -- the table ---------------------------------------------------------------------------
+
+interface Row {
+  workload: string;
+  what: string;
+  ours: string;
+  oursFigure: string;
+  anchor: string;
+  anchorFigure: string;
+  ratio: string;
+  target: string;
+  met: string;
+}
+
+const SI = [
+  [1e9, "G"],
+  [1e6, "M"],
+  [1e3, "k"],
+] as const;
+
+/** The figure of a result; a skip or a failure is numbered and explained in `notes` under the table. */
+function formatFigure(r: Result, notes?: string[]): string {
+  if ("skip" in r || "error" in r) {
+    const text = "skip" in r ? r.skip : `failed: ${r.error}`;
+    if (notes === undefined) return text;
+    let i = notes.indexOf(text);
+    if (i < 0) i = notes.push(text) - 1;
+    return `${"skip" in r ? "skipped" : "failed"} [${i + 1}]`;
+  }
+  if (r.unit === "bytes/task") return `${Math.round(r.value)} B/task`;
+  const [unitScale, prefix] = SI.find(([s]) => r.value >= s) ?? [1, ""];
+  const scaled = r.value / unitScale;
+  const digits = scaled >= 100 ? 0 : scaled >= 10 ? 1 : 2;
+  return `${scaled.toFixed(digits)} ${prefix} ${r.unit}`.replace("  ", " ");
+}
+
+function figureOf(r: Result): number | null {
+  return "value" in r && r.value > 0 ? r.value : null;
+}
+
+function rowsOf(comparison: Comparison, results: Map<string, Result>, notes: string[]): Row[] {
+  const ours = results.get(keyOf(comparison.ours.job))!;
+  const base = {
+    workload: comparison.workload,
+    what: comparison.what,
+    ours: comparison.ours.label,
+    oursFigure: formatFigure(ours, notes),
+  };
+  if (comparison.anchors.length === 0) {
+    return [{ ...base, anchor: "(no anchor on this machine)", anchorFigure: "", ratio: "", target: "", met: "" }];
+  }
+  return comparison.anchors.map((a) => {
+    const theirs = results.get(keyOf(a.job))!;
+    const x = figureOf(ours);
+    const y = figureOf(theirs);
+    const ratio = x !== null && y !== null ? x / y : null;
+    const cmp = comparison.lowerIsBetter ? "<=" : ">=";
+    let met = "";
+    if (a.target !== undefined && ratio !== null) {
+      met = (comparison.lowerIsBetter ? ratio <= a.target : ratio >= a.target) ? "yes" : "NO";
+    }
+    return {
+      ...base,
+      anchor: a.label,
+      anchorFigure: formatFigure(theirs, notes),
+      ratio: ratio === null ? "" : `${ratio >= 10 ? ratio.toFixed(1) : ratio.toFixed(2)}x`,
+      target: a.target === undefined ? "" : `${cmp} ${a.target}x`,
+      met,
+    };
+  });
+}
+
+const COLUMNS: [keyof Row, string][] = [
+  ["workload", "workload"],
+  ["ours", "asyncio-ts"],
+  ["oursFigure", "figure"],
+  ["anchor", "anchor"],
+  ["anchorFigure", "anchor figure"],
+  ["ratio", "asyncio-ts / anchor"],
+  ["target", "target"],
+  ["met", "met"],
+];
+
+/** A plain-text table; a comparison's own cells are printed on its first row only. */
+function textTable(rows: Row[]): string {
+  const shown = rows.map((r, i) => {
+    const same = i > 0 && rows[i - 1].ours === r.ours && rows[i - 1].what === r.what;
+    return same ? { ...r, workload: "", ours: "", oursFigure: "" } : r;
+  });
+  const widths = COLUMNS.map(([k, title]) => Math.max(title.length, ...shown.map((r) => r[k].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  const out = [line(COLUMNS.map(([, t]) => t)), widths.map((w) => "-".repeat(w)).join("  ")];
+  shown.forEach((r, i) => {
+    if (i > 0 && r.workload !== "") out.push("");
+    out.push(line(COLUMNS.map(([k]) => r[k])));
+  });
+  return out.join("\n");
+}
+
+function markdownTable(rows: Row[]): string {
+  const esc = (s: string) => s.replace(/\|/g, "\\|");
+  const out = [`| ${COLUMNS.map(([, t]) => t).join(" | ")} |`, `|${COLUMNS.map(() => "---").join("|")}|`];
+  rows.forEach((r, i) => {
+    const same = i > 0 && rows[i - 1].ours === r.ours && rows[i - 1].what === r.what;
+    const cells = COLUMNS.map(([k]) => (same && (k === "workload" || k === "ours" || k === "oursFigure") ? "" : esc(r[k])));
+    out.push(`| ${cells.join(" | ")} |`);
+  });
+  return out.join("\n");
+}
+
+// -- the machine -------------------------------------------------------------------------
+
+interface PythonInfo {
+  version: string | null;
+  uvloop: boolean;
+}
+
+function pythonInfo(): PythonInfo {
+  const v = spawnSync("python3", ["--version"], { encoding: "utf8" });
+  if (v.status !== 0) return { version: null, uvloop: false };
+  const uvloop = spawnSync("python3", ["-c", "import uvloop"], { encoding: "utf8" }).status === 0;
+  return { version: (v.stdout || v.stderr).trim().replace(/^Python /, ""), uvloop };
+}
+
+function machineLines(python: PythonInfo, loadBefore: number[], loadAfter: number[], seconds: number): string[] {
+  const cpus = os.cpus();
+  const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(" / ");
+  return [
+    `- date: ${new Date().toISOString()}`,
+    `- CPU: ${cpus[0]?.model.trim() ?? "unknown"}, ${cpus.length} cores`,
+    `- Node.js ${process.version} (${os.platform()} ${os.arch()}); Python ${python.version ?? "not found"}${python.uvloop ? " with uvloop" : ", no uvloop"}`,
+    `- load average (1 / 5 / 15 min): ${load(loadBefore)} before, ${load(loadAfter)} after; the run took ${seconds.toFixed(0)} s`,
+  ];
+}
+
+// -- main --------------------------------------------------------------------------------
+
+function keyOf(job: Job): string {
+  return `${job.kind} ${job.argv.join(" ")}`;
+}
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2).filter((a) => a !== "--quick");
+  const python = pythonInfo();
+  let all = comparisons(python);
+  const known = new Set(all.map((c) => c.workload));
+  const unknown = wanted.filter((w) => !known.has(w));
+  if (unknown.length > 0) {
+    console.error(`unknown workload ${unknown.join(", ")}; choose from ${[...known].join(", ")}`);
+    process.exit(2);
+  }
+  if (wanted.length > 0) all = all.filter((c) => wanted.includes(c.workload));
+
+  const loadBefore = os.loadavg();
+  const started = performance.now();
+  const results = new Map<string, Result>();
+  for (const c of all) {
+    for (const { label, job } of [c.ours, ...c.anchors]) {
+      const key = keyOf(job);
+      if (results.has(key)) continue;
+      const t0 = performance.now();
+      const r = await runJob(job);
+      results.set(key, r);
+      const took = ((performance.now() - t0) / 1000).toFixed(1);
+      const reps = "reps" in r && r.reps !== undefined ? `, best of ${r.reps}` : "";
+      console.error(`  ${c.workload.padEnd(8)} ${label}: ${formatFigure(r)}${reps} (${took} s)`);
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const notes: string[] = [];
+  const rows = all.flatMap((c) => rowsOf(c, results, notes));
+  const noteLines = notes.map((n, i) => `[${i + 1}] ${n}`);
+  const machine = machineLines(python, loadBefore, os.loadavg(), seconds);
+
+  console.log("");
+  console.log(textTable(rows));
+  if (noteLines.length > 0) console.log(["", ...noteLines].join("\n"));
+  console.log("");
+  console.log(machine.map((l) => l.slice(2)).join("\n"));
+
+  if (wanted.length === 0 && !QUICK) {
+    const md = [
+      "# asyncio-ts benchmarks",
+      "",
+      "Written by `npm run bench` (bench/run.ts); every figure in this table comes from the same run.",
+      "Each figure is the best of up to 3 repetitions in a fresh process (fewer when one repetition",
+      "takes over 3 s, by the same rule in Node and in Python). Higher is better, except for memory",
+      "(bytes per pending task), where the ratio must stay under its target.",
+      "",
+      ...machine,
+      "",
+      markdownTable(rows),
+      "",
+      ...noteLines.map((n) => `- ${n}`),
+      ...(noteLines.length > 0 ? [""] : []),
+      "Where a module of asyncio-ts was not there yet the row says so (skipped). Figures from a",
+      "shared or busy machine move by tens of percent from run to run: compare ratios, not figures,",
+      "and compare them only within one run.",
+      "",
+    ].join("\n");
+    writeFileSync(path.join(BENCH_DIR, "RESULTS.md"), md);
+    console.log("\nwritten to bench/RESULTS.md");
+  }
+}
+
+await main();
