@@ -11,6 +11,7 @@
  * This keeps a pending task one object lighter in the common case.
  */
 
+import { inspect } from "node:util";
 import { LookupError, RuntimeError, ValueError } from "./exceptions.ts";
 
 type VarMap = ReadonlyMap<ContextVar<unknown>, unknown>;
@@ -18,7 +19,14 @@ type VarMap = ReadonlyMap<ContextVar<unknown>, unknown>;
 const EMPTY: VarMap = new Map();
 const MISSING: unique symbol = Symbol("Token.MISSING");
 
-/** A mapping of context variables to values (`contextvars.Context`). */
+/**
+ * A mapping of context variables to values (`contextvars.Context`).
+ *
+ * @example
+ * const ctx = copyContext();
+ * ctx.run(() => requestId.set("r-1")); // changes ctx only
+ * ctx.get(requestId); // "r-1"
+ */
 export class Context {
   /** @internal */
   _map: VarMap;
@@ -51,14 +59,17 @@ export class Context {
     return new Context(this._map);
   }
 
+  /** The value of `v` in this context, else `fallback` (Python's `ctx.get(var, default)`). */
   get<T>(v: ContextVar<T>, fallback?: T): T | undefined {
     return this._map.has(v as ContextVar<unknown>) ? (this._map.get(v as ContextVar<unknown>) as T) : fallback;
   }
 
+  /** Whether `v` has a value in this context (`var in ctx`). */
   has(v: ContextVar<unknown>): boolean {
     return this._map.has(v);
   }
 
+  /** How many variables have a value here (`len(ctx)`). */
   get size(): number {
     return this._map.size;
   }
@@ -77,6 +88,10 @@ export class Context {
 
   toString(): string {
     return `<Context vars=${this._map.size}>`;
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
   }
 }
 
@@ -137,6 +152,10 @@ export class Token<T> {
   toString(): string {
     return `<Token${this._used ? " used" : ""} var=${String(this.var_)}>`;
   }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
 }
 
 /**
@@ -194,11 +213,18 @@ export class ContextVar<T> {
     const next = new Map(ctx._map);
     if (token.oldValue === MISSING) next.delete(this as ContextVar<unknown>);
     else next.set(this as ContextVar<unknown>, token.oldValue);
-    ctx._map = next.size === 0 ? EMPTY : next;
+    // Never back to EMPTY, even when nothing is left: a scratch context (see the module comment)
+    // whose map is EMPTY is handed to the next task, and a token made in it and still unused
+    // would then reset that task's variable instead of failing with "different Context".
+    ctx._map = next;
     token._used = true;
   }
 
   toString(): string {
     return `<ContextVar name='${this.name}'${this.hasDefault ? ` default=${String(this.defaultValue)}` : ""}>`;
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
   }
 }
