@@ -75,6 +75,21 @@ export { run, Runner } from "./runners.ts";
 export { ContextVar, Context, Token, copyContext } from "./contextvars.ts";
 export type { Clock } from "./core/scheduler.ts";
 export {
+  Lock,
+  Event,
+  Condition,
+  Semaphore,
+  BoundedSemaphore,
+  Barrier,
+  type BarrierState,
+  type LockStatistics,
+  type EventStatistics,
+  type ConditionStatistics,
+  type SemaphoreStatistics,
+  type BarrierStatistics,
+} from "./locks.ts";
+export { Queue, PriorityQueue, LifoQueue, type QueueStatistics, type QueueStore } from "./queues.ts";
+export {
   AF_UNSPEC,
   AF_INET,
   AF_INET6,
