@@ -3,6 +3,7 @@
  * `waitAllTasksBlocked` (after Trio's `MockClock` and `wait_all_tasks_blocked`).
  */
 
+import { inspect } from "node:util";
 import type { Clock, Wakeable } from "./core/scheduler.ts";
 import { getRunningLoop } from "./events.ts";
 import { ValueError } from "./exceptions.ts";
@@ -65,11 +66,22 @@ export class VirtualClock implements Clock {
   toString(): string {
     return `<VirtualClock now=${this.current} autojump=${this.autojump}>`;
   }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
 }
 
 /**
  * Returns once every other task of the running loop is blocked (waiting on something that is not
- * just another turn of the loop). Useful to reach a quiet point in a test without sleeping.
+ * just another turn of the loop), and no callback or due timer is left to run. Time does not move
+ * meanwhile, on a virtual clock or not. Useful to reach a quiet point in a test without sleeping
+ * (after Trio's `wait_all_tasks_blocked`). A task that never blocks (a `sleep(0)` loop) keeps it waiting.
+ *
+ * @example
+ * const worker = createTask(consume(queue));
+ * yield* waitAllTasksBlocked(); // the worker now waits in queue.get()
+ * clock.advance(5);
  */
 export function* waitAllTasksBlocked(): Coroutine<void> {
   const loop = getRunningLoop();
