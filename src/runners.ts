@@ -3,7 +3,9 @@
  *
  * `run(main())` makes a fresh loop, runs `main` as its main task, then cancels the tasks left
  * over, waits for them, shuts the default executor down and closes the loop. Ctrl-C (SIGINT)
- * cancels the main task, so its `finally` blocks run; a second Ctrl-C ends the process. Since
+ * cancels the main task, so its `finally` blocks run, and `run` rejects with KeyboardInterrupt; a
+ * second Ctrl-C ends the process (exit code 130). A SIGINT listener of the program's own (or
+ * `loop.addSignalHandler("SIGINT", ...)`) takes over from the runner's. Since
  * JavaScript cannot block, `run` returns a promise: `await run(main())` at the top of a module.
  */
 
@@ -116,6 +118,9 @@ export class Runner {
   }
 
   private onSigint(main: Task<unknown>): void {
+    // A SIGINT listener added since (`loop.addSignalHandler("SIGINT", ...)` or the program's own)
+    // takes over, as in CPython, where installing a handler replaces the runner's.
+    if (process.listenerCount("SIGINT") > 1) return;
     this.interrupts++;
     if (this.interrupts === 1 && !main.done()) {
       main.cancel();

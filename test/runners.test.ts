@@ -401,7 +401,7 @@ function interrupt(mode: string, interruptOn: string[]): Promise<ChildResult> {
   });
 }
 
-// The four children start at once: each spends most of its time loading TypeScript.
+// The children start at once: each spends most of its time loading TypeScript.
 describe("SIGINT in a child process", { concurrency: true }, () => {
   test("SIGINT cancels the main task: its finally runs, the leftovers are cancelled, run rejects with KeyboardInterrupt", async () => {
     const r = await interrupt("wait", ["ready"]);
@@ -437,6 +437,12 @@ describe("SIGINT in a child process", { concurrency: true }, () => {
       "run rejected with CancelledError",
       "SIGINT listeners left: 0",
     ]);
+  });
+
+  test("a SIGINT handler added with loop.addSignalHandler takes over from the runner's", async () => {
+    const r = await interrupt("handler", ["ready"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.lines, ["ready", "loop handler ran", "main was not cancelled", "leftover finally", "run resolved", "SIGINT listeners left: 0"]);
   });
 
   test("a second SIGINT ends the process with code 130", async () => {
