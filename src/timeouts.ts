@@ -23,8 +23,15 @@ const EXITED = "finished";
 type State = typeof CREATED | typeof ENTERED | typeof EXPIRING | typeof EXPIRED | typeof EXITED;
 
 /**
- * The deadline of a `timeout()` block (`asyncio.Timeout`). `when()` is in loop seconds, or null
- * for none; `reschedule()` moves it; `expired()` tells whether it fired.
+ * The deadline of a `timeout()` block (`asyncio.Timeout`), passed to the block's body. `when()` is
+ * in loop seconds, or null for none; `reschedule()` moves it; `expired()` tells whether it fired.
+ *
+ * @example
+ * yield* timeout(null, function* (cm) {
+ *   const header = yield* readHeader();
+ *   cm.reschedule(getRunningLoop().time() + header.seconds); // now a deadline applies
+ *   yield* readBody(header);
+ * });
  */
 export class Timeout {
   private state: State = CREATED;
@@ -45,7 +52,8 @@ export class Timeout {
   /**
    * Moves the deadline to `when` (loop seconds; null: no deadline). A deadline already past
    * fires at the next iteration.
-   * @throws RuntimeError outside of the block.
+   * @throws RuntimeError outside of the block: "Timeout has not been entered", or "Cannot change
+   * state of expiring|expired|finished Timeout".
    */
   reschedule(when: number | null): void {
     if (this.state !== ENTERED) {
