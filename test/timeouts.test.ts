@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { inspect } from "node:util";
 import {
   CancelledError,
+  ExceptionGroup,
   RuntimeError,
   Timeout,
   TimeoutError,
@@ -14,6 +15,7 @@ import {
   run,
   shield,
   sleep,
+  taskGroup,
   timeout,
   timeoutAt,
   waitFor,
@@ -567,6 +569,41 @@ test("Timeout prints its state and deadline (repr), also under util.inspect", as
     );
     assert.equal(String(cm), "<Timeout [expired]>");
     assert.equal(String(new Timeout(5)), "<Timeout [created]>");
+  });
+});
+
+test("a task group inside an expired timeout: the group's errors come out, not TimeoutError (3.13's test_timeout_taskgroup)", async () => {
+  await vrun(function* () {
+    let cm: Timeout | null = null;
+    const e = yield* caught(
+      timeout(0.01, function* (c) {
+        cm = c;
+        yield* taskGroup(function* (tg) {
+          tg.createTask(
+            (function* () {
+              try {
+                yield* sleep(2); // interrupted after 0.01 s
+              } finally {
+                // eslint-disable-next-line no-unsafe-finally
+                throw new RangeError("crash in cleanup");
+              }
+            })(),
+          );
+          try {
+            throw new KeyError("k");
+          } finally {
+            yield* sleep(1); // the timeout's CancelledError replaces the KeyError here
+          }
+        });
+      }),
+    );
+    assert.ok(e instanceof ExceptionGroup);
+    assert.equal(e.exceptions.length, 1);
+    assert.ok(e.exceptions[0] instanceof RangeError);
+    assert.equal(cm!.expired(), true);
+    assert.equal(currentTask()!.cancelling(), 0);
+    yield* sleep(1); // no cancellation left over
+    assert.equal(getRunningLoop().time(), 1.01);
   });
 });
 
