@@ -55,7 +55,9 @@ export class Deque<T> implements Iterable<T> {
     const item = ring[this.head];
     ring[this.head] = undefined;
     this.head = (this.head + 1) & (ring.length - 1);
-    this.size--;
+    // A drained deque gives a large ring back rather than keep it for good (a small one stays,
+    // so a queue that keeps draining and refilling does not reallocate).
+    if (--this.size === 0 && ring.length > 1024) this.clear();
     return item;
   }
 

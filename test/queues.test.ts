@@ -25,6 +25,7 @@ import {
   type Coroutine,
   type Task,
 } from "../src/index.ts";
+import { Deque } from "../src/locks.ts";
 import { VirtualClock } from "../src/testing.ts";
 
 /** Runs `body` as the main task of a fresh loop on a virtual clock. */
@@ -636,4 +637,38 @@ test("PriorityQueue(maxsize, compare) orders by the comparator, ties as Python's
   while (!q.empty()) mixed.push(q.getNowait().name);
   assert.deepEqual(mixed, "a e i b m q j r n f s g o c k l d p h t".split(" "));
   assert.throws(() => new PriorityQueue(0, 5 as unknown as () => number), TypeError);
+});
+
+test("Deque (the store of Queue and of every waiter list) keeps FIFO order across wrap-around, growth and removal", () => {
+  const d = new Deque<number>();
+  const model: number[] = [];
+  let next = 0;
+  // A deterministic mix of pushes, shifts, pops and removals from the middle, checked against an array.
+  for (let step = 0; step < 5000; step++) {
+    const r = (step * 7919) % 11;
+    if (r < 5 || model.length === 0) {
+      d.push(next);
+      model.push(next++);
+    } else if (r < 8) {
+      assert.equal(d.shift(), model.shift());
+    } else if (r < 9) {
+      assert.equal(d.pop(), model.pop());
+    } else {
+      const victim = model[(step * 31) % model.length]!;
+      assert.equal(d.remove(victim), true);
+      model.splice(model.indexOf(victim), 1);
+    }
+    assert.equal(d.length, model.length);
+  }
+  assert.deepEqual([...d], model);
+  assert.equal(d.remove(-1), false);
+  assert.equal(d.at(model.length), undefined);
+  while (d.length > 0) assert.equal(d.shift(), model.shift());
+  assert.equal(d.shift(), undefined);
+  assert.equal(d.pop(), undefined);
+  // Grows well past its first size, drains (giving the big ring back), and works on.
+  for (let i = 0; i < 3000; i++) d.push(i);
+  for (let i = 0; i < 3000; i++) assert.equal(d.shift(), i);
+  d.push(7);
+  assert.deepEqual([...d], [7]);
 });
