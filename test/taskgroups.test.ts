@@ -217,7 +217,6 @@ for (const eager of [false, true]) {
         try {
           yield* sleep(10);
         } finally {
-          // eslint-disable-next-line no-unsafe-finally
           throw new ZeroDivisionError("in finally");
         }
       }
@@ -264,7 +263,6 @@ for (const eager of [false, true]) {
         try {
           yield* sleep(10);
         } finally {
-          // eslint-disable-next-line no-unsafe-finally
           throw new ZeroDivisionError("in finally");
         }
       }
@@ -383,7 +381,6 @@ for (const eager of [false, true]) {
         try {
           yield* sleep(10);
         } finally {
-          // eslint-disable-next-line no-unsafe-finally
           throw new MyExc();
         }
       }
@@ -404,7 +401,6 @@ for (const eager of [false, true]) {
         try {
           yield* sleep(10);
         } finally {
-          // eslint-disable-next-line no-unsafe-finally
           throw new KeyboardInterrupt();
         }
       }
@@ -609,7 +605,6 @@ for (const eager of [false, true]) {
                 );
                 yield* sleep(1);
               } finally {
-                // eslint-disable-next-line no-unsafe-finally
                 throw new CustomException("cleanup");
               }
             }),

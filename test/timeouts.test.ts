@@ -175,7 +175,6 @@ test("an error thrown while the body unwinds from the timeout wins over TimeoutE
       try {
         yield* sleep(1);
       } finally {
-        // eslint-disable-next-line no-unsafe-finally
         throw new RangeError("in finally");
       }
     }
@@ -584,7 +583,6 @@ test("a task group inside an expired timeout: the group's errors come out, not T
               try {
                 yield* sleep(2); // interrupted after 0.01 s
               } finally {
-                // eslint-disable-next-line no-unsafe-finally
                 throw new RangeError("crash in cleanup");
               }
             })(),
@@ -747,7 +745,6 @@ test("waitFor: an error thrown by the inner task while it is cancelled is thrown
         try {
           yield* sleep(0.2);
         } finally {
-          // eslint-disable-next-line no-unsafe-finally
           throw new KeyError("foo");
         }
       })(),
