@@ -15,6 +15,20 @@ import { RuntimeError, ValueError } from "./exceptions.ts";
 import { Future, fromPromise } from "./futures.ts";
 import { Task, ensureFuture, type TaskOptions } from "./tasks.ts";
 import type { Coroutine, Awaitable } from "./types.ts";
+// -- begin: TCP/TLS/Unix connections and servers (issue 4; bodies in net/connect.ts, net/server.ts) --
+import type { BaseProtocol } from "./protocols.ts";
+import type { Transport } from "./transports.ts";
+import {
+  createConnection as _createConnection,
+  createUnixConnection as _createUnixConnection,
+  startTls as _startTls,
+  type ClientSSL,
+  type CreateConnectionOptions,
+  type CreateUnixConnectionOptions,
+  type StartTlsOptions,
+} from "./net/connect.ts";
+import { createServer as _createServer, createUnixServer as _createUnixServer, type CreateServerOptions, type Server } from "./net/server.ts";
+// -- end: TCP/TLS/Unix connections and servers --
 // -- begin: signals, getaddrinfo, UDP, subprocesses (issue 4) --
 import { _getaddrinfo, type AddrInfo, type GetaddrinfoOptions } from "./dns.ts";
 import { _addSignalHandler, _removeSignalHandler, _removeAllSignalHandlers } from "./signals.ts";
@@ -370,6 +384,68 @@ export class EventLoop extends Scheduler {
   getDebug(): boolean {
     return this.debug;
   }
+
+  // -- begin: TCP/TLS/Unix connections and servers (issue 4; bodies in net/connect.ts, net/server.ts) --
+
+  /**
+   * Opens a TCP (or TLS) connection (`loop.create_connection`); once connected, makes the protocol
+   * with `protocolFactory()` and calls its `connectionMade(transport)`.
+   * @param options.ssl `true` or `tls.ConnectionOptions` for TLS. @default false
+   * @param options.serverHostname the name the certificate must match (only with ssl). @default host
+   * @param options.localAddr bind the local end to `[host, port]` first.
+   * @returns the transport and the protocol.
+   * @throws ConnectionRefusedError `[Errno 111] Connect call failed ('127.0.0.1', 1)` and other OSErrors;
+   *   ValueError "server_hostname is only meaningful with ssl".
+   * @example const [transport, protocol] = yield* loop.createConnection(() => new Client(), "127.0.0.1", 8888);
+   */
+  createConnection<P extends BaseProtocol>(protocolFactory: () => P, host: string, port: number, options?: CreateConnectionOptions): Coroutine<[Transport, P]> {
+    return _createConnection(this, protocolFactory, host, port, options);
+  }
+
+  /**
+   * Listens on `host:port` (`loop.create_server`); each connection gets a protocol from
+   * `protocolFactory()`. `host` null listens on every interface; a list listens on each.
+   * @param options.ssl `tls.TlsOptions` (key, cert) to serve TLS. @default no TLS
+   * @param options.backlog @default 100
+   * @param options.startServing accept at once. @default true
+   * @returns the `Server`.
+   * @throws OSError "[Errno 98] error while attempting to bind on address ('127.0.0.1', 8080): address already in use".
+   * @example const server = yield* loop.createServer(() => new Echo(), "127.0.0.1", 0);
+   */
+  createServer(protocolFactory: () => BaseProtocol, host: string | readonly string[] | null, port: number | null, options?: CreateServerOptions): Coroutine<Server> {
+    return _createServer(this, protocolFactory, host, port, options);
+  }
+
+  /**
+   * `createConnection` to the Unix socket at `path` (`loop.create_unix_connection`).
+   * @throws FileNotFoundError or ConnectionRefusedError when nothing listens there.
+   * @example const [transport, protocol] = yield* loop.createUnixConnection(() => new Client(), "/tmp/app.sock");
+   */
+  createUnixConnection<P extends BaseProtocol>(protocolFactory: () => P, path: string, options?: CreateUnixConnectionOptions): Coroutine<[Transport, P]> {
+    return _createUnixConnection(this, protocolFactory, path, options);
+  }
+
+  /**
+   * `createServer` on a Unix socket at `path` (`loop.create_unix_server`); the file is removed on close.
+   * @throws OSError when it cannot listen.
+   * @example const server = yield* loop.createUnixServer(() => new Echo(), "/tmp/app.sock");
+   */
+  createUnixServer(protocolFactory: () => BaseProtocol, path: string, options?: Omit<CreateServerOptions, "reuseAddress" | "ipv6Only">): Coroutine<Server> {
+    return _createUnixServer(this, protocolFactory, path, options);
+  }
+
+  /**
+   * Upgrades an open connection to TLS (`loop.start_tls`) and returns the new transport, which
+   * serves `protocol` from then on.
+   * @param options.serverSide true on the accepting side. @default false
+   * @throws TypeError for a transport that is not a plain socket; TLS handshake errors.
+   * @example transport = yield* loop.startTls(transport, protocol, { ca: cert }, { serverHostname: "localhost" });
+   */
+  startTls(transport: Transport, protocol: BaseProtocol, ssl: ClientSSL | import("node:tls").TlsOptions, options?: StartTlsOptions): Coroutine<Transport> {
+    return _startTls(this, transport, protocol, ssl, options);
+  }
+
+  // -- end: TCP/TLS/Unix connections and servers --
 
   // -- executors (the pools live in executors/) ----------------------------------------------
 

@@ -119,4 +119,21 @@ export {
   FlowControl,
   DEFAULT_HIGH_WATER,
 } from "./transports.ts";
-export { StreamReader, DEFAULT_LIMIT, type Bytes } from "./streams.ts";
+export {
+  StreamReader,
+  StreamWriter,
+  StreamReaderProtocol,
+  openConnection,
+  startServer,
+  openUnixConnection,
+  startUnixServer,
+  DEFAULT_LIMIT,
+  type Bytes,
+  type ClientConnectedCallback,
+  type OpenConnectionOptions,
+  type OpenUnixConnectionOptions,
+  type StartServerOptions,
+} from "./streams.ts";
+export { Server, ServerSocket, type CreateServerOptions, type ServerSSL } from "./net/server.ts";
+export type { ClientSSL, CreateConnectionOptions, CreateUnixConnectionOptions, StartTlsOptions } from "./net/connect.ts";
+export type { SocketTransport } from "./net/socket_transport.ts";

@@ -40,6 +40,11 @@ export class BaseProtocol {
 
   /** The transport's write buffer drained to its low-water mark: writing may go on. */
   resumeWriting(): void {}
+
+  /** `<ClassName>`, so a protocol names itself in transport and error reports. */
+  toString(): string {
+    return `<${this.constructor.name}>`;
+  }
 }
 
 /**
