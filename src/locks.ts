@@ -28,7 +28,8 @@ import type { Coroutine } from "./types.ts";
 const EMPTY: never[] = [];
 
 /**
- * @internal A FIFO double-ended queue on a power-of-two ring: `push`, `shift` and `pop` are O(1)
+ * A FIFO double-ended queue on a power-of-two ring (shared with queues.ts; not exported from the
+ * package root): `push`, `shift` and `pop` are O(1)
  * and allocate nothing once the ring has grown; `remove` is O(1) at either end (where a woken or
  * a last-in waiter is) and O(n) in the middle. It has the `Array` method names it shares with
  * one, so a queue's store may be either.
@@ -114,8 +115,9 @@ export class Deque<T> implements Iterable<T> {
 }
 
 /**
- * @internal CPython's `_LoopBoundMixin`: a primitive binds to the loop running when it first has
- * to wait, and refuses to be waited on from another loop.
+ * CPython's `_LoopBoundMixin`, the base of every primitive here and of `Queue`: a primitive binds
+ * to the loop running when it first has to wait, and refuses to be waited on from another loop.
+ * Not exported from the package root.
  */
 export class LoopBound {
   /** @internal */ _loop: EventLoop | null = null;

@@ -60,7 +60,7 @@ export interface QueueStatistics {
  * yield* queue.join();
  */
 export class Queue<T = unknown> extends LoopBound {
-  /** @internal The items, in the store `_init` made. */
+  /** The items, in the store `_init` made (subclasses narrow its type with `declare`). */
   protected _queue!: QueueStore<T>;
   private readonly _maxsize: number;
   /** @internal */ readonly _getters = new Deque<Future<void>>();

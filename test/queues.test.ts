@@ -672,3 +672,39 @@ test("Deque (the store of Queue and of every waiter list) keeps FIFO order acros
   d.push(7);
   assert.deepEqual([...d], [7]);
 });
+
+test("Queue subclasses change only the _init/_put/_get hooks, and keep waiting, join and shutdown", async () => {
+  /** Hands out the largest item first, keeping its store sorted. */
+  class LargestFirstQueue extends Queue<number> {
+    declare protected _queue: number[];
+    protected override _init(): void {
+      this._queue = [];
+    }
+    protected override _put(item: number): void {
+      const i = this._queue.findIndex((x) => x < item);
+      this._queue.splice(i === -1 ? this._queue.length : i, 0, item);
+    }
+    protected override _get(): number {
+      return this._queue.shift()!;
+    }
+  }
+  await inLoop(function* () {
+    const q = new LargestFirstQueue(3);
+    const got: number[] = [];
+    const consumer = createTask(
+      (function* () {
+        for (;;) {
+          got.push(yield* q.get());
+          q.taskDone();
+          yield* sleep(1);
+        }
+      })(),
+    );
+    for (const x of [5, 1, 9, 3, 7]) yield* q.put(x);
+    yield* q.join();
+    assert.deepEqual(got, [9, 5, 7, 3, 1]); // 5, 1, 9 fill it; 3 and 7 arrive as slots free up
+    assert.equal(inspect(q), "<LargestFirstQueue maxsize=3 _getters[1]>");
+    q.shutdown();
+    yield* expectThrows(QueueShutDown, () => consumer);
+  });
+});
