@@ -703,6 +703,8 @@ test("Queue subclasses change only the _init/_put/_get hooks, and keep waiting, 
     for (const x of [5, 1, 9, 3, 7]) yield* q.put(x);
     yield* q.join();
     assert.deepEqual(got, [9, 5, 7, 3, 1]); // 5, 1, 9 fill it; 3 and 7 arrive as slots free up
+    assert.equal(inspect(q), "<LargestFirstQueue maxsize=3>");
+    yield* sleep(1.5); // the consumer is back in get()
     assert.equal(inspect(q), "<LargestFirstQueue maxsize=3 _getters[1]>");
     q.shutdown();
     yield* expectThrows(QueueShutDown, () => consumer);
