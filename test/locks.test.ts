@@ -26,6 +26,7 @@ import {
   timeout,
   waitFor,
   type Coroutine,
+  type Future,
   type Task,
 } from "../src/index.ts";
 import { VirtualClock } from "../src/testing.ts";
@@ -219,7 +220,7 @@ test("Lock: a cancelled acquire() leaves no waiter behind (test_acquire_cancel)"
 test("Lock: release() skips a waiter cancelled but not yet removed (test_cancel_race)", async () => {
   await inLoop(function* () {
     const lock = new Lock();
-    function* lockit(blocker: Coroutine<unknown> | null): Coroutine<void> {
+    function* lockit(blocker: Future<void> | null): Coroutine<void> {
       yield* lock.acquire();
       try {
         if (blocker !== null) yield* blocker;
@@ -228,7 +229,7 @@ test("Lock: release() skips a waiter cancelled but not yet removed (test_cancel_
       }
     }
     const fa = getRunningLoop().createFuture<void>();
-    const ta = createTask(lockit(fa[Symbol.iterator]() as Coroutine<unknown>));
+    const ta = createTask(lockit(fa));
     yield* sleep(0);
     assert.ok(lock.locked());
     const tb = createTask(lockit(null));
