@@ -241,6 +241,45 @@ test("cancel() throws CancelledError at the exact await point; finally blocks ru
   assert.deepEqual(order, ["before", "cancel requested", "finally"]);
 });
 
+test("a cancelled task may await in its finally block; a second cancel interrupts that cleanup", async () => {
+  const order: string[] = [];
+  await inVirtualTime(function* (loop) {
+    const cleanup = (name: string) =>
+      spawn(function* () {
+        try {
+          yield* sleep(10);
+        } finally {
+          order.push(`${name} cleanup starts at ${loop.time()}`);
+          try {
+            yield* sleep(0.5);
+            order.push(`${name} cleanup done at ${loop.time()}`);
+          } catch (e) {
+            order.push(`${name} cleanup interrupted by ${(e as Error).name} at ${loop.time()}`);
+            throw e;
+          }
+        }
+      });
+    const a = cleanup("a");
+    const b = cleanup("b");
+    yield* sleep(1);
+    a.cancel();
+    b.cancel();
+    yield* sleep(0.25);
+    b.cancel();
+    yield* caught(a);
+    yield* caught(b);
+    assert.equal(a.cancelled(), true);
+    assert.equal(b.cancelled(), true);
+    assert.equal(b.cancelling(), 2);
+  });
+  assert.deepEqual(order, [
+    "a cleanup starts at 1",
+    "b cleanup starts at 1",
+    "b cleanup interrupted by CancelledError at 1.25",
+    "a cleanup done at 1.5",
+  ]);
+});
+
 test("a catch that swallows CancelledError keeps the task running, and it can return a value", async () => {
   const order: string[] = [];
   await inLoop(function* () {
@@ -966,6 +1005,22 @@ test("gather returns results in argument order whatever the completion order, as
     assert.equal(loop.time(), 0.3);
   });
   assert.deepEqual(log, ["1 done", "slow done"]);
+});
+
+test("gather of a spread array of tasks is an array of their results", async () => {
+  await inLoop(function* () {
+    const tasks = [1, 2, 3].map((n) =>
+      spawn(function* () {
+        yield* sleep(0);
+        return n * 10;
+      }),
+    );
+    const results = yield* gather(...tasks);
+    assertType<Equal<typeof results, number[]>>();
+    assert.deepEqual(results, [10, 20, 30]);
+    const strict = yield* caught(gather(failAfter(0, new Error("propagates")), { returnExceptions: false }));
+    assert.equal(strict.message, "propagates");
+  });
 });
 
 test("gather with returnExceptions puts each error in its place, and its type says so", async () => {
