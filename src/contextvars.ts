@@ -134,6 +134,16 @@ export function _leaveContext(prev: Context): Context | null {
   return ctx;
 }
 
+/**
+ * The current context, made permanent: if it is the scratch context, a new scratch takes its
+ * place, so the caller (a task asking for its own context mid-step) keeps this one. @internal
+ */
+export function _adoptCurrentContext(): Context {
+  const ctx = current;
+  if (ctx === scratch) scratch = new Context();
+  return ctx;
+}
+
 /** The record of one `ContextVar.set`, to undo it with `reset` (`contextvars.Token`). */
 export class Token<T> {
   /** The value marking "the variable had no value" in `oldValue`. */

@@ -13,7 +13,7 @@ import { inspect } from "node:util";
 import { MUST_CANCEL, NO_ERROR, step, type Steppable } from "./core/step.ts";
 import type { Timer } from "./core/scheduler.ts";
 import { SleepZero, sleepZero, type Waitable } from "./core/suspend.ts";
-import { Context, _captureContext, _enterContext, _leaveContext } from "./contextvars.ts";
+import { Context, _adoptCurrentContext, _captureContext, _enterContext, _leaveContext } from "./contextvars.ts";
 import { checkDelay, getEventLoop, getRunningLoop, type EventLoop } from "./events.ts";
 import { CancelledError, RuntimeError, TimeoutError, ValueError } from "./exceptions.ts";
 import { Future, fromPromise, inheritCancelOrigin, isFuture, recordCancelOrigin } from "./futures.ts";
@@ -115,7 +115,12 @@ export class Task<T = unknown> extends Future<T> implements Steppable {
 
   /** The context the task runs in. */
   getContext(): Context {
-    return (this._context ??= new Context());
+    if (this._context === null) {
+      // During its own step, a task with an empty context runs in the scratch context: adopt it,
+      // so what the step sets is seen through the returned Context, and stays the task's.
+      this._context = this._loop._currentTask === (this as Task<unknown>) ? _adoptCurrentContext() : new Context();
+    }
+    return this._context;
   }
 
   /** @throws RuntimeError: a task's result comes from its coroutine. */
@@ -615,9 +620,11 @@ export function* waitFor<T>(aw: Awaitable<T> | PromiseLike<T>, timeoutSeconds: n
       }
     }
   }
-  const fut = ensureFuture(aw);
+  // As in CPython 3.12+, a coroutine is awaited inside the calling task (no task of its own), so
+  // it sees the caller's context and currentTask(); futures and promises are awaited as they are.
+  const awaitable: Awaitable<T> = isCoroutine(aw) ? aw : ensureFuture(aw);
   return yield* timeout(timeoutSeconds, function* () {
-    return yield* fut;
+    return yield* awaitable;
   });
 }
 

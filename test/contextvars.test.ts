@@ -439,3 +439,20 @@ test("Context prints the number of variables it holds", () =>
     assert.equal(String(copyContext()), "<Context vars=1>");
     assert.equal(inspect(new Context()), "<Context vars=0>");
   }));
+
+test("a task's getContext() during its own step is the context the step runs in, and stays the task's", async () => {
+  const w = new ContextVar<number>("w");
+  const seen: unknown[] = [];
+  await run(function* () {
+    yield* createTask(
+      (function* () {
+        const ctx = currentTask()!.getContext();
+        w.set(5);
+        seen.push(ctx.get(w));
+        yield* sleep(0);
+        seen.push(currentTask()!.getContext() === ctx, ctx.get(w), w.get());
+      })(),
+    );
+  });
+  assert.deepEqual(seen, [5, true, 5, 5]);
+});

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { inspect } from "node:util";
 import {
   CancelledError,
+  ContextVar,
   ExceptionGroup,
   RuntimeError,
   Timeout,
@@ -855,4 +856,21 @@ test("waitFor rejects a timeout that is not a number", async () => {
     assert.equal(e.message, "`timeout` must be a number of seconds or null, got 1");
     fut.cancel();
   });
+});
+
+test("waitFor awaits a coroutine inside the calling task: same currentTask(), context changes kept (3.12+)", async () => {
+  const v = new ContextVar<number>("v", { default: 0 });
+  const seen = await vrun(function* () {
+    const me = currentTask();
+    const inner = yield* waitFor(
+      (function* () {
+        v.set(1);
+        yield* sleep(0.1);
+        return currentTask();
+      })(),
+      1,
+    );
+    return [inner === me, v.get()];
+  });
+  assert.deepEqual(seen, [true, 1]);
 });
