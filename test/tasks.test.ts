@@ -1114,6 +1114,24 @@ test("a task awaiting gather that is cancelled cancels the children", async () =
   });
 });
 
+test("cancelling a task that awaits gather(returnExceptions) still cancels it, with the message (CPython's cancel_gather_2)", async () => {
+  await inVirtualTime(function* () {
+    const looping = spawn(function* () {
+      let delay = 0;
+      for (;;) {
+        delay += 0.05;
+        yield* gather(sleep(delay), { returnExceptions: true });
+      }
+    });
+    yield* sleep(0.2);
+    looping.cancel("my message");
+    const e = yield* caught(looping);
+    assert.ok(e instanceof CancelledError);
+    assert.equal(e.message, "my message");
+    assert.equal(looping.cancelled(), true);
+  });
+});
+
 test("a child cancelled on its own: gather throws CancelledError, or with returnExceptions holds one", async () => {
   await inVirtualTime(function* () {
     const victim = spawn(() => after(1, "v"));
