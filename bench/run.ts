@@ -4,7 +4,8 @@
  * Each measurement runs in a fresh child process (bench/workloads/NAME.ts for Node contenders,
  * bench/python/bench.py for CPython), so no workload's heap or JIT state skews another's, and each
  * reports the best of up to 3 repetitions (fewer when one repetition takes over 3 s; the same rule
- * in both languages). The echo workload starts a server process and a separate client process.
+ * in both languages). The echo workload starts a server process, warms it up with a short client,
+ * then measures it with a separate client process.
  * The table goes to stdout and, as markdown with the machine it ran on, to bench/RESULTS.md.
  *
  * Usage: npm run bench [-- [--quick] WORKLOAD...]   (switch spawn timers memory queue echo executor)
@@ -12,7 +13,7 @@
  */
 
 import { spawn, spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -37,6 +38,10 @@ const PROCESS_JOBS = size(20_000);
 /** How long the echo client counts round trips, after a half-second warm-up. */
 const ECHO_SECONDS = QUICK ? 0.5 : 2;
 const ECHO_CONNECTIONS = 10;
+/** How long the throwaway client that warms each echo server up runs (see runEcho). */
+const ECHO_WARM_UP_SECONDS = 0.5;
+/** The kernel's clock ticks per second, the unit of CPU times in /proc/PID/stat. */
+const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout) || 100;
 const fmt = (n: number): string => n.toLocaleString("en-US");
 
 // -- what to measure ---------------------------------------------------------------------
@@ -61,8 +66,10 @@ interface Comparison {
   what: string;
   ours: { label: string; job: Job };
   anchors: Anchor[];
-  /** Memory: fewer bytes is better, so the target is a ceiling on the ratio. */
+  /** Memory, CPU time: less is better, so the target is a ceiling on the ratio. */
   lowerIsBetter?: boolean;
+  /** Compare this one of the results' `extra` figures instead of their main figure. */
+  metric?: string;
 }
 
 const nodeJob = (file: string, contender: string, ...args: (string | number)[]): Job => ({
@@ -167,6 +174,20 @@ function comparisons(python: PythonInfo): Comparison[] {
       ours: { label: "asyncio-ts Protocol (`dataReceived` writes back)", job: echoNode("asyncio-ts-protocol") },
       anchors: [{ label: "raw Node `net`", job: echoNode("raw-net"), target: 0.95 }],
     },
+    ...[echoNode("asyncio-ts-streams"), echoNode("asyncio-ts-protocol")].map(
+      (job, i): Comparison => ({
+        workload: "echo",
+        what: "the echo servers above: the server process's user-space CPU time per request (the kernel's share in parentheses)",
+        ours: { label: i === 0 ? "asyncio-ts streams" : "asyncio-ts Protocol", job },
+        metric: "serverCpu",
+        lowerIsBetter: true,
+        anchors: [
+          { label: "raw Node `net`", job: echoNode("raw-net") },
+          ...(python.version && i === 0 ? [{ label: "CPython asyncio streams", job: echoPython(false) }] : []),
+          ...(python.uvloop && i === 0 ? [{ label: "CPython + uvloop streams", job: echoPython(true) }] : []),
+        ],
+      }),
+    ),
     {
       workload: "executor",
       what: `${fmt(THREAD_JOBS)} jobs \`x => x + 1\` through a 2-thread pool`,
@@ -184,8 +205,16 @@ function comparisons(python: PythonInfo): Comparison[] {
 
 // -- running a job -----------------------------------------------------------------------
 
-/** What a child reported: a figure, or why there is none. */
-type Result = { value: number; unit: string; reps?: number } | { skip: string } | { error: string };
+/** A figure: so many units. */
+interface Figure {
+  value: number;
+  unit: string;
+  reps?: number;
+  /** Shown after the figure, not compared. */
+  detail?: string;
+}
+/** What a child reported: a figure (and maybe others, by name), or why there is none. */
+type Result = (Figure & { extra?: Record<string, Figure> }) | { skip: string } | { error: string };
 
 interface ChildOutput {
   stdout: string;
@@ -269,17 +298,43 @@ function runEcho(serverArgv: string[]): Promise<Result> {
       stdout = "\0"; // anything the server prints later is ignored
       if (first.skip !== undefined) return finish({ skip: first.skip });
       clearTimeout(timer);
-      const client = await runChild(process.execPath, [
-        "--import",
-        "tsx",
-        path.join(BENCH_DIR, "workloads", "echo-client.ts"),
-        String(first.port),
-        String(ECHO_CONNECTIONS),
-        String(ECHO_SECONDS),
-      ]);
-      finish(parseOutput(client));
+      const client = (seconds: number) =>
+        runChild(process.execPath, [
+          "--import",
+          "tsx",
+          path.join(BENCH_DIR, "workloads", "echo-client.ts"),
+          String(first.port),
+          String(ECHO_CONNECTIONS),
+          String(seconds),
+        ]);
+      // A fresh CPython server serves its first client's connections at a tenth of its speed for
+      // as long as they last (seen at 2 to 4 k requests/s for 6 s, then 25 k for the next client);
+      // so every server, ours too, first serves a short client whose figure is thrown away.
+      await client(ECHO_WARM_UP_SECONDS);
+      const cpuBefore = cpuSeconds(server.pid);
+      const result = parseOutput(await client(ECHO_SECONDS));
+      const cpuAfter = cpuSeconds(server.pid);
+      const roundTrips = (result as { roundTrips?: number }).roundTrips;
+      if ("value" in result && cpuBefore !== null && cpuAfter !== null && roundTrips) {
+        const user = ((cpuAfter.user - cpuBefore.user) / roundTrips) * 1e6;
+        const system = ((cpuAfter.system - cpuBefore.system) / roundTrips) * 1e6;
+        result.extra = { serverCpu: { value: user, unit: "µs user CPU/request", detail: `+ ${system.toFixed(1)} system` } };
+      }
+      finish(result);
     });
   });
+}
+
+/** The user and system CPU seconds a process has used so far (Linux /proc), or null where unknown. */
+function cpuSeconds(pid: number | undefined): { user: number; system: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // the fields after the command name, which is in parentheses and may hold spaces
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { user: Number(fields[11]) / CLOCK_TICKS, system: Number(fields[12]) / CLOCK_TICKS };
+  } catch {
+    return null;
+  }
 }
 
 // -- the table ---------------------------------------------------------------------------
@@ -312,10 +367,17 @@ function formatFigure(r: Result, notes?: string[]): string {
     return `${"skip" in r ? "skipped" : "failed"} [${i + 1}]`;
   }
   if (r.unit === "bytes/task") return `${Math.round(r.value)} B/task`;
+  if (r.unit.startsWith("µs")) return `${r.value.toFixed(1)} ${r.unit}${r.detail ? ` (${r.detail})` : ""}`;
   const [unitScale, prefix] = SI.find(([s]) => r.value >= s) ?? [1, ""];
   const scaled = r.value / unitScale;
   const digits = scaled >= 100 ? 0 : scaled >= 10 ? 1 : 2;
   return `${scaled.toFixed(digits)} ${prefix} ${r.unit}`.replace("  ", " ");
+}
+
+/** The result's main figure, or its `metric` figure; a missing one is reported as a failure. */
+function select(r: Result, metric: string | undefined): Result {
+  if (metric === undefined || !("value" in r)) return r;
+  return r.extra?.[metric] ?? { error: `no ${metric} figure (needs Linux /proc)` };
 }
 
 function figureOf(r: Result): number | null {
@@ -323,7 +385,7 @@ function figureOf(r: Result): number | null {
 }
 
 function rowsOf(comparison: Comparison, results: Map<string, Result>, notes: string[]): Row[] {
-  const ours = results.get(keyOf(comparison.ours.job))!;
+  const ours = select(results.get(keyOf(comparison.ours.job))!, comparison.metric);
   const base = {
     workload: comparison.workload,
     what: comparison.what,
@@ -334,7 +396,7 @@ function rowsOf(comparison: Comparison, results: Map<string, Result>, notes: str
     return [{ ...base, anchor: "(no anchor on this machine)", anchorFigure: "", ratio: "", target: "", met: "" }];
   }
   return comparison.anchors.map((a) => {
-    const theirs = results.get(keyOf(a.job))!;
+    const theirs = select(results.get(keyOf(a.job))!, comparison.metric);
     const x = figureOf(ours);
     const y = figureOf(theirs);
     const ratio = x !== null && y !== null ? x / y : null;
@@ -447,7 +509,8 @@ async function main(): Promise<void> {
       results.set(key, r);
       const took = ((performance.now() - t0) / 1000).toFixed(1);
       const reps = "reps" in r && r.reps !== undefined ? `, best of ${r.reps}` : "";
-      console.error(`  ${c.workload.padEnd(8)} ${label}: ${formatFigure(r)}${reps} (${took} s)`);
+      const extra = "extra" in r && r.extra ? Object.values(r.extra).map((f) => `, ${formatFigure(f)}`).join("") : "";
+      console.error(`  ${c.workload.padEnd(8)} ${label}: ${formatFigure(r)}${reps}${extra} (${took} s)`);
     }
   }
   const seconds = (performance.now() - started) / 1000;
