@@ -14,6 +14,8 @@ import {
   run,
   setEventLoop,
   sleep,
+  gather,
+  wait,
   wrapFuture,
   type ConcurrentFutureLike,
   type Coroutine,
@@ -683,4 +685,48 @@ test('"Task exception was never retrieved" names the task, and is not reported f
   assert.deepEqual(seen, [
     "Task exception was never retrieved (task 'lonely') | Error: task failed | <Task finished name='lonely' exception=Error(\"task failed\")>",
   ]);
+});
+
+test("a failed task read by gather is not reported; one only passed to wait() and never read is", async () => {
+  const seen = await reports(function* () {
+    const fail = (name: string) =>
+      createTask(
+        (function* () {
+          yield* sleep(0);
+          throw new Error(name);
+        })(),
+        { name },
+      );
+    yield* gather(fail("gathered"), { returnExceptions: true });
+    yield* wait([fail("waited")]);
+  });
+  assert.deepEqual(seen, [
+    "Task exception was never retrieved (task 'waited') | Error: waited | <Task finished name='waited' exception=Error(\"waited\")>",
+  ]);
+});
+
+test("awaiting a task ended by a CancelledError gives that very error first, then new ones (3.12+)", async () => {
+  const seen: boolean[] = [];
+  await run(function* () {
+    let inside: unknown;
+    const t = createTask(
+      (function* () {
+        try {
+          yield* sleep(10);
+        } catch (e) {
+          inside = e;
+          throw e;
+        }
+      })(),
+    );
+    yield* sleep(0);
+    t.cancel("foo");
+    try {
+      yield* t;
+    } catch (e) {
+      seen.push(e === inside, (e as Error).message === "foo");
+    }
+    assert.throws(() => t.result(), (e: unknown) => e instanceof CancelledError && e !== inside && e.message === "foo");
+  });
+  assert.deepEqual(seen, [true, true]);
 });
