@@ -30,6 +30,8 @@ const STATE_NAMES = ["PENDING", "CANCELLED", "FINISHED", "FINISHED"];
 const cancelOrigins = new WeakMap<Future<unknown>, string>();
 /** The same record, by the CancelledError that carries it, so a task cancelled by it inherits it. */
 const errorOrigins = new WeakMap<CancelledError, string>();
+/** The CancelledError that ended a task, handed to the first who asks (see `_makeCancelledError`). */
+const savedCancelledErrors = new WeakMap<Future<unknown>, CancelledError>();
 
 interface UnretrievedReport {
   loop: EventLoop;
@@ -310,6 +312,13 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** @internal A new CancelledError with the cancel message (and, in debug mode, its origin). */
   _makeCancelledError(): CancelledError {
+    // The first error asked for is the one that ended the task, if one did (CPython 3.12+ keeps
+    // the instance, with its stack, for whoever awaits the task); later ones are new.
+    const saved = savedCancelledErrors.get(this);
+    if (saved !== undefined) {
+      savedCancelledErrors.delete(this);
+      return saved;
+    }
     const e = this._cancelMessage === undefined ? new CancelledError() : new CancelledError(String(this._cancelMessage));
     const origin = cancelOrigins.get(this);
     if (origin !== undefined) {
@@ -356,8 +365,12 @@ export function recordCancelOrigin(fut: Future<unknown>): void {
   cancelOrigins.set(fut, `Cancelled by ${by === null ? "a callback outside any task" : String(by)} at:\n${stack}`);
 }
 
-/** Debug mode: a task ended by `error` was cancelled where the error's own cancellation came from. @internal */
-export function inheritCancelOrigin(fut: Future<unknown>, error: CancelledError): void {
+/**
+ * A task ended by the CancelledError `error`: its awaiters get that very error first (CPython's
+ * `_cancelled_exc`), and in debug mode the task was cancelled where the error came from. @internal
+ */
+export function keepCancelledError(fut: Future<unknown>, error: CancelledError): void {
+  savedCancelledErrors.set(fut, error);
   const origin = errorOrigins.get(error);
   if (origin !== undefined) cancelOrigins.set(fut, origin);
 }

@@ -16,7 +16,7 @@ import { SleepZero, sleepZero, type Waitable } from "./core/suspend.ts";
 import { Context, _adoptCurrentContext, _captureContext, _enterContext, _leaveContext } from "./contextvars.ts";
 import { checkDelay, getEventLoop, getRunningLoop, type EventLoop } from "./events.ts";
 import { CancelledError, RuntimeError, TimeoutError, ValueError } from "./exceptions.ts";
-import { Future, fromPromise, inheritCancelOrigin, isFuture, recordCancelOrigin } from "./futures.ts";
+import { Future, fromPromise, isFuture, keepCancelledError, recordCancelOrigin } from "./futures.ts";
 import { timeout } from "./timeouts.ts";
 import type { Awaitable, AwaitedOf, Coroutine } from "./types.ts";
 
@@ -171,10 +171,11 @@ export class Task<T = unknown> extends Future<T> implements Steppable {
   _stepThrew(error: unknown): void {
     this._flags &= ~MUST_CANCEL;
     if (error instanceof CancelledError) {
-      inheritCancelOrigin(this as Task<unknown>, error);
+      keepCancelledError(this as Task<unknown>, error);
       super.cancel(error.message === "" ? this._cancelMessage : error.message);
+    } else {
+      this._fail(error);
     }
-    else this._fail(error);
   }
 
   /** @internal Done: the loop no longer holds the task. */
