@@ -15,6 +15,11 @@ import { RuntimeError, ValueError } from "./exceptions.ts";
 import { Future, fromPromise } from "./futures.ts";
 import { Task, ensureFuture, type TaskOptions } from "./tasks.ts";
 import type { Coroutine, Awaitable } from "./types.ts";
+// -- begin: runInExecutor imports (issue 5) --
+import { wrapFuture, type ConcurrentFutureLike } from "./futures.ts";
+import { ThreadPoolExecutor } from "./executors/thread.ts";
+import type { PoolFunction } from "./executors/pool.ts";
+// -- end: runInExecutor imports --
 // -- begin: TCP/TLS/Unix connections and servers (issue 4; bodies in net/connect.ts, net/server.ts) --
 import type { BaseProtocol } from "./protocols.ts";
 import type { Transport } from "./transports.ts";
@@ -448,6 +453,27 @@ export class EventLoop extends Scheduler {
   // -- end: TCP/TLS/Unix connections and servers --
 
   // -- executors (the pools live in executors/) ----------------------------------------------
+
+  // -- begin: runInExecutor (issue 5; the pools are in executors/) --
+
+  /**
+   * Runs `fn(...args)` on `executor`'s worker and returns an asyncio Future of its result
+   * (`loop.run_in_executor`). With `null`, the loop's default executor is used: a
+   * `ThreadPoolExecutor` made on first use (or the one given to `setDefaultExecutor`), which
+   * `run()` shuts down at the end. `fn` is self-contained (shipped by its source) or a
+   * `workerFunction(moduleUrl, exportName)`; cancelling the future cancels a job not yet started.
+   * @throws RuntimeError when the loop is closed; TypeError when `fn` or an argument cannot be shipped.
+   * @example
+   * const n = yield* loop.runInExecutor(null, (s: string) => s.length, "hello"); // 5
+   */
+  runInExecutor<A extends unknown[], R>(executor: Executor | null, fn: PoolFunction<A, R>, ...args: A): Future<Awaited<R>> {
+    this.checkClosed();
+    const target = executor ?? (this.defaultExecutor ??= new ThreadPoolExecutor());
+    const concurrent = target.submit(fn as (...a: unknown[]) => unknown, ...args) as ConcurrentFutureLike<Awaited<R>>;
+    return wrapFuture(concurrent, { loop: this });
+  }
+
+  // -- end: runInExecutor --
 
   // -- begin: signals, getaddrinfo, UDP, subprocesses (issue 4; bodies in signals.ts, dns.ts, datagram.ts, subprocess.ts) --
 

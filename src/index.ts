@@ -72,6 +72,12 @@ export {
 export { timeout, timeoutAt, Timeout } from "./timeouts.ts";
 export { taskGroup, TaskGroup } from "./taskgroups.ts";
 export { run, Runner } from "./runners.ts";
+export { ThreadPoolExecutor } from "./executors/thread.ts";
+export { ProcessPoolExecutor } from "./executors/process.ts";
+export { ConcurrentFuture } from "./executors/concurrent.ts";
+export { MapResult, type PoolFunction, type PoolOptions, type PoolStats, type ShutdownOptions } from "./executors/pool.ts";
+export { workerFunction, WorkerFunction } from "./executors/functions.ts";
+export { toThread } from "./threads.ts";
 export { ContextVar, Context, Token, copyContext } from "./contextvars.ts";
 export type { Clock } from "./core/scheduler.ts";
 export {

@@ -1,0 +1,72 @@
+/**
+ * `ThreadPoolExecutor` (CPython: `concurrent/futures/thread.py`): a pool of `worker_threads`.
+ *
+ * Everything but starting and talking to a thread is in pool.ts. A thread is the cheap kind of
+ * worker (it starts in tens of milliseconds and shares the process's memory), so it suits
+ * blocking calls and CPU-bound work alike; unlike Python's threads, JavaScript threads share no
+ * variables, so jobs are functions shipped by their source or `workerFunction` references.
+ */
+
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import { Pool, WorkerSlot, type PoolOptions } from "./pool.ts";
+import { tsxApiUrl, workerSource } from "./worker.ts";
+
+class ThreadSlot extends WorkerSlot {
+  private readonly worker: Worker;
+
+  constructor(pool: Pool, source: string) {
+    super();
+    this.worker = new Worker(source, { eval: true });
+    this.worker.on("message", (msg: unknown[]) => pool._onMessage(this, msg));
+    this.worker.on("error", (e) => (this.error = e));
+    this.worker.on("exit", (code) => pool._onExit(this, code, null));
+  }
+
+  post(msg: unknown[]): void {
+    this.worker.postMessage(msg);
+  }
+
+  ref(): void {
+    this.refd = true;
+    this.worker.ref();
+  }
+
+  unref(): void {
+    this.refd = false;
+    this.worker.unref();
+  }
+
+  stop(): void {
+    void this.worker.terminate();
+  }
+}
+
+let threadSource: string | undefined;
+
+/**
+ * A pool of worker threads for blocking or CPU-bound jobs (`concurrent.futures.ThreadPoolExecutor`).
+ * Threads start on demand, up to `maxWorkers`; an idle pool does not keep the process alive.
+ * In a coroutine, use it through `loop.runInExecutor(pool, fn, ...args)` or `toThread`.
+ *
+ * @example
+ * const pool = new ThreadPoolExecutor({ maxWorkers: 2 });
+ * const hash = yield* getRunningLoop().runInExecutor(pool, (s: string) => s.split("").reverse().join(""), "abc");
+ * await pool.shutdown();
+ */
+export class ThreadPoolExecutor extends Pool {
+  protected readonly workerNoun = "thread";
+
+  /**
+   * @param options.maxWorkers How many threads at most. @default min(32, CPUs + 4), as Python
+   * @throws ValueError when `maxWorkers` is not a positive integer.
+   */
+  constructor(options?: PoolOptions) {
+    super(options, Math.min(32, availableParallelism() + 4));
+  }
+
+  protected startWorker(): WorkerSlot {
+    threadSource ??= workerSource({ thread: true, tsxApi: tsxApiUrl(), crashFd: -1 });
+    return new ThreadSlot(this, threadSource);
+  }
+}
