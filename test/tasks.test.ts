@@ -820,6 +820,24 @@ test("eagerTaskFactory via loop.setTaskFactory makes createTask and ensureFuture
   assert.deepEqual(order, ["a: first step", "created a", "b: whole body", "created b", "a: second step", "created c", "c: lazy"]);
 });
 
+test("with the eager factory, gather runs each coroutine to its first suspension as it is gathered", async () => {
+  const order: string[] = [];
+  await inLoop(function* (loop) {
+    loop.setTaskFactory(eagerTaskFactory);
+    const job = (name: string, suspends: boolean) =>
+      (function* () {
+        order.push(`${name} starts`);
+        if (suspends) yield* sleep(0);
+        order.push(`${name} ends`);
+        return name;
+      })();
+    const g = gather(job("a", false), job("b", true), job("c", false));
+    order.push("gather returned");
+    assert.deepEqual(yield* g, ["a", "b", "c"]);
+  });
+  assert.deepEqual(order, ["a starts", "a ends", "b starts", "c starts", "c ends", "gather returned", "b ends"]);
+});
+
 // -- ensureFuture ------------------------------------------------------------------------------------
 
 test("ensureFuture: a future as is, a coroutine as a task, a promise bridged; anything else is a TypeError", async () => {
