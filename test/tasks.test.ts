@@ -601,6 +601,25 @@ test("a task awaiting itself gets RuntimeError 'Task cannot await on itself' thr
   });
 });
 
+test("after a refused self-await, a bare `yield task` elsewhere still resumes with the task's result", async () => {
+  await inLoop(function* () {
+    let self!: Task<number>;
+    self = spawn(function* () {
+      try {
+        yield* self;
+      } catch {
+        // refused: RuntimeError
+      }
+      yield* sleep(0);
+      return 7;
+    });
+    const watcher = spawn(function* () {
+      return yield self;
+    });
+    assert.equal(yield* watcher, 7);
+  });
+});
+
 test("bad yields (a number, a generator without *, a promise) throw a TypeError with the yield* hint at that point", async () => {
   const messages: string[] = [];
   await inLoop(function* () {

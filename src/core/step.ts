@@ -95,11 +95,15 @@ export function step(t: Steppable): void {
 
 /** The task waits on `f`: CPython's branch for a future with `_asyncio_future_blocking` set. */
 function wait(t: Steppable, f: Waitable): void {
+  // A refused wait clears the flag `yield*` set, or a later bare `yield f` elsewhere would be
+  // taken for a `yield* f` and resume with undefined instead of the result.
   if (f._loop !== t._loop) {
+    f._asyncioFutureBlocking = false;
     throwIn(t, new RuntimeError(`Task ${String(t)} got Future ${String(f)} attached to a different loop`));
     return;
   }
   if ((f as unknown) === t) {
+    f._asyncioFutureBlocking = false;
     throwIn(t, new RuntimeError(`Task cannot await on itself: ${String(t)}`));
     return;
   }
