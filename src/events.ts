@@ -37,6 +37,8 @@ import { createServer as _createServer, createUnixServer as _createUnixServer, t
 // -- begin: signals, getaddrinfo, UDP, subprocesses (issue 4) --
 import { _getaddrinfo, type AddrInfo, type GetaddrinfoOptions } from "./dns.ts";
 import { _addSignalHandler, _removeSignalHandler, _removeAllSignalHandlers } from "./signals.ts";
+import { _createDatagramEndpoint, type DatagramEndpointOptions, type UDPTransport } from "./datagram.ts";
+import type { DatagramProtocol } from "./protocols.ts";
 // -- end: signals, getaddrinfo, UDP, subprocesses --
 
 /** What the exception handler receives (CPython's `context` dict). */
@@ -509,6 +511,20 @@ export class EventLoop extends Scheduler {
    */
   getaddrinfo(host: string | null, port: number | string | null, options?: GetaddrinfoOptions): Coroutine<AddrInfo[]> {
     return _getaddrinfo(this, host, port, options);
+  }
+
+  /**
+   * Opens a UDP endpoint (`loop.create_datagram_endpoint`): binds to `localAddr`, connects to
+   * `remoteAddr` (either may be omitted), and calls the protocol from `protocolFactory()` as part
+   * of the loop: `connectionMade`, `datagramReceived(data, [host, port])`, `errorReceived`,
+   * `connectionLost`.
+   * @returns the transport (`sendto`, `close`, `abort`, `getExtraInfo`) and the protocol.
+   * @throws ValueError without any address nor family; OSError (such as EADDRINUSE) when no socket could be opened.
+   * @example
+   * const [transport, proto] = yield* loop.createDatagramEndpoint(() => new EchoProtocol(), { localAddr: ["127.0.0.1", 0] });
+   */
+  createDatagramEndpoint<P extends DatagramProtocol>(protocolFactory: () => P, options?: DatagramEndpointOptions): Coroutine<[UDPTransport, P]> {
+    return _createDatagramEndpoint(this, protocolFactory, options);
   }
 
   // -- end: signals, getaddrinfo, UDP, subprocesses --

@@ -114,6 +114,7 @@ export {
   type AddrInfo,
   type GetaddrinfoOptions,
 } from "./dns.ts";
+export { UDPTransport, type DatagramAddress, type DatagramEndpointOptions } from "./datagram.ts";
 export { BaseProtocol, Protocol, BufferedProtocol, DatagramProtocol, SubprocessProtocol } from "./protocols.ts";
 export {
   BaseTransport,
