@@ -1,17 +1,36 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import * as net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
+  ConnectionResetError,
   IncompleteReadError,
   LimitOverrunError,
   RuntimeError,
   StreamReader,
+  StreamWriter,
   ValueError,
   createTask,
+  fromPromise,
+  gather,
   getRunningLoop,
+  openConnection,
+  openUnixConnection,
   run,
   sleep,
+  startServer,
+  startUnixServer,
   type Coroutine,
+  type Server,
 } from "../src/index.ts";
+
+const fixtures = new URL("./fixtures/net/", import.meta.url);
+const KEY = readFileSync(new URL("TEST-ONLY-localhost.key", fixtures));
+const CERT = readFileSync(new URL("TEST-ONLY-localhost.crt", fixtures));
 
 const b = (s: string): Buffer => Buffer.from(s, "latin1");
 
@@ -309,4 +328,335 @@ test("StreamReader prints its state", () => {
   r.feedData("abc");
   r.feedEof();
   assert.equal(String(r), "<StreamReader 3 bytes eof limit=5>");
+});
+
+// -- over the network -----------------------------------------------------------------------
+
+function portOf(server: Server): number {
+  return (server.sockets[0]!.getsockname() as [string, number])[1];
+}
+
+/** A stream handler that echoes lines until EOF, then closes. */
+function* echoLines(reader: StreamReader, writer: StreamWriter): Coroutine<void> {
+  for (;;) {
+    const line = yield* reader.readline();
+    if (line.length === 0) break;
+    writer.write(line);
+    yield* writer.drain();
+  }
+  writer.close();
+  yield* writer.waitClosed();
+}
+
+function* closeServer(server: Server): Coroutine<void> {
+  server.close();
+  yield* server.waitClosed();
+}
+
+test("openConnection and startServer: lines echoed, EOF, peername and sockname, waitClosed", async () => {
+  await run(function* () {
+    const server = yield* startServer(echoLines, "127.0.0.1", 0);
+    const port = portOf(server);
+    const [reader, writer] = yield* openConnection("127.0.0.1", port);
+    assert.deepEqual(writer.getExtraInfo("peername"), ["127.0.0.1", port]);
+    assert.equal((writer.getExtraInfo("sockname") as [string, number])[0], "127.0.0.1");
+    writer.writelines(["one\n", Buffer.from("two\n")]);
+    assert.equal((yield* reader.readline()).toString(), "one\n");
+    assert.equal((yield* reader.readline()).toString(), "two\n");
+    writer.writeEof();
+    assert.equal((yield* reader.read()).length, 0);
+    assert.equal(reader.atEof(), true);
+    writer.close();
+    assert.equal(writer.isClosing(), true);
+    yield* writer.waitClosed();
+    assert.match(String(writer), /^<StreamWriter transport=<SocketTransport closed peer=127\.0\.0\.1:\d+ write=<idle, bufsize=0>> reader=<StreamReader eof transport=<SocketTransport closed .*>>>$/);
+    yield* closeServer(server);
+  });
+});
+
+test("drain() under the high-water mark returns one shared finished iterator (no allocation)", async () => {
+  await run(function* () {
+    const server = yield* startServer(echoLines, "127.0.0.1", 0);
+    const [, writer] = yield* openConnection("127.0.0.1", portOf(server));
+    writer.write("x\n");
+    const a = writer.drain();
+    const b2 = writer.drain();
+    assert.equal(a, b2);
+    assert.deepEqual(a.next(), { done: true, value: undefined });
+    writer.close();
+    yield* writer.waitClosed();
+    yield* closeServer(server);
+  });
+});
+
+test("a line longer than the limit: LimitOverrunError, and reading pauses so memory stays bounded", async () => {
+  const limit = 64 * 1024;
+  await run(function* () {
+    const big = Buffer.alloc(8 * 1024 * 1024, 0x61);
+    const server = yield* startServer(function* (_r, w) {
+      w.write(big);
+      try {
+        yield* w.drain();
+      } catch {
+        // The client leaves without reading it all.
+      }
+      w.close();
+    }, "127.0.0.1", 0);
+    const [reader, writer] = yield* openConnection("127.0.0.1", portOf(server), { limit });
+    try {
+      yield* reader.readuntil("\n");
+      assert.fail("found a separator");
+    } catch (e) {
+      assert.ok(e instanceof LimitOverrunError);
+      assert.equal(e.message, "Separator is not found, and chunk exceed the limit");
+      assert.ok(e.consumed > limit);
+    }
+    // Give the peer time to push more: the reader must have stopped reading at 2 * limit.
+    yield* sleep(0.1);
+    assert.equal(writer.transport.isReading(), false);
+    assert.ok(reader._bufferSize <= 2 * limit + 65536, `buffered ${reader._bufferSize}`);
+    // readline turns it into a ValueError and drops the data; reading resumes, and pauses again.
+    try {
+      yield* reader.readline();
+      assert.fail("read a line");
+    } catch (e) {
+      assert.ok(e instanceof ValueError);
+      assert.equal((e as Error).message, "Separator is not found, and chunk exceed the limit");
+    }
+    yield* sleep(0.1);
+    assert.ok(reader._bufferSize <= 2 * limit + 65536, `buffered ${reader._bufferSize}`);
+    writer.close();
+    yield* writer.waitClosed();
+    yield* closeServer(server);
+  });
+});
+
+test("EOF before readexactly is satisfied: IncompleteReadError with partial and expected", async () => {
+  await run(function* () {
+    const server = yield* startServer(function* (_r, w) {
+      w.write("0123456789");
+      w.close();
+    }, "127.0.0.1", 0);
+    const [reader, writer] = yield* openConnection("127.0.0.1", portOf(server));
+    try {
+      yield* reader.readexactly(100);
+      assert.fail("read 100 bytes");
+    } catch (e) {
+      assert.ok(e instanceof IncompleteReadError);
+      assert.deepEqual(e.partial, Buffer.from("0123456789"));
+      assert.equal(e.expected, 100);
+      assert.equal(e.message, "10 bytes read on a total of 100 expected bytes");
+    }
+    writer.close();
+    yield* writer.waitClosed();
+    yield* closeServer(server);
+  });
+});
+
+test("a peer that resets mid-write: ConnectionResetError from drain and read, never an unhandled rejection", async () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown): void => void unhandled.push(e);
+  process.on("unhandledRejection", onUnhandled);
+  const peers = new Set<net.Socket>();
+  const raw = net.createServer((s) => {
+    peers.add(s);
+    s.on("error", () => {});
+    // Read a little, then reset the connection.
+    s.once("data", () => setTimeout(() => s.resetAndDestroy(), 5));
+  });
+  await new Promise<void>((r) => raw.listen(0, "127.0.0.1", r));
+  try {
+    await run(function* () {
+      const loop = getRunningLoop();
+      const reports: string[] = [];
+      loop.setExceptionHandler((_l, ctx) => reports.push(ctx.message));
+      const port = (raw.address() as net.AddressInfo).port;
+      const [reader, writer] = yield* openConnection("127.0.0.1", port);
+      const chunk = Buffer.alloc(256 * 1024);
+      let error: unknown = null;
+      for (let i = 0; i < 10_000 && error === null; i++) {
+        try {
+          writer.write(chunk);
+          yield* writer.drain();
+        } catch (e) {
+          error = e;
+        }
+      }
+      assert.ok(error instanceof ConnectionResetError, String(error));
+      assert.match((error as Error).message, /^(\[Errno 104\] Connection reset by peer|Connection lost)$/);
+      try {
+        yield* reader.read(1);
+        assert.fail("read after a reset");
+      } catch (e) {
+        assert.ok(e instanceof ConnectionResetError);
+      }
+      try {
+        yield* writer.waitClosed();
+        assert.fail("waitClosed after a reset");
+      } catch (e) {
+        assert.ok(e instanceof ConnectionResetError);
+      }
+      writer.close();
+      assert.deepEqual(reports, []);
+    });
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off("unhandledRejection", onUnhandled);
+    for (const s of peers) s.destroy();
+    await new Promise<void>((r) => raw.close(() => r()));
+  }
+});
+
+test("a handler that throws is reported through the exception handler; the server serves the others", async () => {
+  await run(function* () {
+    const loop = getRunningLoop();
+    const reports: string[] = [];
+    loop.setExceptionHandler((_l, ctx) => reports.push(`${ctx.message}: ${(ctx.exception as Error).message}`));
+    let n = 0;
+    const server = yield* startServer(function* (reader, writer) {
+      if (n++ === 0) throw new RuntimeError("handler bug");
+      yield* echoLines(reader, writer);
+    }, "127.0.0.1", 0);
+    const [r1, w1] = yield* openConnection("127.0.0.1", portOf(server));
+    // The failing handler's connection is closed: this client reads EOF.
+    assert.equal((yield* r1.read()).length, 0);
+    const [r2, w2] = yield* openConnection("127.0.0.1", portOf(server));
+    w2.write("still serving\n");
+    assert.equal((yield* r2.readline()).toString(), "still serving\n");
+    assert.deepEqual(reports, ["Unhandled exception in client_connected_cb: handler bug"]);
+    for (const w of [w1, w2]) {
+      w.close();
+      yield* w.waitClosed();
+    }
+    yield* closeServer(server);
+  });
+});
+
+test("Server.close() + waitClosed() leaves no open handle: the program exits by itself", () => {
+  const fixture = fileURLToPath(new URL("server_exits.ts", fixtures));
+  const r = spawnSync(process.execPath, ["--import", "tsx", fixture], { encoding: "utf8", timeout: 15_000 });
+  assert.equal(r.signal, null, `did not exit by itself: ${r.stderr}`);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, "answer=ping serving=false sockets=0\nrun returned\n");
+});
+
+test("a slow reader makes drain() wait: 32 MiB through a paused reader, the writer's buffer stays under its high-water mark", async () => {
+  const total = 32 * 1024 * 1024;
+  const chunkSize = 64 * 1024;
+  await run(function* () {
+    let received = 0;
+    let maxReaderBuffer = 0;
+    const done = getRunningLoop().createFuture<void>();
+    const server = yield* startServer(function* (reader, writer) {
+      // Let the writer run into the reader's pause first.
+      yield* sleep(0.05);
+      for (;;) {
+        maxReaderBuffer = Math.max(maxReaderBuffer, reader._bufferSize);
+        const data = yield* reader.read(chunkSize);
+        if (data.length === 0) break;
+        received += data.length;
+      }
+      writer.close();
+      done.setResult(undefined);
+    }, "127.0.0.1", 0);
+    const [, writer] = yield* openConnection("127.0.0.1", portOf(server));
+    const transport = writer.transport;
+    const [, high] = transport.getWriteBufferLimits();
+    assert.equal(high, 65536);
+    const chunk = Buffer.alloc(chunkSize, 0x62);
+    let maxAfterWrite = 0;
+    let maxAfterDrain = 0;
+    let waits = 0;
+    for (let sent = 0; sent < total; sent += chunkSize) {
+      writer.write(chunk);
+      maxAfterWrite = Math.max(maxAfterWrite, transport.getWriteBufferSize());
+      if (transport.getWriteBufferSize() > high) waits++;
+      yield* writer.drain();
+      maxAfterDrain = Math.max(maxAfterDrain, transport.getWriteBufferSize());
+    }
+    writer.writeEof();
+    yield* done;
+    assert.equal(received, total);
+    assert.ok(waits > 0, "drain never waited");
+    assert.ok(maxAfterDrain <= high, `after drain: ${maxAfterDrain}`);
+    assert.ok(maxAfterWrite <= high + chunkSize, `after write: ${maxAfterWrite}`);
+    assert.ok(maxReaderBuffer <= 2 * 65536 + chunkSize, `reader buffered ${maxReaderBuffer}`);
+    writer.close();
+    yield* writer.waitClosed();
+    yield* closeServer(server);
+  });
+});
+
+test("TLS streams: startServer with ssl, openConnection with ssl and serverHostname; peercert", async () => {
+  await run(function* () {
+    const server = yield* startServer(echoLines, "127.0.0.1", 0, { ssl: { key: KEY, cert: CERT } });
+    const [reader, writer] = yield* openConnection("127.0.0.1", portOf(server), { ssl: { ca: CERT }, serverHostname: "localhost" });
+    assert.equal((writer.getExtraInfo("peercert") as { subject: { CN: string } }).subject.CN, "localhost");
+    assert.equal(writer.canWriteEof(), false);
+    writer.write("over tls\n");
+    assert.equal((yield* reader.readline()).toString(), "over tls\n");
+    writer.close();
+    yield* writer.waitClosed();
+    yield* closeServer(server);
+  });
+});
+
+test("startTls upgrades a plain stream to TLS on both sides (STARTTLS)", async () => {
+  await run(function* () {
+    const server = yield* startServer(function* (reader, writer) {
+      assert.equal((yield* reader.readline()).toString(), "STARTTLS\n");
+      writer.write("GO\n");
+      yield* writer.startTls({ key: KEY, cert: CERT });
+      yield* echoLines(reader, writer);
+    }, "127.0.0.1", 0);
+    const [reader, writer] = yield* openConnection("127.0.0.1", portOf(server));
+    assert.equal(writer.getExtraInfo("peercert"), null);
+    writer.write("STARTTLS\n");
+    assert.equal((yield* reader.readline()).toString(), "GO\n");
+    yield* writer.startTls({ ca: CERT }, { serverHostname: "localhost" });
+    assert.equal((writer.getExtraInfo("peercert") as { subject: { CN: string } }).subject.CN, "localhost");
+    writer.write("secret\n");
+    assert.equal((yield* reader.readline()).toString(), "secret\n");
+    writer.close();
+    yield* writer.waitClosed();
+    yield* closeServer(server);
+  });
+});
+
+test("Unix streams: startUnixServer and openUnixConnection", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "asyncio-ts-"));
+  try {
+    await run(function* () {
+      const path = join(dir, "echo.sock");
+      const server = yield* startUnixServer(echoLines, path);
+      const [reader, writer] = yield* openUnixConnection(path);
+      assert.equal(writer.getExtraInfo("peername"), path);
+      writer.write("unix\n");
+      assert.equal((yield* reader.readline()).toString(), "unix\n");
+      writer.close();
+      yield* writer.waitClosed();
+      yield* closeServer(server);
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("many clients at once are served concurrently", async () => {
+  await run(function* () {
+    const server = yield* startServer(echoLines, "127.0.0.1", 0);
+    const port = portOf(server);
+    function* client(i: number): Coroutine<string> {
+      const [reader, writer] = yield* openConnection("127.0.0.1", port);
+      writer.write(`client ${i}\n`);
+      const line = (yield* reader.readline()).toString().trim();
+      writer.close();
+      yield* writer.waitClosed();
+      return line;
+    }
+    const lines = yield* gather(...Array.from({ length: 20 }, (_, i) => client(i)));
+    assert.deepEqual(lines, Array.from({ length: 20 }, (_, i) => `client ${i}`));
+    yield* closeServer(server);
+  });
 });
