@@ -9,7 +9,8 @@
  * The table goes to stdout and, as markdown with the machine it ran on, to bench/RESULTS.md.
  *
  * Usage: npm run bench [-- [--quick] WORKLOAD...]   (switch spawn timers memory queue echo executor)
- * Running a subset, or `--quick` (every size divided by 10), prints the table but leaves RESULTS.md alone.
+ * Running a subset, or `--quick` (every size divided by 10), prints the table but leaves RESULTS.md
+ * alone; BENCH_RESULTS=FILE writes the markdown to FILE in any case.
  */
 
 import { spawn, spawnSync } from "node:child_process";
@@ -437,7 +438,7 @@ function textTable(rows: Row[]): string {
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
   const out = [line(COLUMNS.map(([, t]) => t)), widths.map((w) => "-".repeat(w)).join("  ")];
   shown.forEach((r, i) => {
-    if (i > 0 && r.workload !== "") out.push("");
+    if (r.workload !== "") out.push("", `${r.workload}: ${r.what.replace(/`/g, "")}`);
     out.push(line(COLUMNS.map(([k]) => r[k])));
   });
   return out.join("\n");
@@ -448,7 +449,10 @@ function markdownTable(rows: Row[]): string {
   const out = [`| ${COLUMNS.map(([, t]) => t).join(" | ")} |`, `|${COLUMNS.map(() => "---").join("|")}|`];
   rows.forEach((r, i) => {
     const same = i > 0 && rows[i - 1].ours === r.ours && rows[i - 1].what === r.what;
-    const cells = COLUMNS.map(([k]) => (same && (k === "workload" || k === "ours" || k === "oursFigure") ? "" : esc(r[k])));
+    const cells = COLUMNS.map(([k]) => {
+      if (same && (k === "workload" || k === "ours" || k === "oursFigure")) return "";
+      return k === "workload" ? `**${r.workload}**: ${esc(r.what)}` : esc(r[k]);
+    });
     out.push(`| ${cells.join(" | ")} |`);
   });
   return out.join("\n");
@@ -525,7 +529,8 @@ async function main(): Promise<void> {
   console.log("");
   console.log(machine.map((l) => l.slice(2)).join("\n"));
 
-  if (wanted.length === 0 && !QUICK) {
+  const resultsPath = process.env.BENCH_RESULTS ?? (wanted.length === 0 && !QUICK ? path.join(BENCH_DIR, "RESULTS.md") : null);
+  if (resultsPath !== null) {
     const md = [
       "# asyncio-ts benchmarks",
       "",
@@ -545,8 +550,8 @@ async function main(): Promise<void> {
       "and compare them only within one run.",
       "",
     ].join("\n");
-    writeFileSync(path.join(BENCH_DIR, "RESULTS.md"), md);
-    console.log("\nwritten to bench/RESULTS.md");
+    writeFileSync(resultsPath, md);
+    console.log(`\nwritten to ${path.relative(ROOT, resultsPath)}`);
   }
 }
 
