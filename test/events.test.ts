@@ -162,9 +162,10 @@ test("debug mode logs a slow task step with the task's name", async () => {
   } finally {
     console.warn = warn;
   }
-  const slow = warnings.filter((w) => w.includes("slowpoke"));
-  assert.equal(slow.length, 1, warnings.join("\n"));
-  assert.match(slow[0]!, /^Executing <Task pending name='slowpoke'> took 0\.\d{3} seconds$/);
+  // The 30 ms step must be reported; under load a later, quick step may be too, so count the slow one.
+  const slow = warnings.filter((w) => w.includes("slowpoke")).map((w) => /^Executing <Task pending name='slowpoke'> took (\d+\.\d{3}) seconds$/.exec(w));
+  assert.ok(slow.length >= 1 && slow.every((m) => m !== null), warnings.join("\n"));
+  assert.ok(slow.some((m) => Number(m![1]) >= 0.03), warnings.join("\n"));
 });
 
 test("debug mode shows which task cancelled a task, and from where, in the CancelledError's stack", async () => {
