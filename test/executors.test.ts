@@ -165,6 +165,25 @@ eachPool(
   1,
 );
 
+eachPool("in a batch of tiny jobs, a job that exits fails alone: jobs done before it keep their results, jobs after it run again", async (pool) => {
+  // Many tiny jobs first, so the worker takes them in big batches.
+  const warm = await pool.map((x: number) => x + 1, Array.from({ length: 5000 }, (_, i) => i));
+  assert.equal(warm[4999], 5000);
+  const jobs = Array.from({ length: 200 }, (_, i) => pool.submit((x: number, die: boolean) => (die ? process.exit(7) : x * 2), i, i === 100));
+  const outcomes = await Promise.all(jobs.map((f) => Promise.resolve(f).then((v) => v, (e: Error) => e.name)));
+  assert.deepEqual(outcomes, Array.from({ length: 200 }, (_, i) => (i === 100 ? "BrokenExecutorError" : i * 2)));
+}, 1);
+
+test("20,000 tiny jobs through 2 threads all finish, each with its own result", async () => {
+  const pool = new ThreadPoolExecutor({ maxWorkers: 2 });
+  const inc = (x: number): number => x + 1;
+  const futures = Array.from({ length: 20_000 }, (_, i) => pool.submit(inc, i));
+  let ok = 0;
+  for (let i = 0; i < futures.length; i++) if ((await futures[i]) === i + 1) ok++;
+  assert.equal(ok, 20_000);
+  await pool.shutdown();
+});
+
 eachPool("a worker killed by an uncaught throw in a timer fails the job it ran, with the error as cause", async (pool) => {
   const crash = pool.submit(() => new Promise(() => setTimeout(() => {
     throw new RangeError("late");

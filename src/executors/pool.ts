@@ -316,8 +316,8 @@ export abstract class Pool {
       }
       if (slot === null) {
         if (this._slots.length < this.maxWorkers) {
-          slot = this.startWorker();
-          this._slots.push(slot);
+          slot = this.tryStartWorker();
+          if (slot === null) return;
         } else if (best !== null) {
           slot = best;
         } else {
@@ -325,6 +325,29 @@ export abstract class Pool {
         }
       }
       this.dispatch(slot);
+    }
+  }
+
+  /**
+   * Starts a worker, or returns null if Node cannot (out of threads, processes or memory): with no
+   * worker left to run them, the queued jobs fail with `BrokenExecutorError`, else they wait.
+   */
+  private tryStartWorker(): WorkerSlot | null {
+    try {
+      const slot = this.startWorker();
+      this._slots.push(slot);
+      return slot;
+    } catch (e) {
+      if (this._slots.length === 0) {
+        const error = new BrokenExecutorError(`${this.constructor.name}: could not start a worker ${this.workerNoun}: ${String(e)}`, { cause: e });
+        while (this.head !== null) {
+          const job = this.head;
+          this._unlink(job);
+          job._args = null;
+          job._reject(error);
+        }
+      }
+      return null;
     }
   }
 

@@ -35,7 +35,7 @@ class ProcessSlot extends WorkerSlot {
     let exitCode: number | null = null;
     let exitSignal: string | null = null;
     const gone = (): void => {
-      if (--pending > 0) return;
+      if (--pending !== 0) return;
       if (lastWords.length > 0) {
         try {
           pool._onMessage(this, deserialize(Buffer.concat(lastWords)) as unknown[]);
@@ -45,15 +45,19 @@ class ProcessSlot extends WorkerSlot {
       }
       pool._onExit(this, exitCode, exitSignal);
     };
-    const crashPipe = child.stdio[CRASH_FD] as Readable & { unref?: () => void };
-    crashPipe.on("data", (chunk: Buffer) => lastWords.push(chunk));
-    crashPipe.on("close", gone);
-    crashPipe.unref?.();
+    const crashPipe = child.stdio[CRASH_FD] as (Readable & { unref?: () => void }) | null | undefined;
+    if (crashPipe) {
+      crashPipe.on("data", (chunk: Buffer) => lastWords.push(chunk));
+      crashPipe.on("close", gone);
+      crashPipe.unref?.();
+    } else {
+      pending = 1;
+    }
     child.on("message", (msg: unknown[]) => pool._onMessage(this, msg));
     child.on("error", (e) => {
       this.error = e;
       // It never started: there is no exit and no pipe to wait for.
-      if (child.pid === undefined) {
+      if (child.pid === undefined && pending > 0) {
         pending = 1;
         gone();
       }
