@@ -285,6 +285,8 @@ function runEcho(serverArgv: string[]): Promise<Result> {
       settled = true;
       clearTimeout(timer);
       server.kill("SIGTERM");
+      // a server that ignores SIGTERM would keep this process waiting on its pipes
+      setTimeout(() => server.exitCode === null && server.signalCode === null && server.kill("SIGKILL"), 2000).unref();
       resolve(r);
     };
     const timer = setTimeout(() => finish({ error: "the server did not listen within 30 s" }), 30_000);
