@@ -465,12 +465,20 @@ export function wrapFuture<T>(source: ConcurrentFutureLike<T> | Future<T>, optio
   source.addDoneCallback((s) => {
     loop._runFromNode(() => {
       if (dest.done()) return;
-      if (s.cancelled()) dest.cancel();
-      else {
-        const e = s.exception();
-        if (e !== null && e !== undefined) dest.setException(e);
-        else dest.setResult(s.result());
+      if (s.cancelled()) {
+        dest.cancel();
+        return;
       }
+      // result() throws whatever the source failed with, even null or undefined, which
+      // exception() could not tell apart from success.
+      let value: T;
+      try {
+        value = s.result();
+      } catch (e) {
+        dest.setException(e);
+        return;
+      }
+      dest.setResult(value);
     });
   });
   return dest;

@@ -17,6 +17,7 @@ import {
   gather,
   wait,
   wrapFuture,
+  ConcurrentFuture,
   type ConcurrentFutureLike,
   type Coroutine,
   type EventLoop,
@@ -729,4 +730,22 @@ test("awaiting a task ended by a CancelledError gives that very error first, the
     assert.throws(() => t.result(), (e: unknown) => e instanceof CancelledError && e !== inside && e.message === "foo");
   });
   assert.deepEqual(seen, [true, true]);
+});
+
+test("wrapFuture settles with a failure even when the error thrown is null or undefined", async () => {
+  const seen: unknown[] = [];
+  await run(function* () {
+    for (const error of [null, undefined]) {
+      const source = new ConcurrentFuture<number>();
+      const fut = wrapFuture(source);
+      setTimeout(() => source.setException(error), 1);
+      try {
+        yield* fut;
+        seen.push("resolved");
+      } catch (e) {
+        seen.push(e);
+      }
+    }
+  });
+  assert.deepEqual(seen, [null, undefined]);
 });
