@@ -1,0 +1,320 @@
+/**
+ * `StreamReader` (CPython: `asyncio/streams.py`), re-exported by `streams.ts`, where the rest of
+ * the streams API lives: a buffer of received bytes that coroutines read lines, exact counts or
+ * everything until EOF from. It pauses its transport's reading when it holds more than twice its
+ * `limit` and resumes it once a read brings it back to `limit`, so a fast peer cannot grow our
+ * memory without bound. The bytes are kept as the chunks arrived (see bytequeue.ts).
+ */
+
+import { inspect } from "node:util";
+import { _getRunningLoop, getEventLoop, type EventLoop } from "../events.ts";
+import { IncompleteReadError, LimitOverrunError, RuntimeError, ValueError } from "../exceptions.ts";
+import type { Future } from "../futures.ts";
+import type { Coroutine } from "../types.ts";
+import { ByteQueue } from "./bytequeue.ts";
+
+/** The default `limit` of a `StreamReader`: 64 KiB (CPython's `_DEFAULT_LIMIT`). */
+export const DEFAULT_LIMIT = 64 * 1024;
+
+const EMPTY = Buffer.alloc(0);
+const NEWLINE = Buffer.from("\n");
+
+/** What `feedData` and writes accept: bytes, or a string (UTF-8). */
+export type Bytes = Uint8Array | string;
+
+export function toBuffer(data: Bytes): Buffer {
+  if (typeof data === "string") return Buffer.from(data, "utf8");
+  if (Buffer.isBuffer(data)) return data;
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** The part of a transport the reader drives (pause and resume reading). */
+interface ReadingTransport {
+  pauseReading(): void;
+  resumeReading(): void;
+}
+
+/**
+ * A buffer of received bytes that coroutines read from (`asyncio.StreamReader`). You get one from
+ * `openConnection` or `startServer`; a bare one, fed by hand with `feedData`/`feedEof`, is handy
+ * in tests and for parsing.
+ *
+ * Only one coroutine may wait on a reader at a time (as in CPython).
+ *
+ * @example
+ * const [reader, writer] = yield* openConnection("127.0.0.1", 8080);
+ * const line = yield* reader.readline();           // Buffer, "\n" included; empty at EOF
+ * const header = yield* reader.readexactly(4);     // or IncompleteReadError
+ * const rest = yield* reader.read();               // everything until EOF
+ */
+export class StreamReader {
+  /** @internal */ readonly _loop: EventLoop;
+  /** @internal */ readonly _limit: number;
+  /** @internal */ readonly _buffer = new ByteQueue();
+  /** @internal */ _eof = false;
+  /** @internal */ _waiter: Future<void> | null = null;
+  /** @internal */ _exception: Error | null = null;
+  /** @internal */ _transport: ReadingTransport | null = null;
+  /** @internal */ _paused = false;
+
+  /**
+   * @param options.limit the most bytes `readline`/`readuntil` look through for a separator, and
+   *   half the size at which reading pauses. @default 65536
+   * @param options.loop the loop whose futures the reader uses. @default the running (or current) loop
+   * @throws ValueError when `limit <= 0`.
+   */
+  constructor(options: { limit?: number; loop?: EventLoop } = {}) {
+    const limit = options.limit ?? DEFAULT_LIMIT;
+    if (!(limit > 0)) throw new ValueError("Limit cannot be <= 0");
+    this._limit = limit;
+    this._loop = options.loop ?? _getRunningLoop() ?? getEventLoop();
+  }
+
+  /** The error the stream failed with (set by `setException`), or null. */
+  exception(): Error | null {
+    return this._exception;
+  }
+
+  /** Fails the stream: the waiting read (and every later one) throws `exc`. */
+  setException(exc: Error): void {
+    this._exception = exc;
+    const waiter = this._waiter;
+    if (waiter !== null) {
+      this._waiter = null;
+      if (!waiter.done()) waiter.setException(exc);
+    }
+  }
+
+  /** Ties the reader to the transport it pauses and resumes. @throws RuntimeError when already set. */
+  setTransport(transport: ReadingTransport): void {
+    if (this._transport !== null) throw new RuntimeError("Transport already set");
+    this._transport = transport;
+  }
+
+  /** Marks the end of the stream: reads return what is left, then empty buffers. */
+  feedEof(): void {
+    this._eof = true;
+    this.wakeupWaiter();
+  }
+
+  /** True when EOF was fed and the buffer is empty. */
+  atEof(): boolean {
+    return this._eof && this._buffer.length === 0;
+  }
+
+  /**
+   * Appends bytes to the buffer and wakes the waiting read. The bytes are copied.
+   * @throws RuntimeError after `feedEof()`.
+   */
+  feedData(data: Bytes): void {
+    this._feed(typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data));
+  }
+
+  /** @internal The transport's path: takes `chunk` without copying (Node never reuses it). */
+  _feed(chunk: Buffer): void {
+    if (this._eof) throw new RuntimeError("feedData after feedEof");
+    if (chunk.length === 0) return;
+    const buffer = this._buffer;
+    buffer.push(chunk);
+    this.wakeupWaiter();
+    if (this._transport !== null && !this._paused && buffer.length > 2 * this._limit) {
+      this._paused = true;
+      this._transport.pauseReading();
+    }
+  }
+
+  /**
+   * Reads one line, "\n" included. At EOF returns what is left (maybe without "\n"), then empty
+   * buffers.
+   * @throws ValueError when no "\n" is found within `limit` bytes (the line is dropped from the buffer).
+   */
+  *readline(): Coroutine<Buffer> {
+    try {
+      return yield* this.readuntil(NEWLINE);
+    } catch (e) {
+      if (e instanceof IncompleteReadError) return e.partial;
+      if (e instanceof LimitOverrunError) {
+        if (this._buffer.startsWith(NEWLINE, e.consumed)) this._buffer.take(e.consumed + NEWLINE.length);
+        else this._buffer.clear();
+        this.maybeResumeTransport();
+        throw new ValueError(e.message);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Reads up to and including `separator` (or the first of several separators to occur).
+   * @param separator bytes or a string (UTF-8), or an array of them. @default "\n"
+   * @returns the bytes, separator included.
+   * @throws IncompleteReadError at EOF before a separator (`partial` holds the rest, which is consumed);
+   *   LimitOverrunError when no separator is found within `limit` bytes (nothing is consumed);
+   *   ValueError for an empty separator.
+   */
+  *readuntil(separator: Bytes | readonly Bytes[] = NEWLINE): Coroutine<Buffer> {
+    const seps = Array.isArray(separator) ? (separator as readonly Bytes[]).map(toBuffer) : [toBuffer(separator as Bytes)];
+    if (seps.length === 0) throw new ValueError("Separator should contain at least one element");
+    let minLen = Infinity;
+    let maxLen = 0;
+    for (const s of seps) {
+      if (s.length === 0) throw new ValueError("Separator should be at least one-byte string");
+      if (s.length < minLen) minLen = s.length;
+      if (s.length > maxLen) maxLen = s.length;
+    }
+    if (this._exception !== null) throw this._exception;
+    const buffer = this._buffer;
+    const limit = this._limit;
+    // `offset` is where the next search starts: bytes before it hold no complete separator.
+    let offset = 0;
+    let match = -1;
+    let matchLen = 0;
+    for (;;) {
+      const buflen = buffer.length;
+      if (buflen - offset >= minLen) {
+        for (const s of seps) {
+          const i = buffer.indexOf(s, offset);
+          if (i !== -1 && (match === -1 || i < match)) {
+            match = i;
+            matchLen = s.length;
+          }
+        }
+        if (match !== -1) break;
+        offset = Math.max(offset, buflen + 1 - maxLen);
+        if (offset > limit) throw new LimitOverrunError("Separator is not found, and chunk exceed the limit", offset);
+      }
+      if (this._eof) {
+        const chunk = buffer.takeAll();
+        this.maybeResumeTransport();
+        throw new IncompleteReadError(chunk, null);
+      }
+      yield* this.waitForData("readuntil");
+    }
+    if (match > limit) throw new LimitOverrunError("Separator is found, but chunk is longer than limit", match);
+    const chunk = buffer.take(match + matchLen);
+    this.maybeResumeTransport();
+    return chunk;
+  }
+
+  /**
+   * Reads at most `n` bytes; with `n < 0` (the default) reads until EOF. Returns an empty buffer
+   * at EOF. Waits only when the buffer is empty.
+   * @param n the most bytes to return, or -1 for everything until EOF. @default -1
+   */
+  *read(n = -1): Coroutine<Buffer> {
+    if (this._exception !== null) throw this._exception;
+    if (n === 0) return EMPTY;
+    if (n < 0) {
+      // Reading in chunks of `limit` lets the transport resume as the buffer drains.
+      const blocks: Buffer[] = [];
+      let total = 0;
+      for (;;) {
+        const block = yield* this.read(this._limit);
+        if (block.length === 0) break;
+        blocks.push(block);
+        total += block.length;
+      }
+      return blocks.length === 1 ? blocks[0]! : Buffer.concat(blocks, total);
+    }
+    if (this._buffer.length === 0 && !this._eof) yield* this.waitForData("read");
+    const data = this._buffer.take(Math.min(n, this._buffer.length));
+    this.maybeResumeTransport();
+    return data;
+  }
+
+  /**
+   * Reads exactly `n` bytes.
+   * @throws IncompleteReadError when EOF comes first (`partial` holds what was read, `expected` is n);
+   *   ValueError when `n < 0`.
+   */
+  *readexactly(n: number): Coroutine<Buffer> {
+    if (n < 0) throw new ValueError("readexactly size can not be less than zero");
+    if (this._exception !== null) throw this._exception;
+    if (n === 0) return EMPTY;
+    while (this._buffer.length < n) {
+      if (this._eof) {
+        const incomplete = this._buffer.takeAll();
+        throw new IncompleteReadError(incomplete, n);
+      }
+      yield* this.waitForData("readexactly");
+    }
+    const data = this._buffer.take(n);
+    this.maybeResumeTransport();
+    return data;
+  }
+
+  /**
+   * Reads every line until EOF (what `[line async for line in reader]` collects in Python).
+   * @returns the lines, each with its "\n" (the last one may lack it).
+   * @example const lines = yield* reader.readlines();
+   */
+  *readlines(): Coroutine<Buffer[]> {
+    const lines: Buffer[] = [];
+    for (;;) {
+      const line = yield* this.readline();
+      if (line.length === 0) return lines;
+      lines.push(line);
+    }
+  }
+
+  /** @internal How many bytes are buffered (CPython's `len(reader._buffer)`). */
+  get _bufferSize(): number {
+    return this._buffer.length;
+  }
+
+  /** @internal A copy of the buffered bytes (CPython's `bytes(reader._buffer)`), for tests. */
+  _peekBuffer(): Buffer {
+    return this._buffer.peekAll();
+  }
+
+  private wakeupWaiter(): void {
+    const waiter = this._waiter;
+    if (waiter !== null) {
+      this._waiter = null;
+      if (!waiter.done()) waiter.setResult(undefined);
+    }
+  }
+
+  private maybeResumeTransport(): void {
+    if (this._paused && this._buffer.length <= this._limit) {
+      this._paused = false;
+      this._transport!.resumeReading();
+    }
+  }
+
+  /** Waits until `feedData`, `feedEof` or `setException` is called. */
+  private *waitForData(funcName: string): Coroutine<void> {
+    if (this._waiter !== null) {
+      throw new RuntimeError(`${funcName}() called while another coroutine is already waiting for incoming data`);
+    }
+    if (this._eof) throw new RuntimeError("_waitForData after EOF");
+    // A read larger than twice the limit must let the transport resume, or it would wait forever.
+    if (this._paused) {
+      this._paused = false;
+      this._transport!.resumeReading();
+    }
+    const waiter = this._loop.createFuture<void>();
+    this._waiter = waiter;
+    try {
+      yield* waiter;
+    } finally {
+      if (this._waiter === waiter) this._waiter = null;
+    }
+  }
+
+  toString(): string {
+    const info = ["StreamReader"];
+    if (this._buffer.length > 0) info.push(`${this._buffer.length} bytes`);
+    if (this._eof) info.push("eof");
+    if (this._limit !== DEFAULT_LIMIT) info.push(`limit=${this._limit}`);
+    if (this._waiter !== null) info.push(`waiter=${String(this._waiter)}`);
+    if (this._exception !== null) info.push(`exception=${this._exception.name}(${JSON.stringify(this._exception.message)})`);
+    if (this._transport !== null) info.push(`transport=${String(this._transport)}`);
+    if (this._paused) info.push("paused");
+    return `<${info.join(" ")}>`;
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
+
