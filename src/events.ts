@@ -33,6 +33,7 @@ import {
   type StartTlsOptions,
 } from "./net/connect.ts";
 import { createServer as _createServer, createUnixServer as _createUnixServer, type CreateServerOptions, type Server } from "./net/server.ts";
+import { _closeNetResources } from "./net/registry.ts";
 // -- end: TCP/TLS/Unix connections and servers --
 // -- begin: signals, getaddrinfo, UDP, subprocesses (issue 4) --
 import { _getaddrinfo, type AddrInfo, type GetaddrinfoOptions } from "./dns.ts";
@@ -330,6 +331,7 @@ export class EventLoop extends Scheduler {
     this.defaultExecutor?.shutdown({ wait: false });
     this.defaultExecutor = null;
     _removeAllSignalHandlers(this);
+    _closeNetResources(this); // TCP/TLS/Unix transports and servers left open (net/registry.ts)
     if (getEventLoopIfSet() === this) setEventLoop(null);
   }
 

@@ -538,7 +538,21 @@ test("Server.close() + waitClosed() leaves no open handle: the program exits by 
   const r = spawnSync(process.execPath, ["--import", "tsx", fixture], { encoding: "utf8", timeout: 15_000 });
   assert.equal(r.signal, null, `did not exit by itself: ${r.stderr}`);
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stdout, "answer=ping serving=false sockets=0\nrun returned\n");
+  assert.equal(r.stdout, "answer=ping serving=false sockets=0 handles=[]\nrun returned\n");
+});
+
+test("a server and a connection left open when run() returns are closed with the loop, so the program exits", () => {
+  const fixture = fileURLToPath(new URL("left_open.ts", fixtures));
+  const r = spawnSync(process.execPath, ["--import", "tsx", fixture, "debug"], { encoding: "utf8", timeout: 15_000 });
+  assert.equal(r.signal, null, `did not exit by itself: ${r.stderr}`);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, "run returned\n");
+  // In debug mode the loop names what it closed (CPython's "unclosed transport" ResourceWarning).
+  const unclosed = r.stderr.split("\n").filter((l) => l.startsWith("unclosed ")).sort();
+  assert.equal(unclosed.length, 3, r.stderr);
+  assert.match(unclosed[0]!, /^unclosed <Server sockets=\[<ServerSocket family=AF_INET laddr=127\.0\.0\.1:\d+>\] serving clients=1>$/);
+  assert.match(unclosed[1]!, /^unclosed <SocketTransport open peer=127\.0\.0\.1:\d+ write=<idle, bufsize=0>>$/);
+  assert.match(unclosed[2]!, /^unclosed <SocketTransport open peer=127\.0\.0\.1:\d+ write=<idle, bufsize=0>>$/);
 });
 
 test("a slow reader makes drain() wait: 32 MiB through a paused reader, the writer's buffer stays under its high-water mark", async () => {

@@ -22,6 +22,7 @@ import type { BaseProtocol } from "../protocols.ts";
 import { sleep } from "../tasks.ts";
 import type { Coroutine } from "../types.ts";
 import { bindError, describeAddress } from "./errors.ts";
+import { trackResource, untrackResource, type LoopResource } from "./registry.ts";
 import { SocketTransport, socketAddress, type ConnectionOwner } from "./socket_transport.ts";
 
 /** TLS for a server: `tls.TlsOptions` with at least a key and a certificate. */
@@ -92,7 +93,7 @@ export class ServerSocket {
  *   yield* server.waitClosed();
  * }
  */
-export class Server implements ConnectionOwner {
+export class Server implements ConnectionOwner, LoopResource {
   /** @internal */ readonly _loop: EventLoop;
   private nodeServers: net.Server[] | null;
   private readonly allServers: net.Server[];
@@ -119,6 +120,7 @@ export class Server implements ConnectionOwner {
       // A failed TLS handshake concerns one client only; Node closes its socket.
       s.on("tlsClientError", ignore);
     }
+    trackResource(loop, this);
   }
 
   /** The loop the server runs on. */
@@ -223,6 +225,18 @@ export class Server implements ConnectionOwner {
     this.maybeWakeup();
   }
 
+  /** @internal The loop is closing with this server still open: stop listening, quietly. */
+  _closeForLoopClose(): void {
+    for (const s of this.allServers) {
+      s.removeAllListeners();
+      if (s.listening) s.close();
+    }
+    for (const socket of this.pending) socket.destroy();
+    this.pending = [];
+    this.nodeServers = null;
+    this.serving = false;
+  }
+
   private start(): void {
     if (this.serving || this.nodeServers === null) return;
     this.serving = true;
@@ -246,6 +260,7 @@ export class Server implements ConnectionOwner {
     const waiters = this.waiters;
     if (waiters === null) return;
     this.waiters = null;
+    untrackResource(this._loop, this);
     for (const w of waiters) if (!w.done()) w.setResult(undefined);
   }
 

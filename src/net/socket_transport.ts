@@ -24,6 +24,7 @@ import { RuntimeError } from "../exceptions.ts";
 import type { BaseProtocol, BufferedProtocol, Protocol } from "../protocols.ts";
 import { FlowControl, Transport } from "../transports.ts";
 import { toOSError } from "./errors.ts";
+import { trackResource, untrackResource, type LoopResource } from "./registry.ts";
 
 /** After this many writes to a lost connection, each further one logs a warning (CPython's constant). */
 const LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5;
@@ -44,7 +45,7 @@ export function socketAddress(address: string | undefined, port: number | undefi
  * A connected stream socket as an asyncio `Transport`. Made by `loop.createConnection`,
  * `loop.createServer` and their Unix forms; not constructed by user code.
  */
-export class SocketTransport extends Transport {
+export class SocketTransport extends Transport implements LoopResource {
   /** @internal */ readonly _loop: EventLoop;
   /** @internal */ _socket: Socket;
   /** @internal */ _protocol: BaseProtocol;
@@ -87,6 +88,7 @@ export class SocketTransport extends Transport {
     socket.on("error", this.onError);
     socket.on("close", this.onClose);
     socket.on("end", this.onEnd);
+    trackResource(this._loop, this);
     this._server?._attach(this);
     if (callConnectionMade) {
       try {
@@ -109,9 +111,20 @@ export class SocketTransport extends Transport {
     socket.off("error", this.onError);
     this.closing = true;
     this.lost = true;
+    untrackResource(this._loop, this);
     this._server?._detach(this);
     this._server = null;
     return socket;
+  }
+
+  /** @internal The loop is closing with this connection still open: destroy the socket quietly. */
+  _closeForLoopClose(): void {
+    const socket = this._socket;
+    socket.removeAllListeners();
+    socket.on("error", ignoreError);
+    socket.destroy();
+    this.closing = true;
+    this.lost = true;
   }
 
   // -- events from Node (each runs inside the loop) ------------------------------------------
@@ -182,6 +195,7 @@ export class SocketTransport extends Transport {
     if (this.lost) return;
     this.lost = true;
     this.closing = true;
+    untrackResource(this._loop, this);
     const exc = this.error as Error | null;
     this._socket.off("data", this.onData);
     try {
