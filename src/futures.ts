@@ -15,6 +15,7 @@
 
 import { inspect } from "node:util";
 import type { Runnable } from "./core/scheduler.ts";
+import { BLOCKING } from "./core/step.ts";
 import { _captureContext } from "./contextvars.ts";
 import { Handle, getEventLoop, _getRunningLoop, type EventLoop } from "./events.ts";
 import { CancelledError, InvalidStateError } from "./exceptions.ts";
@@ -26,6 +27,8 @@ const FINISHED = 2;
 const FAILED = 3;
 const STATE_NAMES = ["PENDING", "CANCELLED", "FINISHED", "FINISHED"];
 
+/** The messages of cancelled futures (see `Future._cancelMessage`). */
+const cancelMessages = new WeakMap<Future<unknown>, unknown>();
 /** The debug-mode record of where a cancellation came from, appended to the CancelledError's stack. */
 const cancelOrigins = new WeakMap<Future<unknown>, string>();
 /** The same record, by the CancelledError that carries it, so a task cancelled by it inherits it. */
@@ -63,9 +66,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal */ readonly _loop: EventLoop;
   /** @internal Done callbacks: one runnable, several, or none. */
   _callbacks: Runnable | Runnable[] | null = null;
-  /** @internal See core/suspend.ts. */
-  _asyncioFutureBlocking = false;
-  /** @internal */ _cancelMessage: unknown = undefined;
+  /** @internal Bits, see core/step.ts: BLOCKING here, and a task's own. */
+  _flags = 0;
 
   /** A pending future, bound to `options.loop` or else to `getEventLoop()`. */
   constructor(options?: { loop?: EventLoop }) {
@@ -170,6 +172,25 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   getLoop(): EventLoop {
     return this._loop;
+  }
+
+  /** @internal Set by the future's iterator just before it yields the future (core/suspend.ts). */
+  get _asyncioFutureBlocking(): boolean {
+    return (this._flags & BLOCKING) !== 0;
+  }
+
+  set _asyncioFutureBlocking(blocking: boolean) {
+    this._flags = blocking ? this._flags | BLOCKING : this._flags & ~BLOCKING;
+  }
+
+  /** @internal The message given to `cancel()`, kept aside: most futures are never cancelled. */
+  get _cancelMessage(): unknown {
+    return cancelMessages.get(this);
+  }
+
+  set _cancelMessage(msg: unknown) {
+    if (msg === undefined) cancelMessages.delete(this);
+    else cancelMessages.set(this, msg);
   }
 
   /** Lets native code `await` the future; a cancelled one rejects with CancelledError. */

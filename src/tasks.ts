@@ -10,7 +10,7 @@
  */
 
 import { inspect } from "node:util";
-import { MUST_CANCEL, NO_ERROR, step, type Steppable } from "./core/step.ts";
+import { CANCELS_SHIFT, HAS_STEP_ERROR, LOW_BITS, MUST_CANCEL, NO_ERROR, step, type Steppable } from "./core/step.ts";
 import type { Timer } from "./core/scheduler.ts";
 import { SleepZero, sleepZero, type Waitable } from "./core/suspend.ts";
 import { Context, _adoptCurrentContext, _captureContext, _enterContext, _leaveContext } from "./contextvars.ts";
@@ -31,6 +31,8 @@ export interface TaskOptions {
 }
 
 let taskCounter = 0;
+/** Errors waiting to be thrown into a task's coroutine at its next step (see `_stepError`). */
+const stepErrors = new WeakMap<Task<unknown>, unknown>();
 /** Debug mode: where each task was created. */
 const creationStacks = new WeakMap<Task<unknown>, string>();
 
@@ -43,12 +45,8 @@ const creationStacks = new WeakMap<Task<unknown>, string>();
  */
 export class Task<T = unknown> extends Future<T> implements Steppable {
   /** @internal */ _coro: Coroutine<T>;
-  /** @internal See core/step.ts. */
-  _flags = 0;
-  /** @internal */ _stepError: unknown = NO_ERROR;
   /** @internal The future this task waits on. */
   _waiter: Waitable | null = null;
-  /** @internal */ _numCancelsRequested = 0;
   /** @internal A string, or the number N of the default name `Task-N`. */
   _name: string | number;
   /** @internal Null while the task's context is empty (see contextvars.ts). */
@@ -70,6 +68,30 @@ export class Task<T = unknown> extends Future<T> implements Steppable {
     if (loop.getDebug()) creationStacks.set(this as Task<unknown>, (new Error().stack ?? "").split("\n").slice(2).join("\n"));
     if (options.eagerStart && loop.isRunning()) this._run();
     else loop._enqueue(this);
+  }
+
+  /** @internal How many cancellations were requested and not taken back (in `_flags`). */
+  get _numCancelsRequested(): number {
+    return this._flags >>> CANCELS_SHIFT;
+  }
+
+  set _numCancelsRequested(n: number) {
+    this._flags = (this._flags & LOW_BITS) | (n << CANCELS_SHIFT);
+  }
+
+  /** @internal The error to throw in at the next step, or NO_ERROR; kept aside, as it is rare. */
+  get _stepError(): unknown {
+    return this._flags & HAS_STEP_ERROR ? stepErrors.get(this as Task<unknown>) : NO_ERROR;
+  }
+
+  set _stepError(error: unknown) {
+    if (error !== NO_ERROR) {
+      this._flags |= HAS_STEP_ERROR;
+      stepErrors.set(this as Task<unknown>, error);
+    } else if (this._flags & HAS_STEP_ERROR) {
+      this._flags &= ~HAS_STEP_ERROR;
+      stepErrors.delete(this as Task<unknown>);
+    }
   }
 
   /**

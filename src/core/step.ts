@@ -24,12 +24,23 @@ import { CancelledError, RuntimeError } from "../exceptions.ts";
 import type { Runnable, Scheduler } from "./scheduler.ts";
 import { WOKEN, isWaitable, type Waitable } from "./suspend.ts";
 
+// The bits of a future's or task's `_flags`. Packing these (and the count of cancellation
+// requests) into one small integer keeps a pending task at 11 fields: with 100,000 tasks alive, the
+// bytes that survive a young-generation collection are what task spawning costs (bench/: spawn).
+
 /** A cancellation is requested and not yet delivered. */
 export const MUST_CANCEL = 1;
 /** The last step ended on a bare `yield`: resume with `WOKEN`. */
 export const RESUME_WOKEN = 2;
 /** The last step ended on a bare `yield future`: resume with the future's outcome. */
 export const RESUME_RESULT = 4;
+/** A future's `_asyncioFutureBlocking` (see suspend.ts). */
+export const BLOCKING = 8;
+/** The task has an error to throw in at its next step (kept aside, see tasks.ts). */
+export const HAS_STEP_ERROR = 16;
+/** The count of cancellation requests (`Task.cancelling()`) lives in the bits from here up. */
+export const CANCELS_SHIFT = 8;
+export const LOW_BITS = (1 << CANCELS_SHIFT) - 1;
 
 /** The marker for "no error to throw in" (an error may be any value, even undefined). */
 export const NO_ERROR: unique symbol = Symbol("asyncio.noError");
