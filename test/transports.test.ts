@@ -150,6 +150,10 @@ test("getExtraInfo gives peername and sockname as Python tuples, the socket, and
     assert.ok(transport.getExtraInfo("socket") instanceof net.Socket);
     assert.equal(transport.getExtraInfo("peercert"), null);
     assert.equal(transport.getExtraInfo("nope", 42), 42);
+    assert.throws(() => transport.write(42 as unknown as string), {
+      name: "TypeError",
+      message: "data argument must be a bytes-like object (Uint8Array) or a string, not number",
+    });
     assert.match(String(transport), /^<SocketTransport open peer=127\.0\.0\.1:\d+ write=<idle, bufsize=0>>$/);
     transport.close();
     assert.equal(transport.isClosing(), true);
@@ -525,5 +529,20 @@ test("cancelling a connect in progress destroys its socket", async () => {
     yield* sleep(0.05);
     assert.ok(peer.length === 0 || (peer[0] === "accepted" && peer[1] === "closed"), peer.join());
     yield* s.close();
+  });
+});
+
+test("Server.with(body) closes the server and waits for it afterwards (async with server)", async () => {
+  await run(function* () {
+    const loop = getRunningLoop();
+    const server = yield* loop.createServer(() => new Recorder(loop), "127.0.0.1", 0);
+    const port = yield* server.with(function* (s) {
+      assert.equal(s.isServing(), true);
+      return portOf(s);
+    });
+    assert.ok(port > 0);
+    assert.equal(server.isServing(), false);
+    assert.deepEqual(server.sockets, []);
+    assert.match(String(server), /^<Server sockets=\[\] clients=0>$/);
   });
 });

@@ -296,6 +296,9 @@ export class SocketTransport extends Transport implements LoopResource {
   }
 
   override write(data: Uint8Array | string): void {
+    if (typeof data !== "string" && !(data instanceof Uint8Array)) {
+      throw new TypeError(`data argument must be a bytes-like object (Uint8Array) or a string, not ${data === null ? "null" : typeof data}`);
+    }
     if (this.eof) throw new RuntimeError("Cannot call write() after writeEof()");
     const buf = typeof data === "string" ? Buffer.from(data, "utf8") : data;
     if (buf.length === 0) return;
