@@ -12,6 +12,7 @@ import {
   LimitOverrunError,
   RuntimeError,
   StreamReader,
+  StreamReaderProtocol,
   StreamWriter,
   ValueError,
   createTask,
@@ -671,6 +672,24 @@ test("many clients at once are served concurrently", async () => {
     }
     const lines = yield* gather(...Array.from({ length: 20 }, (_, i) => client(i)));
     assert.deepEqual(lines, Array.from({ length: 20 }, (_, i) => `client ${i}`));
+    yield* closeServer(server);
+  });
+});
+
+test("StreamReaderProtocol and StreamWriter made by hand over loop.createConnection; readlines", async () => {
+  await run(function* () {
+    const loop = getRunningLoop();
+    const server = yield* startServer(echoLines, "127.0.0.1", 0);
+    const reader = new StreamReader();
+    const protocol = new StreamReaderProtocol(reader);
+    const [transport] = yield* loop.createConnection(() => protocol, "127.0.0.1", portOf(server));
+    const writer = new StreamWriter(transport, protocol, reader, loop);
+    writer.write("a\nb\n");
+    writer.writeEof();
+    const lines = yield* reader.readlines();
+    assert.deepEqual(lines.map(String), ["a\n", "b\n"]);
+    writer.close();
+    yield* writer.waitClosed();
     yield* closeServer(server);
   });
 });
