@@ -184,7 +184,7 @@ export class SocketTransport extends Transport implements LoopResource {
   };
 
   private readonly onFlushed = (): void => {
-    if (this.flow.paused) this._loop._runFromNode(this.maybeResume);
+    if (this.flow.paused && !this.lost) this._loop._runFromNode(this.maybeResume);
   };
 
   private readonly maybeResume = (): void => {
