@@ -39,7 +39,8 @@ import { _closeNetResources } from "./net/registry.ts";
 import { _getaddrinfo, type AddrInfo, type GetaddrinfoOptions } from "./dns.ts";
 import { _addSignalHandler, _removeSignalHandler, _removeAllSignalHandlers } from "./signals.ts";
 import { _createDatagramEndpoint, type DatagramEndpointOptions, type UDPTransport } from "./datagram.ts";
-import type { DatagramProtocol } from "./protocols.ts";
+import type { DatagramProtocol, SubprocessProtocol } from "./protocols.ts";
+import { _splitArgs, _subprocessExec, _subprocessShell, type SubprocessOptions, type SubprocessPipesTransport } from "./subprocess.ts";
 // -- end: signals, getaddrinfo, UDP, subprocesses --
 
 /** What the exception handler receives (CPython's `context` dict). */
@@ -527,6 +528,35 @@ export class EventLoop extends Scheduler {
    */
   createDatagramEndpoint<P extends DatagramProtocol>(protocolFactory: () => P, options?: DatagramEndpointOptions): Coroutine<[UDPTransport, P]> {
     return _createDatagramEndpoint(this, protocolFactory, options);
+  }
+
+  /**
+   * Runs `program` with `args` as a child process driven by a protocol (`loop.subprocess_exec`).
+   * stdin, stdout and stderr default to `PIPE` here; the last argument may be the options.
+   * @returns the transport (`getPid`, `getReturncode`, `getPipeTransport(fd)`, `sendSignal`,
+   * `terminate`, `kill`, `close`) once the protocol's `connectionMade` has run, and the protocol.
+   * @throws FileNotFoundError when `program` does not exist; other `OSError`s from spawning.
+   * @example
+   * const [transport, proto] = yield* loop.subprocessExec(() => new Collect(), "ls", "-l");
+   */
+  subprocessExec<P extends SubprocessProtocol>(
+    protocolFactory: () => P,
+    program: string,
+    ...args: Array<string | SubprocessOptions>
+  ): Coroutine<[SubprocessPipesTransport, P]> {
+    const [argv, options] = _splitArgs(args);
+    return _subprocessExec(this, protocolFactory, program, argv, options);
+  }
+
+  /**
+   * Runs `cmd` through `/bin/sh -c` as a child process driven by a protocol (`loop.subprocess_shell`).
+   * Options and result as `subprocessExec`.
+   * @throws ValueError when `cmd` is not a string.
+   * @example
+   * const [transport, proto] = yield* loop.subprocessShell(() => new Collect(), "echo $HOME");
+   */
+  subprocessShell<P extends SubprocessProtocol>(protocolFactory: () => P, cmd: string, options?: SubprocessOptions): Coroutine<[SubprocessPipesTransport, P]> {
+    return _subprocessShell(this, protocolFactory, cmd, options);
   }
 
   // -- end: signals, getaddrinfo, UDP, subprocesses --

@@ -115,6 +115,21 @@ export {
   type GetaddrinfoOptions,
 } from "./dns.ts";
 export { UDPTransport, type DatagramAddress, type DatagramEndpointOptions } from "./datagram.ts";
+export {
+  createSubprocessExec,
+  createSubprocessShell,
+  Process,
+  PIPE,
+  STDOUT,
+  DEVNULL,
+  INHERIT,
+  SubprocessPipesTransport,
+  ReadPipeTransport,
+  WritePipeTransport,
+  type StdioSpec,
+  type SubprocessOptions,
+  type CreateSubprocessOptions,
+} from "./subprocess.ts";
 export { BaseProtocol, Protocol, BufferedProtocol, DatagramProtocol, SubprocessProtocol } from "./protocols.ts";
 export {
   BaseTransport,
