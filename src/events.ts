@@ -64,6 +64,9 @@ export interface LoopOptions {
   clock?: Clock;
 }
 
+/** The arguments of every callback scheduled without any: one shared empty array, not one per handle. */
+const NO_ARGS: unknown[] = [];
+
 /**
  * A callback scheduled by `callSoon` (`asyncio.Handle`). `cancel()` stops it from running.
  */
@@ -76,7 +79,7 @@ export class Handle implements Runnable {
 
   constructor(callback: (...args: any[]) => unknown, args: unknown[], loop: EventLoop, context: Context | null) {
     this._callback = callback;
-    this._args = args;
+    this._args = args.length === 0 ? NO_ARGS : args;
     this._loop = loop;
     this._context = context;
   }
@@ -86,7 +89,7 @@ export class Handle implements Runnable {
     if (!this._cancelled) {
       this._cancelled = true;
       this._callback = null;
-      this._args = [];
+      this._args = NO_ARGS;
     }
   }
 
