@@ -9,17 +9,24 @@ import { TimerHeap, type HeapTimer } from "../src/core/heap.ts";
 import { EventLoop, getRunningLoop, run, sleep } from "../src/index.ts";
 import { VirtualClock } from "../src/testing.ts";
 
-test("Ring is FIFO across growth and wrap-around", () => {
-  const ring = new Ring<number>(16);
+test("Ring is FIFO across its blocks, as it fills and drains", () => {
+  const ring = new Ring<number>();
   const out: number[] = [];
   let next = 0;
-  for (let round = 0; round < 50; round++) {
+  for (let round = 0; round < 120; round++) {
     for (let i = 0; i < round; i++) ring.push(next++);
     for (let i = 0; i < round / 2; i++) out.push(ring.shift());
   }
+  assert.deepEqual([...ring], Array.from({ length: ring.length }, (_, i) => next - ring.length + i));
   while (ring.length > 0) out.push(ring.shift());
   assert.deepEqual(out, Array.from({ length: next }, (_, i) => i));
   assert.deepEqual([...ring], []);
+  for (let i = 0; i < 3000; i++) ring.push(i);
+  assert.equal(ring.shift(), 0);
+  ring.clear();
+  assert.equal(ring.length, 0);
+  ring.push(7);
+  assert.deepEqual([ring.length, ring.shift()], [1, 7]);
 });
 
 function timer(when: number, label: string): HeapTimer & { label: string } {
