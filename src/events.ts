@@ -43,7 +43,10 @@ import type { DatagramProtocol, SubprocessProtocol } from "./protocols.ts";
 import { _splitArgs, _subprocessExec, _subprocessShell, type SubprocessOptions, type SubprocessPipesTransport } from "./subprocess.ts";
 // -- end: signals, getaddrinfo, UDP, subprocesses --
 
-/** What the exception handler receives (CPython's `context` dict). */
+/**
+ * What the exception handler receives (CPython's `context` dict): always `message`, and the
+ * `exception`, `future`, `task` or `handle` concerned when there is one.
+ */
 export interface ExceptionContext {
   message: string;
   exception?: unknown;
@@ -53,14 +56,22 @@ export interface ExceptionContext {
   [key: string]: unknown;
 }
 
+/** A handler for `loop.setExceptionHandler` (CPython's `handler(loop, context)`). */
 export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => void;
+/** A factory for `loop.setTaskFactory`: makes the Task for `loop.createTask` (see `eagerTaskFactory`). */
 export type TaskFactory = <T>(loop: EventLoop, coro: Coroutine<T>, options?: TaskOptions) => Task<T>;
 
 /** Options of `new EventLoop()`, `newEventLoop()`, `run()` and `Runner`. */
 export interface LoopOptions {
-  /** Debug mode (see API.md); also turned on by the environment variable `ASYNCIO_DEBUG=1`. */
+  /**
+   * Debug mode: where tasks were created and cancelled, slow callbacks logged.
+   * @default true when the environment variable `ASYNCIO_DEBUG=1`, else false
+   */
   debug?: boolean;
-  /** A clock other than the real one, such as `VirtualClock` from `asyncio-ts/testing`. */
+  /**
+   * A clock other than the real one, such as `VirtualClock` from `asyncio-ts/testing`.
+   * @default the real monotonic clock
+   */
   clock?: Clock;
 }
 
@@ -69,6 +80,12 @@ const NO_ARGS: unknown[] = [];
 
 /**
  * A callback scheduled by `callSoon` (`asyncio.Handle`). `cancel()` stops it from running.
+ * Made by the loop, not by `new`.
+ *
+ * @example
+ * const handle = loop.callSoon(() => console.log("never printed"));
+ * handle.cancel();
+ * handle.cancelled(); // true
  */
 export class Handle implements Runnable {
   /** @internal */ _callback: ((...args: any[]) => unknown) | null;
@@ -93,10 +110,12 @@ export class Handle implements Runnable {
     }
   }
 
+  /** Whether `cancel()` was called. */
   cancelled(): boolean {
     return this._cancelled;
   }
 
+  /** The context the callback runs in: a copy of the one current when it was scheduled. */
   getContext(): Context {
     return this._context ?? new Context();
   }
@@ -124,7 +143,15 @@ export class Handle implements Runnable {
   }
 }
 
-/** A callback scheduled for a time (`asyncio.TimerHandle`); `when()` is in loop seconds. */
+/**
+ * A callback scheduled for a time (`asyncio.TimerHandle`), by `callLater` or `callAt`;
+ * `when()` is in loop seconds.
+ *
+ * @example
+ * const timer = loop.callLater(5, () => console.log("5 s later"));
+ * timer.when() - loop.time(); // 5
+ * timer.cancel(); // it will not run
+ */
 export class TimerHandle extends Handle implements Timer {
   /** @internal */ _when: number;
   /** @internal */ _seq = 0;
@@ -140,6 +167,7 @@ export class TimerHandle extends Handle implements Timer {
     return this._when;
   }
 
+  /** Cancels the timer; a no-op if it ran already. */
   override cancel(): void {
     if (!this._cancelled && this._scheduled) this._loop._timers.noteCancelled();
     super.cancel();
@@ -172,10 +200,17 @@ let loopIds = 0;
 /**
  * Python's event loop, running inside Node's (`asyncio.AbstractEventLoop` / `BaseEventLoop`).
  * Callbacks run in FIFO order; timers in order of `when`, ties in the order they were scheduled;
- * no callback runs inside the call that scheduled it.
+ * no callback runs inside the call that scheduled it. Times are loop seconds (`time()`).
+ * Most programs never make one: `run(main)` does, and a coroutine gets it with `getRunningLoop()`.
+ *
+ * @example
+ * const loop = newEventLoop();
+ * loop.callLater(0.1, () => console.log("0.1 s later"));
+ * const value = await loop.runUntilComplete(sleep(0.2, "done")); // "done"
+ * loop.close();
  */
 export class EventLoop extends Scheduler {
-  /** A callback or task step slower than this (seconds) is logged in debug mode. */
+  /** A callback or task step slower than this (seconds) is logged in debug mode. @default 0.1 */
   slowCallbackDuration = 0.1;
   /** @internal The task whose step is running, if any. */
   _currentTask: Task<unknown> | null = null;
@@ -192,10 +227,13 @@ export class EventLoop extends Scheduler {
   private debug: boolean;
   private exceptionHandler: ExceptionHandler | null = null;
   private taskFactory: TaskFactory | null = null;
+  /** `{ loop: this }`, made once: the options of every task created without options. */
+  private readonly ownTaskOptions: { loop: EventLoop } = { loop: this };
   /** Failed futures whose error nobody read yet, reported at close (see futures.ts). */
   private readonly unretrieved = new Set<WeakRef<Future<unknown>>>();
   readonly _id = ++loopIds;
 
+  /** A new loop, not running; `newEventLoop(options)` is the same. */
   constructor(options: LoopOptions = {}) {
     super(options.clock ?? null);
     this.debug = options.debug ?? process.env.ASYNCIO_DEBUG === "1";
@@ -203,7 +241,14 @@ export class EventLoop extends Scheduler {
 
   // -- callbacks and timers -------------------------------------------------------------
 
-  /** Schedules `callback(...args)` to run soon, after the callbacks already scheduled. */
+  /**
+   * Schedules `callback(...args)` to run soon, after the callbacks already scheduled
+   * (`loop.call_soon`), in a copy of the current context. An error it throws goes to the
+   * exception handler.
+   * @returns a `Handle` that can cancel it.
+   * @throws RuntimeError "Event loop is closed"; TypeError in debug mode when `callback` is not a function.
+   * @example loop.callSoon((name: string) => console.log(`hello ${name}`), "world");
+   */
   callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
     this.checkClosed();
     if (this.debug) checkCallback("callSoon", callback);
@@ -212,18 +257,34 @@ export class EventLoop extends Scheduler {
     return h;
   }
 
-  /** Like `callSoon`; asyncio's thread-safe variant (in Node every caller is on this thread). */
+  /**
+   * Like `callSoon` (`loop.call_soon_threadsafe`): in Node every caller is on the loop's thread,
+   * so it is `callSoon` itself.
+   * @throws RuntimeError "Event loop is closed".
+   */
   callSoonThreadsafe<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
     return this.callSoon(callback, ...args);
   }
 
-  /** Schedules `callback(...args)` after `delay` seconds. */
+  /**
+   * Schedules `callback(...args)` after `delay` seconds (`loop.call_later`).
+   * @param delay seconds from now, a non-negative number.
+   * @returns a `TimerHandle` that can cancel it.
+   * @throws ValueError for a negative or NaN delay; TypeError for a non-number delay or callback.
+   * @example const timer = loop.callLater(1.5, () => console.log("1.5 s later"));
+   */
   callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
     checkDelay("delay", delay);
     return this.timerAt(this.time() + delay, callback, args);
   }
 
-  /** Schedules `callback(...args)` at loop time `when` (seconds, as `time()` reads). */
+  /**
+   * Schedules `callback(...args)` at loop time `when` (`loop.call_at`); a time past runs soon.
+   * @param when seconds on the loop's clock, as `time()` reads it.
+   * @returns a `TimerHandle` that can cancel it.
+   * @throws TypeError when `when` is not a number or `callback` not a function; RuntimeError "Event loop is closed".
+   * @example loop.callAt(loop.time() + 10, () => console.log("10 s later"));
+   */
   callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
     this.checkClosed();
     if (typeof when !== "number" || Number.isNaN(when)) {
@@ -241,23 +302,40 @@ export class EventLoop extends Scheduler {
 
   // -- futures and tasks ---------------------------------------------------------------
 
-  /** A new Future bound to this loop. */
+  /**
+   * A new pending Future bound to this loop (`loop.create_future`).
+   * @example
+   * const fut = loop.createFuture<number>();
+   * loop.callLater(0.1, () => fut.setResult(42));
+   * yield* fut; // 42
+   */
   createFuture<T>(): Future<T> {
     return new Future<T>({ loop: this });
   }
 
-  /** Wraps `coro` in a Task scheduled on this loop (through the task factory if one is set). */
+  /**
+   * Wraps `coro` in a Task scheduled on this loop (`loop.create_task`), through the task factory
+   * if one is set. Unlike the function `createTask`, the loop need not be running.
+   * @throws RuntimeError "Event loop is closed"; TypeError when `coro` is not a coroutine.
+   * @example const task = loop.createTask(fetchPage(url), { name: "fetch" });
+   */
   createTask<T>(coro: Coroutine<T>, options?: TaskOptions): Task<T> {
     this.checkClosed();
     if (this.taskFactory !== null) return this.taskFactory(this, coro, options);
-    return new Task(coro, options === undefined ? { loop: this } : { ...options, loop: this });
+    return new Task(coro, options === undefined ? this.ownTaskOptions : { ...options, loop: this });
   }
 
+  /**
+   * Sets the factory `createTask` uses to make tasks (`loop.set_task_factory`); null restores the default.
+   * @throws TypeError when `factory` is neither a function nor null.
+   * @example loop.setTaskFactory(eagerTaskFactory);
+   */
   setTaskFactory(factory: TaskFactory | null): void {
     if (factory !== null && typeof factory !== "function") throw new TypeError("task factory must be a callable or null");
     this.taskFactory = factory;
   }
 
+  /** The task factory set by `setTaskFactory`, or null (`loop.get_task_factory`). */
   getTaskFactory(): TaskFactory | null {
     return this.taskFactory;
   }
@@ -265,8 +343,12 @@ export class EventLoop extends Scheduler {
   // -- running and stopping ------------------------------------------------------------
 
   /**
-   * Runs the loop until `stop()` is called. Returns a promise (JavaScript cannot block).
-   * @throws RuntimeError when the loop is closed or already running.
+   * Runs the loop until `stop()` is called (`loop.run_forever`). Returns a promise, since
+   * JavaScript cannot block; it rejects with a `RuntimeError` if nothing can ever run again.
+   * @throws RuntimeError when the loop is closed or already running, or another loop runs.
+   * @example
+   * loop.callLater(1, () => loop.stop());
+   * await loop.runForever(); // returns after 1 s
    */
   runForever(): Promise<void> {
     this.checkClosed();
@@ -277,8 +359,11 @@ export class EventLoop extends Scheduler {
   }
 
   /**
-   * Runs the loop until `aw` is done and resolves with its result (or rejects with its error).
-   * A coroutine is wrapped in a task.
+   * Runs the loop until `aw` is done and resolves with its result, or rejects with its error
+   * (`loop.run_until_complete`). A coroutine is wrapped in a task, a promise bridged with `fromPromise`.
+   * @throws RuntimeError when the loop is closed or already running, or another loop runs; the
+   * promise rejects with RuntimeError "Event loop stopped before Future completed." after an early `stop()`.
+   * @example const result = await loop.runUntilComplete(main());
    */
   runUntilComplete<T>(aw: Awaitable<T> | PromiseLike<T>): Promise<T> {
     this.checkClosed();
@@ -303,23 +388,30 @@ export class EventLoop extends Scheduler {
     );
   }
 
-  /** Stops the loop after the callbacks of the current iteration have run. */
+  /** Stops the loop after the callbacks of the current iteration have run (`loop.stop`). */
   stop(): void {
     this._stopping = true;
     this._wake();
   }
 
+  /** Whether the loop is running (`loop.is_running`). */
   isRunning(): boolean {
     return this._running;
   }
 
+  /** Whether `close()` was called (`loop.is_closed`). */
   isClosed(): boolean {
     return this.closed;
   }
 
   /**
-   * Closes the loop: drops pending callbacks and reports failed futures nobody read.
-   * @throws RuntimeError when the loop is running.
+   * Closes the loop (`loop.close`): reports failed futures nobody read and tasks still pending,
+   * drops pending callbacks, shuts the default executor down without waiting, removes signal
+   * handlers and closes the transports and servers left open. A second call does nothing.
+   * @throws RuntimeError "Cannot close a running event loop".
+   * @example
+   * await loop.runUntilComplete(main());
+   * loop.close();
    */
   close(): void {
     if (this._running) throw new RuntimeError("Cannot close a running event loop");
@@ -341,6 +433,13 @@ export class EventLoop extends Scheduler {
 
   // -- errors ----------------------------------------------------------------------------
 
+  /**
+   * Sets the function that receives errors nobody else can handle: from callbacks, from tasks
+   * whose error was never retrieved (`loop.set_exception_handler`). null restores the default,
+   * `defaultExceptionHandler`.
+   * @throws TypeError when `handler` is neither a function nor null.
+   * @example loop.setExceptionHandler((loop, ctx) => errors.push(ctx.exception));
+   */
   setExceptionHandler(handler: ExceptionHandler | null): void {
     if (handler !== null && typeof handler !== "function") {
       throw new TypeError(`A callable object or None is expected, got ${String(handler)}`);
@@ -348,11 +447,15 @@ export class EventLoop extends Scheduler {
     this.exceptionHandler = handler;
   }
 
+  /** The handler set by `setExceptionHandler`, or null (`loop.get_exception_handler`). */
   getExceptionHandler(): ExceptionHandler | null {
     return this.exceptionHandler;
   }
 
-  /** Logs `context` to the console (stderr), with the error's stack. */
+  /**
+   * Logs `context` to the console (stderr) with the error's stack (`loop.default_exception_handler`);
+   * a custom handler may call it too.
+   */
   defaultExceptionHandler(context: ExceptionContext): void {
     const lines = [context.message || "Unhandled exception in event loop"];
     for (const key of Object.keys(context).sort()) {
@@ -366,7 +469,11 @@ export class EventLoop extends Scheduler {
     console.error(lines.join("\n"));
   }
 
-  /** Passes `context` to the exception handler; an error in the handler is logged, never thrown. */
+  /**
+   * Passes `context` to the exception handler (`loop.call_exception_handler`); an error in the
+   * handler is logged, never thrown.
+   * @example loop.callExceptionHandler({ message: "worker crashed", exception: err });
+   */
   callExceptionHandler(context: ExceptionContext): void {
     const handler = this.exceptionHandler;
     if (handler === null) {
@@ -390,10 +497,12 @@ export class EventLoop extends Scheduler {
 
   // -- debug -----------------------------------------------------------------------------
 
+  /** Turns debug mode on or off (`loop.set_debug`). */
   setDebug(enabled: boolean): void {
     this.debug = enabled;
   }
 
+  /** Whether debug mode is on (`loop.get_debug`). */
   getDebug(): boolean {
     return this.debug;
   }
@@ -566,12 +675,20 @@ export class EventLoop extends Scheduler {
 
   /** @internal */ defaultExecutor: Executor | null = null;
 
-  /** Sets the executor `runInExecutor(null, ...)` and `toThread` use. */
+  /**
+   * Sets the executor `runInExecutor(null, ...)` and `toThread` use (`loop.set_default_executor`);
+   * the loop shuts it down at the end of `run()`.
+   * @example loop.setDefaultExecutor(new ThreadPoolExecutor({ maxWorkers: 4 }));
+   */
   setDefaultExecutor(executor: Executor): void {
     this.defaultExecutor = executor;
   }
 
-  /** Shuts the default executor down and waits until its workers are gone. */
+  /**
+   * Shuts the default executor down and waits until its workers are gone
+   * (`loop.shutdown_default_executor`); `run()` does this at the end.
+   * @example yield* loop.shutdownDefaultExecutor();
+   */
   *shutdownDefaultExecutor(): Coroutine<void> {
     const executor = this.defaultExecutor;
     this.defaultExecutor = null;
@@ -678,7 +795,10 @@ function describeWaitChain(fut: Future<unknown>): string {
   return parts.length === 0 ? "" : `; it waits on ${parts.join(", which waits on ")}`;
 }
 
-/** What the loop needs of an executor (`concurrent.futures.Executor`). */
+/**
+ * What the loop needs of an executor (`concurrent.futures.Executor`): `ThreadPoolExecutor` and
+ * `ProcessPoolExecutor` are executors.
+ */
 export interface Executor {
   submit<T>(fn: (...args: any[]) => T | PromiseLike<T>, ...args: unknown[]): unknown;
   shutdown(options?: { wait?: boolean; cancelFutures?: boolean }): unknown;
@@ -691,6 +811,11 @@ let currentLoop: EventLoop | null = null;
 /**
  * The loop running the current task or callback (`asyncio.get_running_loop()`).
  * @throws RuntimeError "no running event loop" outside of one.
+ * @example
+ * function* main(): Coroutine<void> {
+ *   const loop = getRunningLoop();
+ *   console.log(loop.time()); // seconds on the loop's clock
+ * }
  */
 export function getRunningLoop(): EventLoop {
   const loop = runningScheduler();
@@ -704,7 +829,11 @@ export function _getRunningLoop(): EventLoop | null {
 }
 
 /**
- * The running loop; else the current loop, created on first use (`asyncio.get_event_loop()`).
+ * The running loop; else the current loop (see `setEventLoop`), created on first use, or anew
+ * once closed (`asyncio.get_event_loop()`).
+ * @example
+ * const loop = getEventLoop();
+ * await loop.runUntilComplete(main());
  */
 export function getEventLoop(): EventLoop {
   const running = runningScheduler();
@@ -717,13 +846,30 @@ function getEventLoopIfSet(): EventLoop | null {
   return currentLoop;
 }
 
-/** Makes `loop` the current loop that `getEventLoop()` returns outside of a running one. */
+/**
+ * Makes `loop` the current loop that `getEventLoop()` returns outside of a running one
+ * (`asyncio.set_event_loop()`); null forgets it.
+ * @throws TypeError when `loop` is neither an EventLoop nor null.
+ * @example
+ * const loop = newEventLoop();
+ * setEventLoop(loop);
+ * getEventLoop() === loop; // true
+ */
 export function setEventLoop(loop: EventLoop | null): void {
   if (loop !== null && !(loop instanceof EventLoop)) throw new TypeError(`loop must be an EventLoop or null, got ${String(loop)}`);
   currentLoop = loop;
 }
 
-/** A new event loop (`asyncio.new_event_loop()`). */
+/**
+ * A new event loop, not running and not current (`asyncio.new_event_loop()`).
+ * @example
+ * const loop = newEventLoop({ debug: true });
+ * try {
+ *   await loop.runUntilComplete(main());
+ * } finally {
+ *   loop.close();
+ * }
+ */
 export function newEventLoop(options?: LoopOptions): EventLoop {
   return new EventLoop(options);
 }
