@@ -27,6 +27,10 @@ const FINISHED = 2;
 const FAILED = 3;
 const STATE_NAMES = ["PENDING", "CANCELLED", "FINISHED", "FINISHED"];
 
+/** The results `Future.next()` hands to `yield*`, reused (see there). */
+const yielded: { done: false; value: unknown } = { done: false, value: undefined };
+const returned: { done: true; value: unknown } = { done: true, value: undefined };
+
 /** The messages of cancelled futures (see `Future._cancelMessage`). */
 const cancelMessages = new WeakMap<Future<unknown>, unknown>();
 /** The debug-mode record of where a cancellation came from, appended to the CancelledError's stack. */
@@ -52,7 +56,8 @@ const unretrievedRegistry = new FinalizationRegistry<UnretrievedReport>((r) => {
 
 /**
  * A result that arrives later (`asyncio.Future`). Await it in a coroutine with `yield* fut`, or
- * from native code with `await fut`.
+ * from native code with `await fut`. Done callbacks are scheduled with `callSoon`, never called
+ * inline. Usually made with `loop.createFuture()`.
  *
  * @example
  * const fut = loop.createFuture<number>();
@@ -69,15 +74,18 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal Bits, see core/step.ts: BLOCKING here, and a task's own. */
   _flags = 0;
 
-  /** A pending future, bound to `options.loop` or else to `getEventLoop()`. */
+  /**
+   * A pending future, bound to `options.loop` or else to `getEventLoop()`.
+   * @param options.loop the loop whose callbacks the future schedules. @default getEventLoop()
+   */
   constructor(options?: { loop?: EventLoop }) {
     this._loop = options?.loop ?? getEventLoop();
   }
 
   /**
-   * The result.
-   * @throws CancelledError if the future was cancelled; InvalidStateError if it is not done;
-   * the future's error if it failed.
+   * The result (`Future.result()`).
+   * @throws CancelledError if the future was cancelled; InvalidStateError "Result is not set."
+   * if it is not done; the future's error if it failed.
    */
   result(): T {
     switch (this._state) {
@@ -94,8 +102,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   /**
-   * The error the future failed with, or null if it succeeded.
-   * @throws CancelledError if it was cancelled; InvalidStateError if it is not done.
+   * The error the future failed with, or null if it succeeded (`Future.exception()`). Reading it
+   * counts as retrieving it: the failure is then not reported as never retrieved.
+   * @throws CancelledError if it was cancelled; InvalidStateError "Exception is not set." if it is not done.
    */
   exception(): unknown {
     switch (this._state) {
@@ -111,17 +120,23 @@ export class Future<T = unknown> implements PromiseLike<T> {
     }
   }
 
+  /** Whether the future has a result, an error, or was cancelled. */
   done(): boolean {
     return this._state !== PENDING;
   }
 
+  /** Whether the future was cancelled. */
   cancelled(): boolean {
     return this._state === CANCELLED;
   }
 
   /**
-   * Cancels the future and schedules its callbacks. Returns false if it was already done.
-   * `msg` becomes the message of the CancelledError its awaiters see.
+   * Cancels the future and schedules its callbacks (`Future.cancel(msg)`).
+   * @param msg becomes the message of the CancelledError its awaiters see.
+   * @returns false if it was already done, else true.
+   * @example
+   * fut.cancel("shutting down");
+   * fut.result(); // throws CancelledError("shutting down")
    */
   cancel(msg?: unknown): boolean {
     if (this._state !== PENDING) return false;
@@ -145,8 +160,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   /**
-   * Calls `fn(future)` soon after the future is done (at once-soon if it is done already), in
-   * the context current now.
+   * Calls `fn(future)` soon after the future is done (scheduled with `callSoon` at once if it is
+   * done already), in the context current now (`Future.add_done_callback`).
+   * @example fut.addDoneCallback((f) => console.log("done:", f.result()));
    */
   addDoneCallback(fn: (fut: this) => unknown): void {
     const h = new Handle(fn as (f: unknown) => unknown, [this], this._loop, _captureContext());
@@ -154,7 +170,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
     else this._addRunnable(h);
   }
 
-  /** Removes every registration of `fn`; returns how many there were. */
+  /**
+   * Removes every registration of `fn` (`Future.remove_done_callback`).
+   * @returns how many there were.
+   */
   removeDoneCallback(fn: (fut: this) => unknown): number {
     const cbs = this._callbacks;
     if (cbs === null) return 0;
@@ -170,6 +189,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return removed;
   }
 
+  /** The loop the future is bound to (`Future.get_loop()`). */
   getLoop(): EventLoop {
     return this._loop;
   }
@@ -193,7 +213,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
     else cancelMessages.set(this, msg);
   }
 
-  /** Lets native code `await` the future; a cancelled one rejects with CancelledError. */
+  /**
+   * Lets native code `await` the future (the `PromiseLike` side); a cancelled one rejects with
+   * CancelledError. Inside a coroutine use `yield* fut` instead.
+   * @example const value = await fut;
+   */
   then<R1 = T, R2 = never>(
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
@@ -217,11 +241,15 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** @internal The iterator protocol behind `yield*` (see `[Symbol.iterator]`). */
   next(): IteratorResult<Future<T>, T> {
+    // `yield*` reads `done` and `value` at once and keeps nothing, so two shared result objects
+    // serve every await: no allocation per await (fewer young-generation collections).
     if (this._state === PENDING) {
       this._asyncioFutureBlocking = true;
-      return { done: false, value: this };
+      yielded.value = this;
+      return yielded as IteratorYieldResult<Future<T>>;
     }
-    return { done: true, value: this.result() };
+    returned.value = this.result();
+    return returned as IteratorReturnResult<T>;
   }
 
   /** @internal An error thrown into the awaiting coroutine passes through. */
@@ -402,7 +430,13 @@ export function describeError(e: unknown): string {
   return inspect(e, { depth: 0 });
 }
 
-/** True for a Future (or anything that quacks like one, as CPython's `isfuture`). */
+/**
+ * True for a Future (or anything that quacks like one), as `asyncio.isfuture`. Tasks are futures;
+ * coroutines and promises are not.
+ * @example
+ * isFuture(loop.createFuture()); // true
+ * isFuture(sleep(1)); // false: a coroutine
+ */
 export function isFuture(x: unknown): x is Future<unknown> {
   return x instanceof Future || (typeof x === "object" && x !== null && typeof (x as Future<unknown>)._asyncioFutureBlocking === "boolean" && typeof (x as Future<unknown>).addDoneCallback === "function");
 }
@@ -416,7 +450,8 @@ export function _copyFutureState<T>(source: Future<T>, dest: Future<T>): void {
 }
 
 /**
- * A Future that settles with the promise (`yield* fromPromise(p)` awaits a promise).
+ * A Future that settles with the promise (`yield* fromPromise(p)` awaits a promise); asyncio has
+ * no promises, so this is asyncio-ts's own bridge, the inverse of `await fut`.
  *
  * Given a function, it is called with an `AbortSignal` that is aborted when the future is
  * cancelled, so the work behind the promise stops too.
@@ -474,7 +509,12 @@ export interface ConcurrentFutureLike<T> {
 
 /**
  * An asyncio Future mirroring an executor's future (`asyncio.wrap_future`): it settles when the
- * source does, and cancelling it cancels the source.
+ * source does, and cancelling it cancels the source (a job not yet started). A Future is returned as it is.
+ * @param source a `ConcurrentFuture` (from `pool.submit`), or anything with its methods.
+ * @param options.loop the loop of the new future. @default the running loop, else getEventLoop()
+ * @example
+ * const pool = new ThreadPoolExecutor();
+ * const product = yield* wrapFuture(pool.submit((a: number, b: number) => a * b, 6, 7)); // 42
  */
 export function wrapFuture<T>(source: ConcurrentFutureLike<T> | Future<T>, options?: { loop?: EventLoop }): Future<T> {
   if (source instanceof Future) return source;

@@ -56,7 +56,7 @@ export class Task<T = unknown> extends Future<T> implements Steppable {
   /** @internal */ _nextTask: Task<unknown> | null = null;
 
   constructor(coro: Coroutine<T>, options: TaskOptions & { loop?: EventLoop } = {}) {
-    super({ loop: options.loop ?? getEventLoop() });
+    super(options); // the Future takes `options.loop`, or getEventLoop()
     if (!isCoroutine(coro)) {
       throw new TypeError(`a coroutine was expected, got ${describeValue(coro)}${coroutineHint(coro)}`);
     }
