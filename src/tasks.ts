@@ -22,11 +22,11 @@ import type { Awaitable, AwaitedOf, Coroutine } from "./types.ts";
 
 /** Options of `createTask`. */
 export interface TaskOptions {
-  /** The task's name; by default `Task-N`. */
+  /** The task's name. @default `Task-N`, N counting the tasks created */
   name?: string;
-  /** The context the task runs in; by default a copy of the current one. */
+  /** The context the task runs in. @default a copy of the current one */
   context?: Context;
-  /** Run the coroutine's first step now, inside `createTask` (3.12's eager tasks). */
+  /** Run the coroutine's first step now, inside `createTask` (3.12's eager tasks). @default false */
   eagerStart?: boolean;
 }
 
@@ -37,11 +37,20 @@ const stepErrors = new WeakMap<Task<unknown>, unknown>();
 const creationStacks = new WeakMap<Task<unknown>, string>();
 
 /**
- * A coroutine scheduled to run on a loop (`asyncio.Task`). Create one with `createTask`.
+ * A coroutine scheduled to run on a loop (`asyncio.Task`): a Future of the coroutine's result.
+ * Create one with `createTask`. The loop holds a pending task strongly, so it runs to the end
+ * even if nobody keeps a reference; a failure nobody reads is reported through the loop's
+ * exception handler ("Task exception was never retrieved").
  *
  * @example
  * const task = createTask(fetchPage(url), { name: "fetch" });
- * task.cancel("no longer needed");
+ * yield* sleep(1);
+ * if (!task.done()) task.cancel("too slow");
+ * try {
+ *   const page = yield* task;
+ * } catch (e) {
+ *   if (!isCancellation(e)) throw e;
+ * }
  */
 export class Task<T = unknown> extends Future<T> implements Steppable {
   /** @internal */ _coro: Coroutine<T>;
@@ -55,6 +64,11 @@ export class Task<T = unknown> extends Future<T> implements Steppable {
   _prevTask: Task<unknown> | null = null;
   /** @internal */ _nextTask: Task<unknown> | null = null;
 
+  /**
+   * Prefer `createTask(coro)` or `loop.createTask(coro)`, which go through the loop's task factory.
+   * @param options.loop the loop to run on. @default getEventLoop()
+   * @throws TypeError when `coro` is not a coroutine (a message says to call a generator function, or to use `fromPromise`).
+   */
   constructor(coro: Coroutine<T>, options: TaskOptions & { loop?: EventLoop } = {}) {
     super(options); // the Future takes `options.loop`, or getEventLoop()
     if (!isCoroutine(coro)) {
@@ -95,8 +109,13 @@ export class Task<T = unknown> extends Future<T> implements Steppable {
   }
 
   /**
-   * Requests cancellation: a `CancelledError` is thrown into the coroutine at its await point.
-   * Returns false if the task is already done. Each call counts (see `cancelling()`).
+   * Requests cancellation (`Task.cancel(msg)`): a `CancelledError` carrying `msg` is thrown into
+   * the coroutine at its await point. The coroutine may clean up, or even refuse by catching it.
+   * Each call counts (see `cancelling()`).
+   * @returns false if the task is already done, else true.
+   * @example
+   * task.cancel("shutting down");
+   * yield* wait([task]); // task.cancelled() is true unless the coroutine refused
    */
   override cancel(msg?: unknown): boolean {
     if (this.done()) return false;
@@ -109,12 +128,16 @@ export class Task<T = unknown> extends Future<T> implements Steppable {
     return true;
   }
 
-  /** How many cancellation requests are pending (not yet `uncancel()`ed). */
+  /** How many cancellation requests are pending, not yet `uncancel()`ed (`Task.cancelling()`). */
   cancelling(): number {
     return this._numCancelsRequested;
   }
 
-  /** Takes back one cancellation request; returns how many remain. */
+  /**
+   * Takes back one cancellation request (`Task.uncancel()`), as `timeout` and `taskGroup` do
+   * for their own; once none remain, a cancellation not yet delivered is dropped.
+   * @returns how many requests remain.
+   */
   uncancel(): number {
     if (this._numCancelsRequested > 0) {
       this._numCancelsRequested--;
@@ -123,19 +146,22 @@ export class Task<T = unknown> extends Future<T> implements Steppable {
     return this._numCancelsRequested;
   }
 
+  /** The task's name: the one given, else `Task-N` (`Task.get_name()`). */
   getName(): string {
     return typeof this._name === "number" ? `Task-${this._name}` : this._name;
   }
 
+  /** Renames the task; `name` is converted to a string (`Task.set_name()`). */
   setName(name: unknown): void {
     this._name = String(name);
   }
 
+  /** The coroutine the task drives (`Task.get_coro()`). */
   getCoro(): Coroutine<T> {
     return this._coro;
   }
 
-  /** The context the task runs in. */
+  /** The context the task runs in (`Task.get_context()`). */
   getContext(): Context {
     if (this._context === null) {
       // During its own step, a task with an empty context runs in the scratch context: adopt it,
@@ -238,7 +264,13 @@ function isThenable(x: unknown): x is PromiseLike<unknown> {
 
 const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor as GeneratorFunctionConstructor;
 
-/** True for a coroutine: a generator object (or an iterator with `next`, `throw` and `return`). */
+/**
+ * True for a coroutine: a generator object, or an iterator with `next`, `throw` and `return`
+ * that is not a Future (`asyncio.iscoroutine`).
+ * @example
+ * isCoroutine(sleep(1)); // true
+ * isCoroutine(Promise.resolve()); // false
+ */
 export function isCoroutine(x: unknown): x is Coroutine<unknown> {
   return (
     typeof x === "object" &&
@@ -250,20 +282,40 @@ export function isCoroutine(x: unknown): x is Coroutine<unknown> {
   );
 }
 
-/** True for a generator function (`function*`), asyncio's coroutine function. */
+/**
+ * True for a generator function (`function*`), asyncio's coroutine function
+ * (`asyncio.iscoroutinefunction`).
+ * @example
+ * isCoroutineFunction(function* () {}); // true
+ * isCoroutineFunction(async () => {}); // false
+ */
 export function isCoroutineFunction(f: unknown): boolean {
   return f instanceof GeneratorFunction;
 }
 
 /**
- * Wraps `coro` in a Task on the running loop and schedules it (`asyncio.create_task`).
- * @throws RuntimeError "no running event loop" outside of a running loop.
+ * Wraps `coro` in a Task on the running loop and schedules it (`asyncio.create_task`). The task
+ * starts at the next loop iteration, in a copy of the current context.
+ * @param options.name the task's name. @default `Task-N`
+ * @param options.context the context to run in. @default a copy of the current one
+ * @param options.eagerStart run the first step now, inside this call. @default false
+ * @throws RuntimeError "no running event loop" outside of a running loop; TypeError when `coro`
+ * is not a coroutine.
+ * @example
+ * const task = createTask(worker(queue), { name: "worker-1" });
+ * // ... later
+ * task.cancel();
  */
 export function createTask<T>(coro: Coroutine<T>, options?: TaskOptions): Task<T> {
   return getRunningLoop().createTask(coro, options);
 }
 
-/** A task factory that starts each task eagerly (`asyncio.eager_task_factory`). */
+/**
+ * A task factory that starts each task eagerly (`asyncio.eager_task_factory`): the coroutine runs
+ * its first step inside `createTask`, and one that never waits is done when `createTask` returns.
+ * @example
+ * getRunningLoop().setTaskFactory(eagerTaskFactory);
+ */
 export function eagerTaskFactory<T>(loop: EventLoop, coro: Coroutine<T>, options?: TaskOptions): Task<T> {
   return new Task(coro, { ...options, loop, eagerStart: true });
 }
@@ -271,6 +323,12 @@ export function eagerTaskFactory<T>(loop: EventLoop, coro: Coroutine<T>, options
 /**
  * A Future for `x` (`asyncio.ensure_future`): a future as it is, a coroutine wrapped in a task,
  * a promise bridged with `fromPromise`. With no running loop it binds to `getEventLoop()`.
+ * @param loop the loop to bind to. @default the running loop, else getEventLoop()
+ * @throws ValueError when `x` is a future of another loop than `loop`; TypeError for anything
+ * that is not a future, a coroutine or a promise.
+ * @example
+ * const fut = ensureFuture(main()); // a Task
+ * await getEventLoop().runUntilComplete(fut);
  */
 export function ensureFuture<T>(x: Awaitable<T> | PromiseLike<T>, loop?: EventLoop): Future<T> {
   if (isFuture(x)) {
@@ -286,12 +344,23 @@ export function ensureFuture<T>(x: Awaitable<T> | PromiseLike<T>, loop?: EventLo
   throw new TypeError(`An asyncio Future, a coroutine or a promise is required, got ${describeValue(x)}${coroutineHint(x)}`);
 }
 
-/** The task running now on `loop` (default: the running loop), or null (`asyncio.current_task`). */
+/**
+ * The task running now on `loop`, or null inside a plain callback (`asyncio.current_task`).
+ * @param loop @default the running loop
+ * @throws RuntimeError "no running event loop" without `loop` outside of a running loop.
+ * @example console.log(`${currentTask()?.getName()} starts`);
+ */
 export function currentTask(loop?: EventLoop): Task<unknown> | null {
   return (loop ?? getRunningLoop())._currentTask;
 }
 
-/** The tasks of `loop` (default: the running loop) that are not done (`asyncio.all_tasks`). */
+/**
+ * The tasks of `loop` that are not done, the current one included (`asyncio.all_tasks`).
+ * @param loop @default the running loop
+ * @throws RuntimeError "no running event loop" without `loop` outside of a running loop.
+ * @example
+ * for (const t of allTasks()) if (t !== currentTask()) t.cancel();
+ */
 export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
   return new Set((loop ?? getRunningLoop())._pendingTasks());
 }
@@ -300,8 +369,14 @@ export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
 
 /**
  * Suspends the current task for `delay` seconds and then returns `result` (`asyncio.sleep`).
- * `sleep(0)` just lets the other ready tasks run once, allocating no timer.
+ * `sleep(0)` just lets the other ready tasks run once, allocating no timer. As in Python,
+ * nothing happens until the returned coroutine is awaited.
+ * @param delay seconds, a non-negative number.
+ * @param result what the sleep returns. @default undefined
  * @throws ValueError for a negative or NaN delay; TypeError for a non-number.
+ * @example
+ * yield* sleep(0.5); // half a second
+ * const v = yield* sleep(1, "tick"); // "tick"
  */
 export function sleep(delay: number): Coroutine<undefined>;
 export function sleep<T>(delay: number, result: T): Coroutine<T>;
@@ -388,6 +463,7 @@ class Sleep<T> implements Generator<unknown, T, unknown> {
 
 /** The last argument of `gather` to collect errors instead of throwing the first. */
 export interface GatherOptions {
+  /** Put each error (a cancellation as a CancelledError) in the results instead of throwing. @default false */
   returnExceptions: boolean;
 }
 
@@ -414,12 +490,16 @@ class GatheringFuture<T> extends Future<T> {
 }
 
 /**
- * Runs the awaitables concurrently; resolves with the tuple of their results (`asyncio.gather`).
- * The first error is thrown at once (the others keep running), unless a last argument
+ * Runs the awaitables concurrently; resolves with the tuple of their results, in the order of
+ * the arguments (`asyncio.gather`). Coroutines are wrapped in tasks, promises bridged. The first
+ * error is thrown at once (the others keep running), unless a last argument
  * `{ returnExceptions: true }` asks for errors in the tuple. Cancelling the gather cancels them all.
+ * @returns a Future of the tuple of results (typed per argument).
+ * @throws TypeError when an argument is not a coroutine, a future or a promise (nothing is started then).
  *
  * @example
- * const [a, b] = yield* gather(fetch("a"), fetch("b"));
+ * const [page, count] = yield* gather(fetchPage("a"), countRows()); // [string, number]
+ * const results = yield* gather(job1(), job2(), { returnExceptions: true }); // errors as values
  */
 export function gather<const A extends readonly (Awaitable<unknown> | PromiseLike<unknown>)[]>(...aws: A): Future<Results<A>>;
 export function gather<const A extends readonly (Awaitable<unknown> | PromiseLike<unknown>)[]>(
@@ -499,16 +579,36 @@ function isGatherOptions(x: unknown): x is GatherOptions {
 
 // -- wait, asCompleted -----------------------------------------------------------------------
 
+/**
+ * `wait` returns when any awaitable is done (`asyncio.FIRST_COMPLETED`).
+ * @example const [done, pending] = yield* wait(tasks, { returnWhen: FIRST_COMPLETED });
+ */
 export const FIRST_COMPLETED = "FIRST_COMPLETED";
+/**
+ * `wait` returns when any awaitable fails, or when all are done (`asyncio.FIRST_EXCEPTION`).
+ * @example const [done, pending] = yield* wait(tasks, { returnWhen: FIRST_EXCEPTION });
+ */
 export const FIRST_EXCEPTION = "FIRST_EXCEPTION";
+/**
+ * `wait` returns when every awaitable is done, the default (`asyncio.ALL_COMPLETED`).
+ * @example const [done] = yield* wait(tasks, { returnWhen: ALL_COMPLETED });
+ */
 export const ALL_COMPLETED = "ALL_COMPLETED";
+/** When `wait` returns: one of the three constants above. */
 export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeof ALL_COMPLETED;
 
 /**
  * Waits for the awaitables until `returnWhen` says enough, or `timeout` seconds pass
- * (`asyncio.wait`); returns `[done, pending]`. Nothing is cancelled; on timeout it just returns.
- * Coroutines are wrapped in tasks, as asyncio did before 3.11.
- * @throws ValueError when `aws` is empty or `returnWhen` is not one of the three constants.
+ * (`asyncio.wait`). Nothing is cancelled; on timeout it just returns. Coroutines are wrapped in
+ * tasks, as asyncio did before 3.11.
+ * @param options.timeout seconds to wait at most; null for no limit. @default null
+ * @param options.returnWhen `FIRST_COMPLETED`, `FIRST_EXCEPTION` or `ALL_COMPLETED`. @default ALL_COMPLETED
+ * @returns `[done, pending]`, two sets of futures.
+ * @throws ValueError when `aws` is empty or `returnWhen` is not one of the three constants;
+ * TypeError when `aws` is a single future or coroutine instead of an iterable.
+ * @example
+ * const [done, pending] = yield* wait([taskA, taskB], { timeout: 5, returnWhen: FIRST_COMPLETED });
+ * for (const t of pending) t.cancel();
  */
 export function* wait<T>(
   aws: Iterable<Awaitable<T>>,
@@ -562,6 +662,8 @@ export function* wait<T>(
  * The awaitables' results in the order they complete (`asyncio.as_completed`): each item is a
  * coroutine to `yield*`, giving the next result (or throwing its error). After `timeout`
  * seconds, the remaining items throw `TimeoutError`.
+ * @param options.timeout seconds; null for no limit. @default null
+ * @throws TypeError when `aws` is a single future or coroutine instead of an iterable.
  *
  * @example
  * for (const next of asCompleted(tasks)) console.log(yield* next);
@@ -623,8 +725,19 @@ export function asCompleted<T>(aws: Iterable<Awaitable<T>>, options: { timeout?:
 // -- waitFor, shield -------------------------------------------------------------------------
 
 /**
- * Waits for `aw` at most `timeout` seconds (`asyncio.wait_for`); on timeout, cancels it, waits for
- * the cancellation to finish, and throws `TimeoutError`. `null` waits without limit.
+ * Waits for `aw` at most `timeoutSeconds` seconds (`asyncio.wait_for`); on timeout, cancels it,
+ * waits for the cancellation to finish, and throws `TimeoutError`. `null` waits without limit. A
+ * coroutine runs inside the calling task, as in Python 3.12+.
+ * @param timeoutSeconds seconds; 0 or less times out at once unless `aw` is already done; null for no limit.
+ * @returns what `aw` returns.
+ * @throws TimeoutError on timeout; TypeError when the timeout is not a number or null; whatever `aw` throws.
+ * @example
+ * try {
+ *   const reply = yield* waitFor(reader.readline(), 5);
+ * } catch (e) {
+ *   if (e instanceof TimeoutError) console.log("no reply within 5 s");
+ *   else throw e;
+ * }
  */
 export function* waitFor<T>(aw: Awaitable<T> | PromiseLike<T>, timeoutSeconds: number | null): Coroutine<T> {
   if (timeoutSeconds !== null) {
@@ -670,6 +783,11 @@ function* cancelAndWait(fut: Future<unknown>): Coroutine<void> {
 /**
  * Protects `aw` from cancellation (`asyncio.shield`): cancelling the returned future does not
  * cancel `aw`, which runs on; its result is then simply not delivered through the shield.
+ * If the task awaiting the shield is cancelled, it still gets the CancelledError.
+ * @returns a Future of `aw`'s result (`aw` itself when it is already done).
+ * @example
+ * const save = createTask(saveToDisk(state));
+ * yield* shield(save); // a cancellation of this task here leaves `save` running
  */
 export function shield<T>(aw: Awaitable<T> | PromiseLike<T>): Future<T> {
   const inner = ensureFuture(aw);
