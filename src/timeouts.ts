@@ -25,6 +25,7 @@ type State = typeof CREATED | typeof ENTERED | typeof EXPIRING | typeof EXPIRED 
 /**
  * The deadline of a `timeout()` block (`asyncio.Timeout`), passed to the block's body. `when()` is
  * in loop seconds, or null for none; `reschedule()` moves it; `expired()` tells whether it fired.
+ * Made by `timeout` and `timeoutAt`, not by `new`.
  *
  * @example
  * yield* timeout(null, function* (cm) {
@@ -40,18 +41,19 @@ export class Timeout {
   private cancellingAtEntry = 0;
   private deadline: number | null;
 
+  /** @param when the deadline in loop seconds, or null; the block is entered by `timeout`/`timeoutAt`. */
   constructor(when: number | null) {
     this.deadline = when;
   }
 
-  /** The deadline in loop seconds, or null. */
+  /** The deadline in loop seconds, or null for none (`Timeout.when()`). */
   when(): number | null {
     return this.deadline;
   }
 
   /**
-   * Moves the deadline to `when` (loop seconds; null: no deadline). A deadline already past
-   * fires at the next iteration.
+   * Moves the deadline to `when` (`Timeout.reschedule()`; loop seconds; null: no deadline). A
+   * deadline already past fires at the next iteration.
    * @throws RuntimeError outside of the block: "Timeout has not been entered", or "Cannot change
    * state of expiring|expired|finished Timeout".
    */
@@ -70,7 +72,7 @@ export class Timeout {
     this.handle = when <= loop.time() ? loop.callSoon(this.onTimeout) : loop.callAt(when, this.onTimeout);
   }
 
-  /** True once the deadline has passed and the block was cancelled for it. */
+  /** True once the deadline has passed and the block was cancelled for it (`Timeout.expired()`). */
   expired(): boolean {
     return this.state === EXPIRING || this.state === EXPIRED;
   }
@@ -133,8 +135,14 @@ function* runWithin<T>(cm: Timeout, body: (cm: Timeout) => Coroutine<T>): Corout
 }
 
 /**
- * Runs `body` with a deadline `delay` seconds from now (`asyncio.timeout`); null means none.
- * Past the deadline the body is cancelled and `TimeoutError` is thrown.
+ * Runs `body` with a deadline `delay` seconds from now (`async with asyncio.timeout(delay) as cm`);
+ * null means none. Past the deadline the body is cancelled and `TimeoutError` is thrown (with
+ * the CancelledError as its `cause`); a cancellation from outside goes on as a CancelledError.
+ * @param delay seconds from now, or null for no deadline (set one later with `cm.reschedule`).
+ * @param body a generator function given the `Timeout`; its result is returned.
+ * @returns what `body` returns.
+ * @throws TimeoutError past the deadline; RuntimeError outside of a task; TypeError when
+ * `delay` is not a number or null, or `body` not a function.
  *
  * @example
  * yield* timeout(2, function* (cm) {
@@ -151,7 +159,17 @@ export function timeout<T>(delay: number | null, body: (cm: Timeout) => Coroutin
 }
 
 /**
- * Like `timeout`, with an absolute deadline in loop seconds (`asyncio.timeout_at`).
+ * Like `timeout`, with an absolute deadline in loop seconds (`async with asyncio.timeout_at(when)`).
+ * @param when the deadline on the loop's clock (`loop.time()` seconds), or null for none.
+ * @returns what `body` returns.
+ * @throws TimeoutError past the deadline; RuntimeError outside of a task; TypeError when `when`
+ * is not a number or null.
+ * @example
+ * const deadline = getRunningLoop().time() + 10;
+ * yield* timeoutAt(deadline, function* () {
+ *   yield* step1();
+ *   yield* step2(); // both steps share the 10 s
+ * });
  */
 export function timeoutAt<T>(when: number | null, body: (cm: Timeout) => Coroutine<T>): Coroutine<T> {
   if (when !== null && (typeof when !== "number" || Number.isNaN(when))) {
