@@ -17,7 +17,7 @@ import type { Coroutine } from "./types.ts";
 
 /**
  * A group of tasks that finish together (`asyncio.TaskGroup`); made by `taskGroup`, which
- * passes it to the body.
+ * passes it to the body. The first task to fail cancels the others and the body.
  *
  * @example
  * yield* taskGroup(function* (tg) {
@@ -39,8 +39,13 @@ export class TaskGroup {
   private onCompleted: Future<boolean> | null = null;
 
   /**
-   * Creates a task in the group.
-   * @throws RuntimeError when the group was not entered, is finished, or is shutting down after a failure.
+   * Creates a task in the group (`TaskGroup.create_task`); the block waits for it.
+   * @param options.name the task's name. @default `Task-N`
+   * @param options.context the context to run in. @default a copy of the current one
+   * @returns the task, which may be awaited or cancelled like any other.
+   * @throws RuntimeError when the group was not entered, is finished, or is shutting down after a
+   * failure (the coroutine is closed then).
+   * @example const task = tg.createTask(fetchPage(url), { name: `fetch ${url}` });
    */
   createTask<T>(coro: Coroutine<T>, options?: Omit<TaskOptions, "eagerStart">): Task<T> {
     const refuse = !this.entered
@@ -153,8 +158,9 @@ export class TaskGroup {
 }
 
 /**
- * Runs `body` with a new task group and waits for all its tasks (`async with asyncio.TaskGroup()`).
- * Returns what `body` returns.
+ * Runs `body` with a new task group and waits for all its tasks (`async with asyncio.TaskGroup() as tg`).
+ * @param body a generator function given the `TaskGroup`.
+ * @returns what `body` returns, once every task of the group is done.
  * @throws ExceptionGroup holding every error of the tasks and the body, in the order they happened
  * ("unhandled errors in a TaskGroup (N sub-exceptions)"); CancelledError when the parent task was
  * cancelled from outside and nothing failed; KeyboardInterrupt as it is.
