@@ -22,7 +22,8 @@ const CLOSED = 2;
 const STATE_NAMES = ["created", "initialized", "closed"];
 
 /**
- * Runs several top-level coroutines on one loop (`asyncio.Runner`).
+ * Runs several top-level coroutines on one loop, in one shared context (`asyncio.Runner`).
+ * The loop is made on first use; `close()` cleans up as `run()` does at its end.
  *
  * @example
  * const runner = new Runner();
@@ -40,11 +41,16 @@ export class Runner {
   private context: Context | null = null;
   private interrupts = 0;
 
+  /**
+   * @param options.debug debug mode. @default true when `ASYNCIO_DEBUG=1`, else false
+   * @param options.clock a clock such as `VirtualClock`. @default the real clock
+   */
   constructor(private readonly options: LoopOptions = {}) {}
 
   /**
-   * Runs `coro` as the main task on the runner's loop and resolves with its result. The task runs
-   * in the runner's context (one for all runs), or in `options.context`.
+   * Runs `coro` as the main task on the runner's loop and resolves with its result
+   * (`Runner.run`). The task runs in the runner's context (one for all runs), or in
+   * `options.context`. Ctrl-C cancels it, and the promise rejects with KeyboardInterrupt.
    * @throws ValueError when `coro` is not a coroutine; RuntimeError inside a running loop or after close.
    */
   run<T>(coro: Coroutine<T>, options?: { context?: Context }): Promise<T> {
@@ -74,13 +80,17 @@ export class Runner {
     );
   }
 
-  /** The runner's loop (made on first use). */
+  /**
+   * The runner's loop, made on first use (`Runner.get_loop`).
+   * @throws RuntimeError "Runner is closed" after `close()`.
+   */
   getLoop(): EventLoop {
     return this.lazyInit();
   }
 
   /**
-   * Cancels the tasks left over and waits for them, shuts the default executor down, closes the loop.
+   * Cancels the tasks left over and waits for them, shuts the default executor down, closes the
+   * loop (`Runner.close`). Does nothing if the loop was never made or is closed already.
    */
   async close(): Promise<void> {
     if (this.state !== INITIALIZED) return;
@@ -147,8 +157,15 @@ async function cancelAllTasks(loop: EventLoop): Promise<void> {
 
 /**
  * Runs `main` on a new event loop and resolves with its result (`asyncio.run`). `main` is a
- * coroutine, or a generator function called with no arguments.
- * @throws RuntimeError when called from a running loop.
+ * coroutine, or a generator function called with no arguments. At the end, the tasks left over
+ * are cancelled and awaited, the default executor is shut down and the loop closed. Ctrl-C
+ * cancels `main` (the promise rejects with KeyboardInterrupt); a second Ctrl-C exits. If nothing
+ * can ever run again while `main` waits, the promise rejects with a RuntimeError (deadlock).
+ * @param options.debug debug mode. @default true when `ASYNCIO_DEBUG=1`, else false
+ * @param options.clock a clock such as `VirtualClock` from `asyncio-ts/testing`. @default the real clock
+ * @returns a promise of what `main` returns (JavaScript cannot block: `await` it).
+ * @throws RuntimeError when called from a running loop; ValueError when `main` is not a
+ * coroutine (both synchronously, not as a rejection).
  *
  * @example
  * await run(function* () {
