@@ -20,7 +20,8 @@ const EMPTY: VarMap = new Map();
 const MISSING: unique symbol = Symbol("Token.MISSING");
 
 /**
- * A mapping of context variables to values (`contextvars.Context`).
+ * A mapping of context variables to values (`contextvars.Context`). Each task runs in its own,
+ * a copy of the context current when it was created; get one with `copyContext()`.
  *
  * @example
  * const ctx = copyContext();
@@ -33,13 +34,17 @@ export class Context {
   /** @internal */
   _entered = false;
 
+  /** An empty context (Python's `Context()`); `copyContext()` copies the current one. */
   constructor(map: VarMap = EMPTY) {
     this._map = map;
   }
 
   /**
-   * Calls `fn(...args)` with this context as the current one; changes made by `fn` stay in it.
-   * @throws RuntimeError when the context is already entered.
+   * Calls `fn(...args)` with this context as the current one (`Context.run`); changes made by
+   * `fn` stay in it.
+   * @returns what `fn` returns.
+   * @throws RuntimeError when the context is already entered; whatever `fn` throws.
+   * @example ctx.run((id: string) => requestId.set(id), "r-7");
    */
   run<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R {
     if (this._entered) throw new RuntimeError(`cannot enter context: ${String(this)} is already entered`);
@@ -54,7 +59,7 @@ export class Context {
     }
   }
 
-  /** A shallow copy (O(1)). */
+  /** A shallow copy (`Context.copy`, O(1)). */
   copy(): Context {
     return new Context(this._map);
   }
@@ -74,14 +79,17 @@ export class Context {
     return this._map.size;
   }
 
+  /** The variables that have a value here (`ctx.keys()`). */
   keys(): IterableIterator<ContextVar<unknown>> {
     return this._map.keys();
   }
 
+  /** Their values (`ctx.values()`). */
   values(): IterableIterator<unknown> {
     return this._map.values();
   }
 
+  /** `[variable, value]` pairs (`ctx.items()`). */
   entries(): IterableIterator<[ContextVar<unknown>, unknown]> {
     return this._map.entries();
   }
@@ -99,7 +107,13 @@ let current = new Context();
 /** The context a task with no context of its own runs in (see the module comment). */
 let scratch = new Context();
 
-/** A copy of the current context (`contextvars.copy_context()`). */
+/**
+ * A copy of the current context (`contextvars.copy_context()`), O(1); later changes to either
+ * are not seen by the other.
+ * @example
+ * const ctx = copyContext();
+ * loop.callSoon(() => ctx.run(handleRequest));
+ */
 export function copyContext(): Context {
   return new Context(current._map);
 }
@@ -144,7 +158,17 @@ export function _adoptCurrentContext(): Context {
   return ctx;
 }
 
-/** The record of one `ContextVar.set`, to undo it with `reset` (`contextvars.Token`). */
+/**
+ * The record of one `ContextVar.set`, to undo it with `reset` (`contextvars.Token`); usable once.
+ * `var` is the variable, `oldValue` its previous value or `Token.MISSING`.
+ * @example
+ * const token = requestId.set("r-1");
+ * try {
+ *   yield* handle();
+ * } finally {
+ *   requestId.reset(token);
+ * }
+ */
 export class Token<T> {
   /** The value marking "the variable had no value" in `oldValue`. */
   static readonly MISSING: typeof MISSING = MISSING;
@@ -156,6 +180,7 @@ export class Token<T> {
     /** @internal */
     readonly _ctx: Context,
   ) {}
+  /** The variable whose `set` made this token (`Token.var`). */
   get var(): ContextVar<T> {
     return this.var_;
   }
@@ -169,7 +194,8 @@ export class Token<T> {
 }
 
 /**
- * A context variable (`contextvars.ContextVar`).
+ * A context variable (`contextvars.ContextVar`): a value that follows the task (and the callbacks
+ * it schedules) instead of being global; each task starts with the values current when it was created.
  *
  * @example
  * const requestId = new ContextVar<string>("requestId", { default: "-" });
@@ -180,6 +206,11 @@ export class ContextVar<T> {
   private readonly hasDefault: boolean;
   private readonly defaultValue: T | undefined;
 
+  /**
+   * @param name the variable's name, for messages.
+   * @param options.default the value `get()` returns when none was set. @default none: `get()` throws LookupError
+   * @throws TypeError when `name` is not a string.
+   */
   constructor(name: string, options?: { default?: T }) {
     if (typeof name !== "string") throw new TypeError("context variable name must be a str");
     this.name = name;
@@ -188,7 +219,7 @@ export class ContextVar<T> {
   }
 
   /**
-   * The value in the current context, else `fallback`, else the variable's default.
+   * The value in the current context, else `fallback`, else the variable's default (`ContextVar.get`).
    * @throws LookupError when the variable has no value, no fallback is given and it has no default.
    */
   get(fallback?: T): T {
@@ -199,7 +230,10 @@ export class ContextVar<T> {
     throw new LookupError(`<ContextVar name='${this.name}'> has no value; give it a default or call set() first`);
   }
 
-  /** Sets the value in the current context; returns a token for `reset`. */
+  /**
+   * Sets the value in the current context (`ContextVar.set`).
+   * @returns a token for `reset`.
+   */
   set(value: T): Token<T> {
     const ctx = current;
     const map = ctx._map;
@@ -211,7 +245,7 @@ export class ContextVar<T> {
   }
 
   /**
-   * Restores the value the variable had before the `set` that returned `token`.
+   * Restores the value the variable had before the `set` that returned `token` (`ContextVar.reset`).
    * @throws RuntimeError when the token was used already; ValueError when it belongs elsewhere.
    */
   reset(token: Token<T>): void {
