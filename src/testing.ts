@@ -11,7 +11,8 @@ import { sleep } from "./tasks.ts";
 import type { Coroutine } from "./types.ts";
 
 /**
- * A clock that moves only when told to. Pass it as `run(main, { clock })`.
+ * A clock that moves only when told to, after Trio's `MockClock` (asyncio has none). Pass it as
+ * `run(main, { clock })`; `loop.time()` then reads it, in seconds.
  *
  * With `autojump` (the default), whenever every task is waiting the clock jumps straight to the
  * next timer, so `yield* sleep(3600)` returns at once and `loop.time()` then reads 3600 more.
@@ -29,6 +30,10 @@ export class VirtualClock implements Clock {
   private current: number;
   private readonly loops = new Set<Wakeable>();
 
+  /**
+   * @param options.autojump jump to the next timer whenever every task waits. @default true
+   * @param options.start the time the clock starts at, in seconds. @default 0
+   */
   constructor(options: { autojump?: boolean; start?: number } = {}) {
     this.autojump = options.autojump ?? true;
     this.current = options.start ?? 0;
@@ -39,7 +44,14 @@ export class VirtualClock implements Clock {
     return this.current;
   }
 
-  /** Moves the clock forward by `seconds` and lets the loops run what became due. */
+  /**
+   * Moves the clock forward by `seconds` and lets the loops run what became due.
+   * @throws ValueError for a negative or non-number `seconds`: time cannot go backwards.
+   * @example
+   * const clock = new VirtualClock({ autojump: false });
+   * // in a task: start something that sleeps 5 s, then
+   * clock.advance(5);
+   */
   advance(seconds: number): void {
     if (typeof seconds !== "number" || !(seconds >= 0)) {
       throw new ValueError(`\`seconds\` must be a non-negative number, got ${String(seconds)}; time cannot go backwards`);
