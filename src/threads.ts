@@ -7,8 +7,8 @@ import type { PoolFunction } from "./executors/pool.ts";
 import type { Coroutine } from "./types.ts";
 
 /**
- * Runs `fn(...args)` on a thread of the loop's default executor and waits for its result
- * (`asyncio.to_thread`), so a blocking or CPU-bound call does not stall the loop. Unlike
+ * Runs `fn(...args)` on a worker thread of the loop's default executor (a `ThreadPoolExecutor`,
+ * or the one given to `loop.setDefaultExecutor`) and waits for its result (`asyncio.to_thread`), so a blocking or CPU-bound call does not stall the loop. Unlike
  * Python's threads, a worker thread shares no variables with the loop: `fn` is self-contained
  * (shipped by its source, using only its parameters and globals) or a
  * `workerFunction(moduleUrl, exportName)`; arguments and the result cross by structured clone,
