@@ -222,7 +222,8 @@ export class Lock extends Acquirable {
   }
 
   /**
-   * Waits until the lock is free, then takes it.
+   * Waits until the lock is free, then takes it (`Lock.acquire`); prefer `with` or `hold`,
+   * which release it however the block ends.
    * @returns true.
    * @throws CancelledError if cancelled while waiting (the lock is then not held, and any wake-up
    * it was sent goes to the next waiter).
@@ -252,7 +253,7 @@ export class Lock extends Acquirable {
   }
 
   /**
-   * Releases the lock and wakes the first waiter, if any.
+   * Releases the lock and wakes the first waiter, if any (`Lock.release`).
    * @throws RuntimeError "Lock is not acquired." when the lock is not held.
    */
   release(): void {
@@ -324,8 +325,9 @@ export class Event extends LoopBound {
   }
 
   /**
-   * Waits until the flag is set (returns at once if it is).
+   * Waits until the flag is set, returning at once if it is (`Event.wait`).
    * @returns true.
+   * @example yield* ready.wait();
    */
   *wait(): Coroutine<true> {
     if (this._value) return true;
@@ -522,7 +524,7 @@ export class Semaphore extends Acquirable {
   /** @internal */ readonly _waiters = new Deque<Future<boolean>>();
 
   /**
-   * @param value the initial counter.
+   * @param value the initial counter. @default 1
    * @throws ValueError "Semaphore initial value must be >= 0" when `value` is negative.
    */
   constructor(value = 1) {
@@ -612,7 +614,10 @@ export class Semaphore extends Acquirable {
 export class BoundedSemaphore extends Semaphore {
   /** @internal */ readonly _boundValue: number;
 
-  /** @param value the initial and highest counter. */
+  /**
+   * @param value the initial and highest counter. @default 1
+   * @throws ValueError "Semaphore initial value must be >= 0" when `value` is negative.
+   */
   constructor(value = 1) {
     super(value);
     this._boundValue = value;
@@ -725,6 +730,11 @@ export class Barrier extends LoopBound {
   /**
    * `async with barrier as index:`: waits at the barrier, then runs `body(index)`.
    * @returns what `body` returns.
+   * @throws BrokenBarrierError as `wait` does.
+   * @example
+   * yield* barrier.with(function* (index) {
+   *   if (index === 0) console.log("everyone arrived");
+   * });
    */
   *with<T>(body: (index: number) => Coroutine<T>): Coroutine<T> {
     const index = yield* this.wait();
@@ -734,6 +744,7 @@ export class Barrier extends LoopBound {
   /**
    * Returns the barrier to its empty, filling state; tasks waiting in it get `BrokenBarrierError`.
    * A coroutine, as in asyncio: it takes the barrier's internal lock.
+   * @example yield* barrier.reset();
    */
   *reset(): Coroutine<void> {
     const cond = this._cond;
@@ -750,6 +761,7 @@ export class Barrier extends LoopBound {
   /**
    * Breaks the barrier: tasks waiting in it, and every later `wait()`, get `BrokenBarrierError`
    * until `reset()`. Useful when one of the parties fails. A coroutine, as in asyncio.
+   * @example yield* barrier.abort();
    */
   *abort(): Coroutine<void> {
     const cond = this._cond;
