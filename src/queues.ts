@@ -71,7 +71,7 @@ export class Queue<T = unknown> extends LoopBound {
   /** @internal */ _isShutdown = false;
 
   /**
-   * @param maxsize the most items the queue holds; 0 or less for no limit.
+   * @param maxsize the most items the queue holds; 0 or less for no limit. @default 0
    * @throws TypeError when `maxsize` is not a number.
    */
   constructor(maxsize = 0) {
@@ -126,8 +126,9 @@ export class Queue<T = unknown> extends LoopBound {
   // -- put and get ------------------------------------------------------------------------------
 
   /**
-   * Puts an item, waiting while the queue is full.
+   * Puts an item, waiting while the queue is full (`Queue.put`).
    * @throws QueueShutDown when the queue is shut down (also while waiting).
+   * @example yield* queue.put(job); // waits for room when the queue is bounded and full
    */
   *put(item: T): Coroutine<void> {
     while (this.full()) {
@@ -148,7 +149,7 @@ export class Queue<T = unknown> extends LoopBound {
   }
 
   /**
-   * Puts an item if there is room, without waiting.
+   * Puts an item if there is room, without waiting (`Queue.put_nowait`).
    * @throws QueueFull when the queue is full; QueueShutDown when it is shut down.
    */
   putNowait(item: T): void {
@@ -163,8 +164,17 @@ export class Queue<T = unknown> extends LoopBound {
   }
 
   /**
-   * Takes the next item, waiting while the queue is empty.
+   * Takes the next item, waiting while the queue is empty (`Queue.get`).
    * @throws QueueShutDown when the queue is shut down and empty (also while waiting).
+   * @example
+   * for (;;) {
+   *   const job = yield* queue.get();
+   *   try {
+   *     yield* handle(job);
+   *   } finally {
+   *     queue.taskDone();
+   *   }
+   * }
    */
   *get(): Coroutine<T> {
     while (this.empty()) {
@@ -185,7 +195,7 @@ export class Queue<T = unknown> extends LoopBound {
   }
 
   /**
-   * Takes the next item if there is one, without waiting.
+   * Takes the next item if there is one, without waiting (`Queue.get_nowait`).
    * @throws QueueEmpty when the queue is empty; QueueShutDown when it is also shut down.
    */
   getNowait(): T {
@@ -201,7 +211,8 @@ export class Queue<T = unknown> extends LoopBound {
   // -- join, shutdown ---------------------------------------------------------------------------
 
   /**
-   * Marks one item taken by `get()` as processed; when every item put so far is, `join()` returns.
+   * Marks one item taken by `get()` as processed (`Queue.task_done`); when every item put so far
+   * is, `join()` returns.
    * @throws ValueError "taskDone() called too many times" when no item is unfinished.
    */
   taskDone(): void {
@@ -209,17 +220,23 @@ export class Queue<T = unknown> extends LoopBound {
     if (--this._unfinishedTasks === 0) this._finished.set();
   }
 
-  /** Waits until every item put in the queue has been marked done with `taskDone()`. */
+  /**
+   * Waits until every item put in the queue has been marked done with `taskDone()` (`Queue.join`).
+   * @example
+   * for (const url of urls) queue.putNowait(url);
+   * yield* queue.join(); // every url was handled
+   */
   *join(): Coroutine<void> {
     if (this._unfinishedTasks > 0) yield* this._finished.wait();
   }
 
   /**
-   * Shuts the queue down: `put()` and `putNowait()` throw `QueueShutDown` from now on, and so do
+   * Shuts the queue down (`Queue.shutdown`, 3.13): `put()` and `putNowait()` throw `QueueShutDown` from now on, and so do
    * `get()` and `getNowait()` once the queue is empty. Blocked putters and getters wake up and
    * throw it too (a getter only if nothing is left to get).
    * @param immediate also drop the queued items at once (counting each as done for `join()`),
-   * so every `get()` throws.
+   * so every `get()` throws. @default false
+   * @example queue.shutdown(); // consumers finish what is queued, then get QueueShutDown
    */
   shutdown(immediate = false): void {
     this._isShutdown = true;
@@ -337,8 +354,10 @@ export class PriorityQueue<T = unknown> extends Queue<T> {
   private readonly _less: (a: T, b: T) => boolean;
 
   /**
-   * @param maxsize the most items the queue holds; 0 or less for no limit.
+   * @param maxsize the most items the queue holds; 0 or less for no limit. @default 0
    * @param compare orders two items: negative when `a` comes first, positive when `b` does.
+   * @default Python's ordering (see above)
+   * @throws TypeError when `compare` is not a function.
    */
   constructor(maxsize = 0, compare?: (a: T, b: T) => number) {
     super(maxsize);
