@@ -474,6 +474,15 @@ function pythonInfo(): PythonInfo {
   return { version: (v.stdout || v.stderr).trim().replace(/^Python /, ""), uvloop };
 }
 
+/** The commit measured, and whether src/ had uncommitted changes. */
+function revision(): string {
+  const git = (...args: string[]) => spawnSync("git", args, { cwd: ROOT, encoding: "utf8" });
+  const head = git("rev-parse", "--short", "HEAD");
+  if (head.status !== 0) return "not a git checkout";
+  const dirty = git("status", "--porcelain", "--", "src").stdout.trim() !== "";
+  return `commit ${head.stdout.trim()}${dirty ? ", with uncommitted changes in src/" : ""}`;
+}
+
 function machineLines(python: PythonInfo, loadBefore: number[], loadAfter: number[], seconds: number): string[] {
   const cpus = os.cpus();
   const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(" / ");
@@ -482,6 +491,7 @@ function machineLines(python: PythonInfo, loadBefore: number[], loadAfter: numbe
     `- CPU: ${cpus[0]?.model.trim() ?? "unknown"}, ${cpus.length} cores`,
     `- Node.js ${process.version} (${os.platform()} ${os.arch()}); Python ${python.version ?? "not found"}${python.uvloop ? " with uvloop" : ", no uvloop"}`,
     `- load average (1 / 5 / 15 min): ${load(loadBefore)} before, ${load(loadAfter)} after; the run took ${seconds.toFixed(0)} s`,
+    `- source: ${revision()}`,
   ];
 }
 
