@@ -25,7 +25,8 @@ export const FAILED = 4;
 type DoneCallback<T> = (fut: ConcurrentFuture<T>) => unknown;
 
 /**
- * The result of a job submitted to an executor (`concurrent.futures.Future`).
+ * The result of a job submitted to an executor (`concurrent.futures.Future`), made by `submit`.
+ * Not bound to a loop: native code awaits it, a coroutine wraps it with `wrapFuture`.
  *
  * @example
  * const pool = new ThreadPoolExecutor({ maxWorkers: 2 });
@@ -55,6 +56,7 @@ export class ConcurrentFuture<T = unknown> implements PromiseLike<T> {
     return true;
   }
 
+  /** Whether the job was cancelled before it started. */
   cancelled(): boolean {
     return this._state === CANCELLED;
   }

@@ -36,8 +36,13 @@ let nextKey = 1;
 const brand = Symbol("asyncio-ts.WorkerFunction");
 
 /**
- * A reference to an exported function of a module, run by a pool's worker. Made by
- * {@link workerFunction}; the type parameters carry the function's signature to `submit`.
+ * A reference to an exported function of a module, run by a pool's worker (asyncio-ts's own:
+ * Python pickles functions by name). Made by {@link workerFunction}; the type parameters carry
+ * the function's signature to `submit`.
+ * @example
+ * const resize = workerFunction<typeof import("./images.ts").resize>(new URL("./images.ts", import.meta.url), "resize");
+ * resize.name; // "resize"
+ * const fut = pool.submit(resize, "photo.jpg", 800);
  */
 export class WorkerFunction<A extends unknown[] = unknown[], R = unknown> implements FunctionRecord {
   readonly key = nextKey++;

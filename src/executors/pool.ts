@@ -508,8 +508,12 @@ export abstract class Pool {
 }
 
 /**
- * The results of `pool.map()`, in the order of the items: iterate with `for await`, or await
- * it for an array. The first error is thrown and cancels the jobs that have not started.
+ * The results of `pool.map()` (what `Executor.map` returns), in the order of the items: iterate
+ * with `for await`, or await it for an array. The first error is thrown and cancels the jobs
+ * that have not started.
+ * @example
+ * const lengths = await pool.map((s: string) => s.length, ["a", "bb"]); // [1, 2]
+ * for await (const n of pool.map((s: string) => s.length, ["a", "bb"])) console.log(n);
  */
 export class MapResult<T> implements AsyncIterable<T>, PromiseLike<T[]> {
   /** @internal */

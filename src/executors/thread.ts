@@ -51,8 +51,8 @@ let threadSource: string | undefined;
  *
  * @example
  * const pool = new ThreadPoolExecutor({ maxWorkers: 2 });
- * const hash = yield* getRunningLoop().runInExecutor(pool, (s: string) => s.split("").reverse().join(""), "abc");
- * await pool.shutdown();
+ * const reversed = yield* getRunningLoop().runInExecutor(pool, (s: string) => s.split("").reverse().join(""), "abc"); // "cba"
+ * yield* fromPromise(pool.shutdown());
  */
 export class ThreadPoolExecutor extends Pool {
   protected readonly workerNoun = "thread";
