@@ -10,62 +10,17 @@
  * `connectionLost` exactly once. Node sends asynchronously, so a datagram counts in
  * `getWriteBufferSize()` until Node has handed it to the kernel; a failed send is reported to
  * `errorReceived` and the endpoint stays open, as in CPython.
- *
- * Also here: `_osErrorFromNode`, which turns a Node system error into the matching `OSError`
- * subclass with Python's message ("[Errno 111] Connection refused").
  */
 
 import { createSocket, type Socket } from "node:dgram";
-import { constants } from "node:os";
-import { getSystemErrorMap, inspect } from "node:util";
+import { inspect } from "node:util";
 import { AF_INET, AF_INET6, AF_UNSPEC, SOCK_DGRAM, _getaddrinfo } from "./dns.ts";
 import type { EventLoop } from "./events.ts";
-import {
-  BrokenPipeError,
-  ConnectionAbortedError,
-  ConnectionRefusedError,
-  ConnectionResetError,
-  FileNotFoundError,
-  OSError,
-  PermissionError,
-  ProcessLookupError,
-  ValueError,
-} from "./exceptions.ts";
+import { OSError, ValueError } from "./exceptions.ts";
+import { toOSError } from "./net/errors.ts";
 import type { BaseProtocol, DatagramProtocol } from "./protocols.ts";
 import { DatagramTransport, FlowControl } from "./transports.ts";
 import type { Coroutine } from "./types.ts";
-
-// -- Node errors as OSError ------------------------------------------------------------------
-
-const OS_ERROR_CLASSES: Record<string, typeof OSError> = {
-  ENOENT: FileNotFoundError,
-  EACCES: PermissionError,
-  EPERM: PermissionError,
-  ESRCH: ProcessLookupError,
-  EPIPE: BrokenPipeError,
-  ECONNRESET: ConnectionResetError,
-  ECONNREFUSED: ConnectionRefusedError,
-  ECONNABORTED: ConnectionAbortedError,
-};
-
-let systemErrors: Map<number, [string, string]> | null = null;
-
-/**
- * The `OSError` (or subclass, by code) for a Node system error: errno positive as in Python,
- * `strerror` libuv's text capitalised as the C library writes it. Anything that is not a system
- * error is returned unchanged.
- * @internal
- */
-export function _osErrorFromNode(e: unknown, filename: string | null = null): unknown {
-  const code = (e as NodeJS.ErrnoException | null)?.code;
-  if (!(e instanceof Error) || typeof code !== "string" || e instanceof OSError) return e;
-  const errno = (constants.errno as Record<string, number>)[code];
-  if (errno === undefined) return e;
-  systemErrors ??= getSystemErrorMap();
-  const text = systemErrors.get(-errno)?.[1] ?? code;
-  const Class = OS_ERROR_CLASSES[code] ?? OSError;
-  return new Class(errno, text.charAt(0).toUpperCase() + text.slice(1), { filename, code, cause: e });
-}
 
 // -- the transport -------------------------------------------------------------------------------
 
@@ -138,7 +93,7 @@ export class UDPTransport extends DatagramTransport {
 
   private readonly onError = (e: Error): void => {
     if (this._connLost) return;
-    this._loop._runFromNode(() => this._protocol.errorReceived(_osErrorFromNode(e) as Error));
+    this._loop._runFromNode(() => this._protocol.errorReceived(toOSError(e) as Error));
   };
 
   /**
@@ -175,7 +130,7 @@ export class UDPTransport extends DatagramTransport {
     } catch (e) {
       this._bufferSize -= size;
       this._pendingSends--;
-      this._protocol.errorReceived(_osErrorFromNode(e) as Error);
+      this._protocol.errorReceived(toOSError(e) as Error);
       return;
     }
     this.flow.maybePause(this._bufferSize, this._protocol, this._loop, this);
@@ -187,7 +142,7 @@ export class UDPTransport extends DatagramTransport {
     if (this._connLost) return;
     this._bufferSize -= size;
     this._pendingSends--;
-    if (err) this._protocol.errorReceived(_osErrorFromNode(err) as Error);
+    if (err) this._protocol.errorReceived(toOSError(err) as Error);
     this.flow.maybeResume(this._bufferSize, this._protocol, this._loop, this);
     if (this._pendingSends === 0 && this._closing) {
       this._connLost++;
@@ -380,7 +335,7 @@ export function* _createDatagramEndpoint<P extends DatagramProtocol>(
     const fut = loop.createFuture<Socket>();
     openSocket(fam, local, remote, options).then(
       (s) => loop._runFromNode(() => (fut.cancelled() ? s.close() : fut.setResult(s))),
-      (e: unknown) => loop._runFromNode(() => fut.done() || fut.setException(_osErrorFromNode(e))),
+      (e: unknown) => loop._runFromNode(() => fut.done() || fut.setException(toOSError(e))),
     );
     try {
       sock = yield* fut;

@@ -24,7 +24,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { inspect } from "node:util";
-import { _osErrorFromNode } from "./datagram.ts";
+import { toOSError } from "./net/errors.ts";
 import { getRunningLoop, type EventLoop } from "./events.ts";
 import { BrokenPipeError, ConnectionResetError, ProcessLookupError, ValueError } from "./exceptions.ts";
 import type { Future } from "./futures.ts";
@@ -116,7 +116,7 @@ export class ReadPipeTransport extends ReadTransport {
     this.loop._runFromNode(() => {
       if (this.stream === null) return;
       this.closing = true;
-      this.loop.callSoon(() => this.connectionLost(_osErrorFromNode(e) as Error));
+      this.loop.callSoon(() => this.connectionLost(toOSError(e) as Error));
     });
   };
 
@@ -201,7 +201,7 @@ export class WritePipeTransport extends WriteTransport {
   }
 
   private readonly onError = (e: Error): void => {
-    this.loop._runFromNode(() => this.fatal(_osErrorFromNode(e) as Error));
+    this.loop._runFromNode(() => this.fatal(toOSError(e) as Error));
   };
 
   /** Node destroys the child's stdin when the child exits (CPython learns it from the pipe's EOF). */
@@ -560,7 +560,7 @@ function* makeSubprocessTransport(
       const fut = loop.createFuture<[Socket, Socket]>();
       socketPair().then(
         (pair) => loop._runFromNode(() => (fut.done() ? (pair[0].destroy(), pair[1].destroy()) : fut.setResult(pair))),
-        (e: unknown) => loop._runFromNode(() => fut.done() || fut.setException(_osErrorFromNode(e))),
+        (e: unknown) => loop._runFromNode(() => fut.done() || fut.setException(toOSError(e))),
       );
       merged = yield* fut;
       stdoutIo = merged[1];
@@ -579,13 +579,13 @@ function* makeSubprocessTransport(
   } catch (e) {
     merged?.[0].destroy();
     merged?.[1].destroy();
-    throw _osErrorFromNode(e, shownName);
+    throw toOSError(e, undefined, shownName);
   }
   // The child holds its end now; ours must not keep the pair open once the child is done.
   merged?.[1].destroy();
   const started = loop.createFuture<void>();
   const onSpawn = (): void => loop._runFromNode(() => started.done() || started.setResult());
-  const onError = (e: Error): void => loop._runFromNode(() => started.done() || started.setException(_osErrorFromNode(e, shownName)));
+  const onError = (e: Error): void => loop._runFromNode(() => started.done() || started.setException(toOSError(e, undefined, shownName)));
   proc.once("spawn", onSpawn);
   proc.once("error", onError);
   // A quick child may exit before the transport exists: keep its status until then.

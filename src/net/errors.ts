@@ -1,10 +1,11 @@
 /**
- * Node's socket errors turned into Python's OS errors (CPython raises `ConnectionResetError`,
+ * Node's system errors turned into Python's OS errors (CPython raises `ConnectionResetError`,
  * `ConnectionRefusedError`, ... straight from the system call; Node gives an `Error` with a
  * `code` such as "ECONNRESET"). The Node error is kept as `cause`.
  */
 
 import { constants } from "node:os";
+import { getSystemErrorMap } from "node:util";
 import {
   BrokenPipeError,
   ConnectionAbortedError,
@@ -13,6 +14,7 @@ import {
   FileNotFoundError,
   OSError,
   PermissionError,
+  ProcessLookupError,
 } from "../exceptions.ts";
 
 /** The text of `strerror(errno)` on Linux for the codes sockets meet. */
@@ -42,7 +44,19 @@ const CLASSES: Record<string, OSErrorClass> = {
   ENOENT: FileNotFoundError,
   EACCES: PermissionError,
   EPERM: PermissionError,
+  ESRCH: ProcessLookupError,
 };
+
+let systemErrors: Map<number, [string, string]> | null = null;
+
+/** Linux's `strerror` text for `code` (Python's message), else libuv's, capitalized. */
+function strerror(code: string, errno: number): string {
+  const linux = STRERROR[code];
+  if (linux !== undefined) return linux;
+  systemErrors ??= getSystemErrorMap();
+  const text = systemErrors.get(-errno)?.[1] ?? code;
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
 
 /** True for an error Node raised from a system call (it has a string `code` such as "EPIPE"). */
 function systemCode(e: unknown): string | null {
@@ -55,15 +69,16 @@ function systemCode(e: unknown): string | null {
  * `OSError` for other system errors, and the error itself when it is not a system error
  * (a TLS verification failure, say).
  * @param e what Node emitted.
- * @param strerror the text after `[Errno N] `; by default the system's text for the code.
+ * @param text the text after `[Errno N] `; by default the system's text for the code.
+ * @param filename the file or program the error is about (`FileNotFoundError: ... 'prog'`).
  */
-export function toOSError(e: unknown, strerror?: string): unknown {
+export function toOSError(e: unknown, text?: string, filename: string | null = null): unknown {
   if (e instanceof OSError) return e;
   const code = systemCode(e);
   if (code === null) return e;
   const errno = (constants.errno as Record<string, number>)[code]!;
   const Class = CLASSES[code] ?? OSError;
-  return new Class(errno, strerror ?? STRERROR[code] ?? (e as Error).message, { code, cause: e });
+  return new Class(errno, text ?? strerror(code, errno), { filename, code, cause: e });
 }
 
 /** CPython's wording for a failed connect: `[Errno 111] Connect call failed ('127.0.0.1', 1)`. */
