@@ -17,35 +17,80 @@ import { GaiError, ValueError } from "./exceptions.ts";
 import type { Future } from "./futures.ts";
 import type { Coroutine } from "./types.ts";
 
-/** Any address family (`socket.AF_UNSPEC`). */
+/**
+ * Any address family (`socket.AF_UNSPEC`).
+ * @example yield* loop.getaddrinfo("localhost", 80, { family: AF_UNSPEC }); // any family
+ */
 export const AF_UNSPEC = 0;
-/** IPv4 (`socket.AF_INET`). */
+/**
+ * IPv4 (`socket.AF_INET`).
+ * @example yield* loop.getaddrinfo("localhost", 80, { family: AF_INET }); // [[AF_INET, SOCK_STREAM, IPPROTO_TCP, "", ["127.0.0.1", 80]], ...]
+ */
 export const AF_INET = 2;
-/** IPv6 (`socket.AF_INET6`; the number is the platform's, 10 on Linux). */
+/**
+ * IPv6 (`socket.AF_INET6`; the number is the platform's, 10 on Linux).
+ * @example yield* loop.getaddrinfo("localhost", 80, { family: AF_INET6 }); // IPv6 addresses only
+ */
 export const AF_INET6 = process.platform === "darwin" ? 30 : process.platform === "win32" ? 23 : 10;
-/** A stream socket, TCP (`socket.SOCK_STREAM`). */
+/**
+ * A stream socket, TCP (`socket.SOCK_STREAM`).
+ * @example yield* loop.getaddrinfo("localhost", 80, { type: SOCK_STREAM }); // one tuple per address, not one per socket type
+ */
 export const SOCK_STREAM = 1;
-/** A datagram socket, UDP (`socket.SOCK_DGRAM`). */
+/**
+ * A datagram socket, UDP (`socket.SOCK_DGRAM`).
+ * @example yield* loop.getaddrinfo("localhost", 53, { type: SOCK_DGRAM });
+ */
 export const SOCK_DGRAM = 2;
-/** A raw socket (`socket.SOCK_RAW`). */
+/**
+ * A raw socket (`socket.SOCK_RAW`).
+ * @example yield* loop.getaddrinfo("localhost", null, { type: SOCK_RAW });
+ */
 export const SOCK_RAW = 3;
-/** TCP (`socket.IPPROTO_TCP`). */
+/**
+ * TCP (`socket.IPPROTO_TCP`).
+ * @example yield* loop.getaddrinfo("localhost", 80, { proto: IPPROTO_TCP });
+ */
 export const IPPROTO_TCP = 6;
-/** UDP (`socket.IPPROTO_UDP`). */
+/**
+ * UDP (`socket.IPPROTO_UDP`).
+ * @example yield* loop.getaddrinfo("localhost", 53, { proto: IPPROTO_UDP });
+ */
 export const IPPROTO_UDP = 17;
-/** With no host: the wildcard addresses, to bind a server (`socket.AI_PASSIVE`). */
+/**
+ * With no host: the wildcard addresses, to bind a server (`socket.AI_PASSIVE`).
+ * @example yield* loop.getaddrinfo(null, 8080, { family: AF_INET, flags: AI_PASSIVE }); // ["0.0.0.0", 8080]
+ */
 export const AI_PASSIVE = 0x1;
-/** Fill in `canonname` of the first result (`socket.AI_CANONNAME`). */
+/**
+ * Fill in `canonname` of the first result (`socket.AI_CANONNAME`).
+ * @example const [[, , , canonname]] = yield* loop.getaddrinfo("localhost", 80, { flags: AI_CANONNAME });
+ */
 export const AI_CANONNAME = 0x2;
-/** The host must be a numeric address; no lookup is made (`socket.AI_NUMERICHOST`). */
+/**
+ * The host must be a numeric address; no lookup is made (`socket.AI_NUMERICHOST`).
+ * @example yield* loop.getaddrinfo("127.0.0.1", 80, { flags: AI_NUMERICHOST }); // a name here throws GaiError
+ */
 export const AI_NUMERICHOST = 0x4;
-/** With `AF_INET6`, return IPv4 addresses as IPv4-mapped IPv6 ones (`socket.AI_V4MAPPED`). */
+/**
+ * With `AF_INET6`, return IPv4 addresses as IPv4-mapped IPv6 ones (`socket.AI_V4MAPPED`).
+ * @example yield* loop.getaddrinfo("127.0.0.1", 80, { family: AF_INET6, flags: AI_V4MAPPED }); // ["::ffff:127.0.0.1", 80]
+ */
 export const AI_V4MAPPED = 0x8;
-/** With `AI_V4MAPPED`, return both IPv6 and mapped IPv4 addresses (`socket.AI_ALL`). */
+/**
+ * With `AI_V4MAPPED`, return both IPv6 and mapped IPv4 addresses (`socket.AI_ALL`).
+ * @example yield* loop.getaddrinfo("localhost", 80, { family: AF_INET6, flags: AI_V4MAPPED | AI_ALL });
+ */
 export const AI_ALL = 0x10;
-/** Return a family only if the host has an address of that family configured (`socket.AI_ADDRCONFIG`). */
+/**
+ * Return a family only if the host has an address of that family configured (`socket.AI_ADDRCONFIG`).
+ * @example yield* loop.getaddrinfo("localhost", 80, { flags: AI_ADDRCONFIG });
+ */
 export const AI_ADDRCONFIG = 0x20;
-/** The port must be numeric; no service lookup is made (`socket.AI_NUMERICSERV`). */
+/**
+ * The port must be numeric; no service lookup is made (`socket.AI_NUMERICSERV`).
+ * @example yield* loop.getaddrinfo("localhost", "80", { flags: AI_NUMERICSERV }); // "http" here throws GaiError
+ */
 export const AI_NUMERICSERV = 0x400;
 
 /**
