@@ -14,10 +14,16 @@ import type { BaseProtocol } from "./protocols.ts";
 
 /**
  * What every transport has (`asyncio.BaseTransport`): extra information, closing, its protocol.
+ * Transports are made by the loop (`createConnection`, `createServer`, ...), not by `new`.
+ *
+ * @example
+ * console.log("connected to", transport.getExtraInfo("peername"));
+ * if (!transport.isClosing()) transport.close();
  */
 export abstract class BaseTransport {
   /** @internal */ protected readonly _extra: Map<string, unknown>;
 
+  /** @param extra what `getExtraInfo` returns, by name (for those who write transports). */
   constructor(extra?: Record<string, unknown> | Map<string, unknown>) {
     this._extra = extra instanceof Map ? extra : new Map(Object.entries(extra ?? {}));
   }
@@ -34,20 +40,26 @@ export abstract class BaseTransport {
     return this._extra.has(name) ? this._extra.get(name) : defaultValue;
   }
 
-  /** True once the transport is closing or closed. */
+  /** True once the transport is closing or closed (`BaseTransport.is_closing`). */
   abstract isClosing(): boolean;
 
-  /** Closes the transport: buffered data is flushed, then `connectionLost(null)` is called. */
+  /** Closes the transport (`BaseTransport.close`): buffered data is flushed, then `connectionLost(null)` is called. */
   abstract close(): void;
 
-  /** Makes `protocol` the one that receives the transport's callbacks from now on. */
+  /** Makes `protocol` the one that receives the transport's callbacks from now on (`BaseTransport.set_protocol`). */
   abstract setProtocol(protocol: BaseProtocol): void;
 
-  /** The current protocol. */
+  /** The current protocol (`BaseTransport.get_protocol`). */
   abstract getProtocol(): BaseProtocol;
 }
 
-/** The reading half of a stream transport (`asyncio.ReadTransport`). */
+/**
+ * The reading half of a stream transport (`asyncio.ReadTransport`); a `Transport` is one too.
+ * @example
+ * transport.pauseReading(); // backpressure: stop dataReceived() calls
+ * // ... later
+ * transport.resumeReading();
+ */
 export abstract class ReadTransport extends BaseTransport {
   /** True while the transport delivers received data to its protocol. */
   abstract isReading(): boolean;
@@ -61,17 +73,22 @@ export abstract class ReadTransport extends BaseTransport {
   }
 }
 
-/** The writing half of a stream transport (`asyncio.WriteTransport`). */
+/**
+ * The writing half of a stream transport (`asyncio.WriteTransport`); a `Transport` is one too.
+ * @example
+ * transport.write("GET / HTTP/1.0\r\n\r\n");
+ * if (transport.canWriteEof()) transport.writeEof();
+ */
 export abstract class WriteTransport extends BaseTransport {
   /**
    * Sets the write buffer's flow-control limits, in bytes: the protocol's `pauseWriting()` is
    * called when the buffer grows over `high`, `resumeWriting()` when it drains to `low`.
-   * @param high default 64 KiB, or 4 × `low` when only `low` is given.
-   * @param low default `high / 4`.
+   * @param high bytes. @default 64 KiB, or 4 × `low` when only `low` is given
+   * @param low bytes. @default `high / 4`
    * @throws ValueError unless `high >= low >= 0`.
    */
   abstract setWriteBufferLimits(high?: number | null, low?: number | null): void;
-  /** The `[low, high]` limits in bytes. */
+  /** The `[low, high]` limits in bytes (`get_write_buffer_limits`). */
   abstract getWriteBufferLimits(): [number, number];
   /** How many bytes are buffered, not yet handed to the kernel. */
   abstract getWriteBufferSize(): number;
@@ -102,16 +119,34 @@ export abstract class WriteTransport extends BaseTransport {
  * transport.close();
  */
 export abstract class Transport extends BaseTransport {
+  /** True while the transport delivers received data to its protocol (`is_reading`). */
   abstract isReading(): boolean;
+  /** Stops delivering data until `resumeReading()` (`pause_reading`); received data stays in the kernel's buffers. */
   abstract pauseReading(): void;
+  /** Delivers data again after `pauseReading()` (`resume_reading`). */
   abstract resumeReading(): void;
+  /**
+   * Sets the write buffer's flow-control limits, in bytes (`set_write_buffer_limits`): the
+   * protocol's `pauseWriting()` is called when the buffer grows over `high`, `resumeWriting()`
+   * when it drains to `low`.
+   * @param high bytes. @default 64 KiB, or 4 × `low` when only `low` is given
+   * @param low bytes. @default `high / 4`
+   * @throws ValueError unless `high >= low >= 0`.
+   */
   abstract setWriteBufferLimits(high?: number | null, low?: number | null): void;
+  /** The `[low, high]` limits in bytes (`get_write_buffer_limits`). */
   abstract getWriteBufferLimits(): [number, number];
+  /** How many bytes are buffered, not yet handed to the kernel (`get_write_buffer_size`). */
   abstract getWriteBufferSize(): number;
+  /** Writes bytes (a string is UTF-8); never blocks, the transport buffers (`write`). */
   abstract write(data: Uint8Array | string): void;
+  /** Writes each item in order (`writelines`). */
   abstract writelines(list: Iterable<Uint8Array | string>): void;
+  /** Ends the writing side (sends EOF) once the buffer is flushed (`write_eof`). */
   abstract writeEof(): void;
+  /** Whether `writeEof()` is supported, false over TLS (`can_write_eof`). */
   abstract canWriteEof(): boolean;
+  /** Closes at once, dropping buffered data; `connectionLost(null)` follows (`abort`). */
   abstract abort(): void;
 }
 
@@ -151,7 +186,10 @@ export abstract class SubprocessTransport extends BaseTransport {
   abstract kill(): void;
 }
 
-/** CPython's default high-water mark of a write buffer, in bytes. */
+/**
+ * CPython's default high-water mark of a write buffer, in bytes (64 KiB); the low-water mark is a quarter of it.
+ * @example transport.setWriteBufferLimits(4 * DEFAULT_HIGH_WATER); // buffer up to 256 KiB before pauseWriting()
+ */
 export const DEFAULT_HIGH_WATER = 64 * 1024;
 
 /**
