@@ -24,13 +24,14 @@ import type { BaseTransport, DatagramTransport, SubprocessTransport, Transport }
  */
 export class BaseProtocol {
   /**
-   * Called once the connection is made, with its transport (keep it: it is how you write).
+   * Called once the connection is made, with its transport (keep it: it is how you write)
+   * (`BaseProtocol.connection_made`).
    * @param transport the transport of this connection.
    */
   connectionMade(transport: BaseTransport): void {}
 
   /**
-   * Called once when the connection is closed or lost.
+   * Called once when the connection is closed or lost (`BaseProtocol.connection_lost`).
    * @param exc the error that ended it, or null on a regular EOF or close.
    */
   connectionLost(exc: Error | null): void {}
