@@ -226,6 +226,10 @@ export class StreamWriter {
   /** @internal */ readonly _reader: StreamReader | null;
   /** @internal */ readonly _loop: EventLoop;
 
+  /**
+   * Made for you by `openConnection` and `startServer`; by hand only over `loop.createConnection`
+   * (see `StreamReaderProtocol`).
+   */
   constructor(transport: Transport, protocol: StreamReaderProtocol, reader: StreamReader | null, loop: EventLoop) {
     this._transport = transport;
     this._protocol = protocol;
@@ -283,7 +287,12 @@ export class StreamWriter {
 
   /**
    * Waits until the write buffer is at or under its low-water mark, if it is over its high-water
-   * mark (returns at once, allocating nothing, otherwise).
+   * mark (returns at once, allocating nothing, otherwise) (`StreamWriter.drain`).
+   * @example
+   * for (const chunk of chunks) {
+   *   writer.write(chunk);
+   *   yield* writer.drain(); // backpressure: wait while the peer reads slowly
+   * }
    * @throws the reader's error; ConnectionResetError("Connection lost") once the connection is gone.
    */
   drain(): Coroutine<void> {

@@ -44,6 +44,9 @@ export interface CreateServerOptions {
 
 /**
  * One listening socket of a `Server` (CPython's `TransportSocket` in `server.sockets`).
+ * @example
+ * const server = yield* startServer(handle, "127.0.0.1", 0);
+ * const [host, port] = server.sockets[0]!.getsockname() as [string, number];
  */
 export class ServerSocket {
   /** @internal */ readonly _server: net.Server;

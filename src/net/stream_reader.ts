@@ -13,7 +13,11 @@ import type { Future } from "../futures.ts";
 import type { Coroutine } from "../types.ts";
 import { ByteQueue } from "./bytequeue.ts";
 
-/** The default `limit` of a `StreamReader`: 64 KiB (CPython's `_DEFAULT_LIMIT`). */
+/**
+ * The default `limit` of a `StreamReader`: 64 KiB (CPython's `_DEFAULT_LIMIT`). A line or a
+ * `readuntil` longer than the limit throws `LimitOverrunError`.
+ * @example const [reader, writer] = yield* openConnection(host, port, { limit: 4 * DEFAULT_LIMIT });
+ */
 export const DEFAULT_LIMIT = 64 * 1024;
 
 const EMPTY = Buffer.alloc(0);
