@@ -528,6 +528,7 @@ export class MapResult<T> implements AsyncIterable<T>, PromiseLike<T[]> {
     }
   }
 
+  /** Awaiting gives every result, as an array; the first error rejects and cancels the jobs not started. */
   then<R1 = T[], R2 = never>(
     onfulfilled?: ((value: T[]) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
