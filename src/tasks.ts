@@ -171,12 +171,18 @@ export class Task<T = unknown> extends Future<T> implements Steppable {
     return this._context;
   }
 
-  /** @throws RuntimeError: a task's result comes from its coroutine. */
+  /**
+   * Not for tasks: a task's result comes from its coroutine.
+   * @throws RuntimeError "Task does not support setResult operation", always.
+   */
   override setResult(_value: T): never {
     throw new RuntimeError("Task does not support setResult operation");
   }
 
-  /** @throws RuntimeError: a task's error comes from its coroutine. */
+  /**
+   * Not for tasks: a task's error comes from its coroutine.
+   * @throws RuntimeError "Task does not support setException operation", always.
+   */
   override setException(_error: unknown): never {
     throw new RuntimeError("Task does not support setException operation");
   }
