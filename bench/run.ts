@@ -22,6 +22,8 @@ import { fileURLToPath } from "node:url";
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.dirname(BENCH_DIR);
 const PYTHON_SCRIPT = path.join(BENCH_DIR, "python", "bench.py");
+/** The Python that runs the CPython anchors: `PYTHON=/usr/bin/python3 npm run bench` picks another (one with uvloop, say). */
+const PYTHON = process.env.PYTHON ?? "python3";
 /** A child that runs longer than this is killed and its figure reported as timed out. */
 const CHILD_TIMEOUT_S = 120;
 /** `--quick`: every workload at a tenth of its size, to check the harness (RESULTS.md untouched). */
@@ -87,7 +89,7 @@ const echoNode = (server: string): Job => ({
 });
 const echoPython = (uvloop: boolean): Job => ({
   kind: "echo",
-  argv: ["python3", PYTHON_SCRIPT, "echo-server", ...(uvloop ? ["--uvloop"] : [])],
+  argv: [PYTHON, PYTHON_SCRIPT, "echo-server", ...(uvloop ? ["--uvloop"] : [])],
 });
 
 function comparisons(python: PythonInfo): Comparison[] {
@@ -269,7 +271,7 @@ function firstErrorLine(stderr: string): string {
 
 async function runJob(job: Job): Promise<Result> {
   if (job.kind === "node") return parseOutput(await runChild(process.execPath, ["--import", "tsx", "--expose-gc", ...job.argv]));
-  if (job.kind === "python") return parseOutput(await runChild("python3", job.argv));
+  if (job.kind === "python") return parseOutput(await runChild(PYTHON, job.argv));
   return runEcho(job.argv);
 }
 
@@ -468,9 +470,9 @@ interface PythonInfo {
 }
 
 function pythonInfo(): PythonInfo {
-  const v = spawnSync("python3", ["--version"], { encoding: "utf8" });
+  const v = spawnSync(PYTHON, ["--version"], { encoding: "utf8" });
   if (v.status !== 0) return { version: null, uvloop: false };
-  const uvloop = spawnSync("python3", ["-c", "import uvloop"], { encoding: "utf8" }).status === 0;
+  const uvloop = spawnSync(PYTHON, ["-c", "import uvloop"], { encoding: "utf8" }).status === 0;
   return { version: (v.stdout || v.stderr).trim().replace(/^Python /, ""), uvloop };
 }
 
