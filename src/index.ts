@@ -124,12 +124,11 @@ export {
   DEVNULL,
   INHERIT,
   SubprocessPipesTransport,
-  ReadPipeTransport,
-  WritePipeTransport,
   type StdioSpec,
   type SubprocessOptions,
   type CreateSubprocessOptions,
 } from "./subprocess.ts";
+export { ReadPipeTransport, WritePipeTransport } from "./net/pipes.ts";
 export { BaseProtocol, Protocol, BufferedProtocol, DatagramProtocol, SubprocessProtocol } from "./protocols.ts";
 export {
   BaseTransport,
