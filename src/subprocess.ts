@@ -33,7 +33,7 @@ import { _checkSignal } from "./signals.ts";
 import { DEFAULT_LIMIT, StreamReader, StreamReaderProtocol, StreamWriter } from "./streams.ts";
 import { gather } from "./tasks.ts";
 import { SubprocessTransport, type BaseTransport, type Transport } from "./transports.ts";
-import { ReadPipeTransport, WritePipeTransport } from "./net/pipes.ts";
+import { ReadPipeTransport, WritePipeTransport, holdOutput, type HeldOutput } from "./net/pipes.ts";
 import type { Coroutine } from "./types.ts";
 
 /** Connect the child's stream to a new pipe (`asyncio.subprocess.PIPE`). */
@@ -117,7 +117,14 @@ export class SubprocessPipesTransport extends SubprocessTransport {
   private readonly pipes = new Map<number, SubprocessPipeProtocol | null>();
 
   /** @internal Use `loop.subprocessExec` or `loop.subprocessShell`. */
-  constructor(loop: EventLoop, protocol: SubprocessProtocol, proc: ChildProcess, mergedStdout: Socket | null, exit: ExitWatch) {
+  constructor(
+    loop: EventLoop,
+    protocol: SubprocessProtocol,
+    proc: ChildProcess,
+    mergedStdout: Socket | null,
+    exit: ExitWatch,
+    heldOutput: Map<Readable, HeldOutput>,
+  ) {
     super({ subprocess: proc });
     this._loop = loop;
     this._protocol = protocol;
@@ -135,7 +142,7 @@ export class SubprocessPipesTransport extends SubprocessTransport {
       const proto = new SubprocessPipeProtocol(this, fd);
       this.pipes.set(fd, proto);
       if (fd === 0) new WritePipeTransport(loop, stream as Writable, proto);
-      else new ReadPipeTransport(loop, stream as Readable, proto);
+      else new ReadPipeTransport(loop, stream as Readable, proto, heldOutput.get(stream as Readable) ?? null);
     }
     // connectionMade first, then whatever the pipes and the exit reported meanwhile, in order.
     loop.callSoon(() => this._protocol?.connectionMade(this));
@@ -348,6 +355,9 @@ function* makeSubprocessTransport(
   }
   // The child holds its end now; ours must not keep the pair open once the child is done.
   merged?.[1].destroy();
+  // Until the pipe transports exist, hold what the child writes (see holdOutput).
+  const heldOutput = new Map<Readable, HeldOutput>();
+  for (const s of [merged?.[0] ?? proc.stdout, proc.stderr]) if (s) heldOutput.set(s, holdOutput(s));
   const started = loop.createFuture<void>();
   const onSpawn = (): void => loop._runFromNode(() => started.done() || started.setResult());
   const onError = (e: Error): void => loop._runFromNode(() => started.done() || started.setException(toOSError(e, undefined, shownName)));
@@ -363,6 +373,7 @@ function* makeSubprocessTransport(
   try {
     yield* started;
   } catch (e) {
+    for (const held of heldOutput.values()) held.release();
     merged?.[0].destroy();
     for (const s of [proc.stdin, proc.stdout, proc.stderr]) s?.destroy();
     throw e;
@@ -372,7 +383,7 @@ function* makeSubprocessTransport(
   }
   // Later errors (a failed kill) are reported through the calls that make them.
   proc.on("error", () => {});
-  const transport = new SubprocessPipesTransport(loop, protocol, proc, merged?.[0] ?? null, exit);
+  const transport = new SubprocessPipesTransport(loop, protocol, proc, merged?.[0] ?? null, exit, heldOutput);
   // Resolves after connectionMade (scheduled first by the transport).
   const ready = loop.createFuture<void>();
   loop.callSoon(() => ready.done() || ready.setResult());

@@ -21,6 +21,7 @@ import {
   waitFor,
   type Coroutine,
   type SubprocessTransport,
+  gather,
 } from "../src/index.ts";
 
 const node = process.execPath;
@@ -232,4 +233,17 @@ test("inherit is the default of createSubprocessExec: no pipes", async () => {
     assert.equal(yield* proc.wait(), 0);
     assert.ok(ProcessLookupError.prototype instanceof OSError);
   });
+});
+
+test("a child that exits before its pipes are set up loses neither its output nor its EOF, and its stdin reads as closed", async () => {
+  // Node resumes a child's stdout when it exits and destroys its stdin: a quick child used to
+  // lose its output, or leave communicate() waiting forever for an EOF or a closed stdin.
+  const outputs = await run(function* () {
+    const procs = yield* gather(...Array.from({ length: 30 }, (_, i) => createSubprocessShell(`printf out-${i}`, { stdin: PIPE, stdout: PIPE })));
+    return yield* gather(...procs.map((p) => p.communicate(Buffer.alloc(256 * 1024))));
+  });
+  assert.deepEqual(
+    outputs.map(([out]) => out!.toString()),
+    Array.from({ length: 30 }, (_, i) => `out-${i}`),
+  );
 });

@@ -15,6 +15,46 @@ import { toOSError } from "./errors.ts";
 /** How many writes after the pipe was lost pass silently before a warning (CPython's value). */
 const LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5;
 
+/** What a child's output pipe emitted before its transport took it over (see `holdOutput`). */
+export interface HeldOutput {
+  readonly chunks: Buffer[];
+  ended: boolean;
+  error: Error | null;
+  /** Stops holding (the transport's own listeners are attached by then). */
+  release(): void;
+}
+
+/**
+ * Holds what `stream` emits until a `ReadPipeTransport` takes it over. Node resumes a child's
+ * unread stdout and stderr when the child exits, so a quick child that exits before its transport
+ * exists would otherwise have its output and its EOF emitted to nobody.
+ */
+export function holdOutput(stream: Readable): HeldOutput {
+  const onData = (chunk: Buffer): void => {
+    held.chunks.push(chunk);
+  };
+  const onEnd = (): void => {
+    held.ended = true;
+  };
+  const onError = (e: Error): void => {
+    held.error = e;
+  };
+  const held: HeldOutput = {
+    chunks: [],
+    ended: false,
+    error: null,
+    release() {
+      stream.off("data", onData);
+      stream.off("end", onEnd);
+      stream.off("error", onError);
+    },
+  };
+  stream.on("data", onData);
+  stream.on("end", onEnd);
+  stream.on("error", onError);
+  return held;
+}
+
 /**
  * A transport reading one pipe of a child (CPython's `_UnixReadPipeTransport`): `dataReceived`
  * for each chunk, then `eofReceived` and `connectionLost(null)` at EOF. Extra info `"pipe"` is
@@ -31,6 +71,7 @@ export class ReadPipeTransport extends ReadTransport {
     private readonly loop: EventLoop,
     stream: Readable,
     protocol: Protocol,
+    held: HeldOutput | null = null,
   ) {
     super({ pipe: stream });
     this.stream = stream;
@@ -39,6 +80,13 @@ export class ReadPipeTransport extends ReadTransport {
     stream.on("data", this.onData);
     stream.on("end", this.onEnd);
     stream.on("error", this.onError);
+    if (held !== null) {
+      // Ours are attached: take over from the holder, and replay what it held, in order.
+      held.release();
+      for (const chunk of held.chunks) this.onData(chunk);
+      if (held.error !== null) this.onError(held.error);
+      else if (held.ended) this.onEnd();
+    }
   }
 
   private readonly onData = (chunk: Buffer): void => {
@@ -139,6 +187,8 @@ export class WritePipeTransport extends WriteTransport {
     protocol.connectionMade(this);
     stream.on("error", this.onError);
     stream.on("close", this.onClose);
+    // Node destroys a child's stdin when the child exits: a quick child may be gone already.
+    if (stream.destroyed) loop.callSoon(this.onClose);
   }
 
   private readonly onError = (e: Error): void => {
