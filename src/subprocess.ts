@@ -36,13 +36,30 @@ import { SubprocessTransport, type BaseTransport, type Transport } from "./trans
 import { ReadPipeTransport, WritePipeTransport, holdOutput, type HeldOutput } from "./net/pipes.ts";
 import type { Coroutine } from "./types.ts";
 
-/** Connect the child's stream to a new pipe (`asyncio.subprocess.PIPE`). */
+/**
+ * Connect the child's stream to a new pipe (`asyncio.subprocess.PIPE`): `proc.stdin` is then a
+ * `StreamWriter`, `proc.stdout`/`proc.stderr` a `StreamReader`.
+ * @example
+ * const proc = yield* createSubprocessExec("cat", { stdin: PIPE, stdout: PIPE });
+ * const [out] = yield* proc.communicate("hi"); // Buffer "hi"
+ */
 export const PIPE = -1;
-/** For `stderr`: send it where stdout goes (`asyncio.subprocess.STDOUT`). */
+/**
+ * For `stderr`: send it where stdout goes (`asyncio.subprocess.STDOUT`).
+ * @example
+ * const proc = yield* createSubprocessExec("sh", "-c", "echo out; echo err >&2", { stdout: PIPE, stderr: STDOUT });
+ * const [both] = yield* proc.communicate(); // Buffer "out\nerr\n"
+ */
 export const STDOUT = -2;
-/** Connect the child's stream to the null device (`asyncio.subprocess.DEVNULL`). */
+/**
+ * Connect the child's stream to the null device (`asyncio.subprocess.DEVNULL`).
+ * @example const proc = yield* createSubprocessExec("make", { stdout: DEVNULL, stderr: DEVNULL });
+ */
 export const DEVNULL = -3;
-/** The child uses this process's stream (Python's `None`, the default of `createSubprocessExec`). */
+/**
+ * The child uses this process's stream (Python's `None`, the default of `createSubprocessExec`).
+ * @example const proc = yield* createSubprocessExec("ls", { stdout: INHERIT }); // prints to our stdout
+ */
 export const INHERIT = null;
 
 /** Where a standard stream of the child goes: `PIPE`, `STDOUT` (stderr only), `DEVNULL`, `INHERIT`, or a file descriptor. */
@@ -103,6 +120,12 @@ class SubprocessPipeProtocol extends Protocol {
 /**
  * The transport of a child process (CPython's `BaseSubprocessTransport`), made by
  * `loop.subprocessExec`/`subprocessShell`. Extra info `"subprocess"` is Node's `ChildProcess`.
+ * @example
+ * const [transport, protocol] = yield* loop.subprocessExec(() => new Collect(), "cat");
+ * console.log(transport.getPid());
+ * // ... once the protocol's processExited() ran:
+ * console.log(transport.getReturncode()); // 0
+ * transport.close();
  */
 export class SubprocessPipesTransport extends SubprocessTransport {
   /** @internal */ _protocol: SubprocessProtocol | null;

@@ -58,7 +58,10 @@ export function holdOutput(stream: Readable): HeldOutput {
 /**
  * A transport reading one pipe of a child (CPython's `_UnixReadPipeTransport`): `dataReceived`
  * for each chunk, then `eofReceived` and `connectionLost(null)` at EOF. Extra info `"pipe"` is
- * Node's stream.
+ * Node's stream. Made by `loop.subprocessExec`/`subprocessShell`; reach it with `getPipeTransport`.
+ * @example
+ * const stdout = transport.getPipeTransport(1) as ReadPipeTransport;
+ * stdout.pauseReading(); // the child blocks once the pipe is full
  */
 export class ReadPipeTransport extends ReadTransport {
   /** @internal */ _protocol: Protocol;
@@ -167,6 +170,11 @@ export class ReadPipeTransport extends ReadTransport {
  * A transport writing the stdin pipe of a child (CPython's `_UnixWritePipeTransport`). Writes are
  * buffered by Node; the protocol's `pauseWriting`/`resumeWriting` follow the buffer's size.
  * `writeEof()` and `close()` close the pipe once the buffer is flushed; then `connectionLost`.
+ * Made by `loop.subprocessExec`/`subprocessShell`; reach it with `getPipeTransport(0)`.
+ * @example
+ * const stdin = transport.getPipeTransport(0) as WritePipeTransport;
+ * stdin.write("data\n");
+ * stdin.writeEof(); // the child reads EOF
  */
 export class WritePipeTransport extends WriteTransport {
   /** @internal */ _protocol: BaseProtocol;
