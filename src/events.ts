@@ -294,6 +294,7 @@ export class EventLoop extends Scheduler {
   }
 
   private timerAt(when: number, callback: (...args: any[]) => unknown, args: unknown[]): TimerHandle {
+    this.checkClosed();
     checkCallback("callAt", callback);
     const t = new TimerHandle(when, callback, args, this, _captureContext());
     this._schedule(t);

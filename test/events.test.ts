@@ -111,7 +111,9 @@ test("runUntilComplete resolves with the result; the loop can run again", async 
   assert.equal(loop.isRunning(), false);
   loop.close();
   assert.equal(loop.isClosed(), true);
-  assert.throws(() => loop.callSoon(() => {}), { name: "RuntimeError", message: "Event loop is closed" });
+  for (const schedule of [() => loop.callSoon(() => {}), () => loop.callLater(1, () => {}), () => loop.callAt(1, () => {})]) {
+    assert.throws(schedule, { name: "RuntimeError", message: "Event loop is closed" });
+  }
 });
 
 test("run() inside a running loop throws RuntimeError", async () => {
