@@ -286,7 +286,6 @@ export class EventLoop extends Scheduler {
    * @example loop.callAt(loop.time() + 10, () => console.log("10 s later"));
    */
   callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
-    this.checkClosed();
     if (typeof when !== "number" || Number.isNaN(when)) {
       throw new TypeError(`\`when\` must be a number of seconds on the loop's clock, got ${String(when)}`);
     }
