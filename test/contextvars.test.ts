@@ -21,11 +21,7 @@ import {
   sleep,
   type Coroutine,
 } from "../src/index.ts";
-import { VirtualClock } from "../src/testing.ts";
-
-function vrun<T>(main: () => Coroutine<T>): Promise<T> {
-  return run(main, { clock: new VirtualClock() });
-}
+import { inVirtualLoop } from "./helpers.ts";
 
 /** Runs `fn` in a fresh empty context, so tests do not see each other's values. */
 function isolated<T>(fn: () => T): T {
@@ -225,7 +221,7 @@ test("changes made in a copy do not reach the original; a copy does not see late
 test("each task runs in a copy of the context current when it was created", async () => {
   const cvar = new ContextVar<string>("cvar", { default: "nope" });
   const seen: string[] = [];
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     function* sub(): Coroutine<void> {
       seen.push(`child sees ${cvar.get()}`);
       cvar.set("set by child");
@@ -251,7 +247,7 @@ test("each task runs in a copy of the context current when it was created", asyn
 
 test("a thousand tasks each keep their own value across awaits", async () => {
   const cvar = new ContextVar<number>("cvar", { default: -1 });
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     function* sub(i: number): Coroutine<number> {
       cvar.set(i);
       yield* sleep(0.01 * (i % 7));
@@ -266,7 +262,7 @@ test("a thousand tasks each keep their own value across awaits", async () => {
 
 test("a task made with an explicit context runs in it, and its changes are seen there", async () => {
   const cvar = new ContextVar<number>("cvar", { default: -1 });
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     const ctx = copyContext();
     function* sub(v: number): Coroutine<number> {
       const old = cvar.get();
@@ -286,7 +282,7 @@ test("a task made with an explicit context runs in it, and its changes are seen 
 
 test("a task created inside Context.run runs in a copy of that context", async () => {
   const cvar = new ContextVar<string>("cvar", { default: "outer" });
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     const ctx = new Context();
     ctx.run(() => cvar.set("inside"));
     const t = ctx.run(() =>
@@ -307,7 +303,7 @@ test("a task created inside Context.run runs in a copy of that context", async (
 
 test("an eager task runs its first step in its own copy of the context too", async () => {
   const cvar = new ContextVar<string>("cvar", { default: "none" });
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     getRunningLoop().setTaskFactory(eagerTaskFactory);
     cvar.set("parent");
     const seen: string[] = [];
@@ -328,7 +324,7 @@ test("an eager task runs its first step in its own copy of the context too", asy
 test("callbacks run in a copy of the context current when they were scheduled", async () => {
   const cvar = new ContextVar<string>("cvar", { default: "none" });
   const seen: string[] = [];
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     const loop = getRunningLoop();
     const fut = loop.createFuture<void>();
     cvar.set("at callSoon");
@@ -357,7 +353,7 @@ test("callbacks run in a copy of the context current when they were scheduled", 
 
 test("a token is reset in a later step of the task that made it; another task cannot reset it", async () => {
   const cvar = new ContextVar<number>("cvar", { default: 0 });
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     const loop = getRunningLoop();
     const handed = loop.createFuture<Token<number>>();
     const owner = createTask(
@@ -395,7 +391,7 @@ test("a token is reset in a later step of the task that made it; another task ca
 
 test("a token left unused by a task whose context ended up empty cannot be reset by another task", async () => {
   const cvar = new ContextVar<number>("cvar");
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     const loop = getRunningLoop();
     const handed = loop.createFuture<Token<number>>();
     createTask(
@@ -420,7 +416,7 @@ test("a token left unused by a task whose context ended up empty cannot be reset
 
 test("a task's own changes are not seen by the code that awaits it", async () => {
   const cvar = new ContextVar<string>("cvar", { default: "main" });
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     yield* createTask(
       (function* () {
         cvar.set("task");

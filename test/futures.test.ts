@@ -23,13 +23,7 @@ import {
   type EventLoop,
   type ExceptionContext,
 } from "../src/index.ts";
-
-/** Runs `body` as the main task of a fresh loop. */
-function inLoop<T>(body: (loop: EventLoop) => Coroutine<T>): Promise<T> {
-  return run(function* () {
-    return yield* body(getRunningLoop());
-  });
-}
+import { inLoop } from "./helpers.ts";
 
 /** Awaits `f` and checks that it throws an error of that name and message. */
 function* expectThrows(f: Future<unknown>, name: string, message: string): Coroutine<void> {

@@ -20,7 +20,6 @@ import {
   gather,
   getRunningLoop,
   newEventLoop,
-  run,
   sleep,
   taskGroup,
   timeout,
@@ -29,12 +28,7 @@ import {
   type Future,
   type Task,
 } from "../src/index.ts";
-import { VirtualClock } from "../src/testing.ts";
-
-/** Runs `body` as the main task of a fresh loop on a virtual clock. */
-function inLoop<T>(body: () => Coroutine<T>): Promise<T> {
-  return run(body, { clock: new VirtualClock() });
-}
+import { inVirtualLoop } from "./helpers.ts";
 
 function* ticks(n: number): Coroutine<void> {
   for (let i = 0; i < n; i++) yield* sleep(0);
@@ -63,7 +57,7 @@ const lockLikes: [string, () => LockLike][] = [
 
 for (const [name, make] of lockLikes) {
   test(`${name}: with() holds it during the body and releases it on return, throw and cancellation`, async () => {
-    await inLoop(function* () {
+    await inVirtualLoop(function* () {
       const lock = make();
       const seen: boolean[] = [];
       const value = yield* lock.with(function* () {
@@ -92,7 +86,7 @@ for (const [name, make] of lockLikes) {
   });
 
   test(`${name}: hold() with \`using\` releases when the block is left, however it is left`, async () => {
-    await inLoop(function* () {
+    await inVirtualLoop(function* () {
       const lock = make();
       const order: string[] = [];
       function* critical(tag: string, fail: boolean): Coroutine<void> {
@@ -116,7 +110,7 @@ for (const [name, make] of lockLikes) {
   });
 
   test(`${name}: waiters acquire in FIFO order`, async () => {
-    await inLoop(function* () {
+    await inVirtualLoop(function* () {
       const lock = make();
       const order: number[] = [];
       yield* lock.acquire();
@@ -139,7 +133,7 @@ for (const [name, make] of lockLikes) {
 // -- Lock -----------------------------------------------------------------------------------------
 
 test("Lock prints its state under util.inspect and reports statistics", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const lock = new Lock();
     assert.equal(inspect(lock), "<Lock [unlocked]>");
     yield* lock.acquire();
@@ -155,7 +149,7 @@ test("Lock prints its state under util.inspect and reports statistics", async ()
 });
 
 test("Lock.acquire() hands the lock over in FIFO order, one release at a time (test_acquire)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const lock = new Lock();
     const result: number[] = [];
     assert.equal(yield* lock.acquire(), true);
@@ -184,7 +178,7 @@ test("Lock.acquire() hands the lock over in FIFO order, one release at a time (t
 });
 
 test("Lock: a newcomer does not jump ahead of a waiter that was woken but has not run yet", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const lock = new Lock();
     const order: string[] = [];
     yield* lock.acquire();
@@ -207,7 +201,7 @@ test("Lock: a newcomer does not jump ahead of a waiter that was woken but has no
 });
 
 test("Lock: a cancelled acquire() leaves no waiter behind (test_acquire_cancel)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const lock = new Lock();
     yield* lock.acquire();
     const task = createTask(lock.acquire());
@@ -218,7 +212,7 @@ test("Lock: a cancelled acquire() leaves no waiter behind (test_acquire_cancel)"
 });
 
 test("Lock: release() skips a waiter cancelled but not yet removed (test_cancel_race)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const lock = new Lock();
     function* lockit(blocker: Future<void> | null): Coroutine<void> {
       yield* lock.acquire();
@@ -251,7 +245,7 @@ test("Lock: release() skips a waiter cancelled but not yet removed (test_cancel_
 });
 
 test("Lock: cancel plus release at once lets exactly one waiter in (test_cancel_release_race, bpo-32734)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const loop = getRunningLoop();
     const lock = new Lock();
     let lockCount = 0;
@@ -281,7 +275,7 @@ test("Lock: cancel plus release at once lets exactly one waiter in (test_cancel_
 });
 
 test("Lock: a waiter cancelled right after release() chose it passes the lock on (test_finished_waiter_cancelled)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const lock = new Lock();
     yield* lock.acquire();
     const tb = createTask(lock.acquire());
@@ -298,7 +292,7 @@ test("Lock: a waiter cancelled right after release() chose it passes the lock on
 });
 
 test("Lock: an acquire() cancelled after the release that woke it lets the next one in", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const lock = new Lock();
     const order: string[] = [];
     yield* lock.acquire();
@@ -324,7 +318,7 @@ test("Lock.release() on an unlocked lock throws RuntimeError 'Lock is not acquir
 
 test("a lock used from a second loop throws RuntimeError '... is bound to a different event loop'", async () => {
   const lock = new Lock();
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     yield* lock.acquire();
     const t = createTask(lock.acquire()); // binds the lock to this loop
     yield* sleep(0);
@@ -332,7 +326,7 @@ test("a lock used from a second loop throws RuntimeError '... is bound to a diff
     yield* t;
   });
   // Still held by the finished task: a second loop has to wait, and may not.
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     assert.throws(() => lock.acquire().next(), {
       name: "RuntimeError",
       message: "<Lock [locked]> is bound to a different event loop",
@@ -349,7 +343,7 @@ test("acquire() with no running loop and a reason to wait throws RuntimeError 'n
 // -- Event ----------------------------------------------------------------------------------------
 
 test("Event: wait() blocks until set(), which wakes every waiter; clear() resets (test_wait)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const ev = new Event();
     assert.equal(ev.isSet(), false);
     const result: number[] = [];
@@ -373,7 +367,7 @@ test("Event: wait() blocks until set(), which wakes every waiter; clear() resets
 });
 
 test("Event: a cancelled wait() removes its waiter (test_wait_cancel)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const ev = new Event();
     const wait = createTask(ev.wait());
     getRunningLoop().callSoon(() => wait.cancel());
@@ -383,7 +377,7 @@ test("Event: a cancelled wait() removes its waiter (test_wait_cancel)", async ()
 });
 
 test("Event: set() then clear() before the waiter runs still wakes it (test_clear_with_waiters)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const ev = new Event();
     const result: number[] = [];
     const t = createTask(
@@ -410,7 +404,7 @@ test("Event: set() then clear() before the waiter runs still wakes it (test_clea
 // -- Condition ------------------------------------------------------------------------------------
 
 test("Condition: notify() wakes waiters in order, each once it has the lock (test_wait)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const cond = new Condition();
     const result: number[] = [];
     function* c(i: number): Coroutine<boolean> {
@@ -452,7 +446,7 @@ test("Condition: notify() wakes waiters in order, each once it has the lock (tes
 });
 
 test("Condition: a cancelled wait() still takes the lock back (test_wait_cancel)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const cond = new Condition();
     yield* cond.acquire();
     const wait = createTask(cond.wait());
@@ -464,7 +458,7 @@ test("Condition: a cancelled wait() still takes the lock back (test_wait_cancel)
 });
 
 test("Condition: notified, then cancelled while the lock is contested, wait() returns normally (test_wait_cancel_contested)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const loop = getRunningLoop();
     const cond = new Condition();
     yield* cond.acquire();
@@ -485,7 +479,7 @@ test("Condition: notified, then cancelled while the lock is contested, wait() re
 });
 
 test("Condition: cancelled after notify, while taking the lock back, the waiter ends cancelled (test_wait_cancel_after_notify)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     let waited = false;
     const cond = new Condition();
     const waiter = createTask(
@@ -508,7 +502,7 @@ test("Condition: cancelled after notify, while taking the lock back, the waiter 
 });
 
 test("Condition.wait()/waitFor()/notify()/notifyAll() without the lock throw RuntimeError", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const cond = new Condition();
     assert.throws(() => cond.wait().next(), { name: "RuntimeError", message: "cannot wait on un-acquired lock" });
     assert.throws(() => cond.notify(), { name: "RuntimeError", message: "cannot notify on un-acquired lock" });
@@ -520,7 +514,7 @@ test("Condition.wait()/waitFor()/notify()/notifyAll() without the lock throw Run
 });
 
 test("Condition.waitFor() rechecks the predicate at each notify (test_wait_for)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const cond = new Condition();
     let presult = false;
     const result: number[] = [];
@@ -551,7 +545,7 @@ test("Condition.waitFor() rechecks the predicate at each notify (test_wait_for)"
 });
 
 test("Condition: notify(n) wakes n, notifyAll() every waiter (test_notify, test_notify_all)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const cond = new Condition();
     const result: number[] = [];
     function* c(i: number): Coroutine<boolean> {
@@ -591,7 +585,7 @@ test("Condition: notify(n) wakes n, notifyAll() every waiter (test_notify, test_
 });
 
 test("Condition(lock) shares the given lock (test_explicit_lock)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const lock = new Lock();
     const cond = new Condition(lock);
     assert.equal(cond._lock, lock);
@@ -607,7 +601,7 @@ test("Condition(lock) shares the given lock (test_explicit_lock)", async () => {
 });
 
 test("Condition: waitFor() under a timeout throws TimeoutError and leaves the lock held (test_timeout_in_block)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const cond = new Condition();
     yield* cond.with(function* () {
       try {
@@ -622,7 +616,7 @@ test("Condition: waitFor() under a timeout throws TimeoutError and leaves the lo
 });
 
 test("Condition: a cancellation while waiting is rethrown with its message (test_cancelled_error_wakeup)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const cond = new Condition();
     let raised: unknown = null;
     const task = createTask(
@@ -644,7 +638,7 @@ test("Condition: a cancellation while waiting is rethrown with its message (test
 });
 
 test("Condition: a cancellation while taking the lock back is rethrown with its message (test_cancelled_error_re_aquire)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const cond = new Condition();
     let wake = false;
     let raised: unknown = null;
@@ -676,7 +670,7 @@ for (const [label, settle] of [
   ["while taking the lock back (test_cancelled_wakeup_relock)", true],
 ] as const) {
   test(`Condition: a notify() raced by a cancellation ${label} is passed on, not lost`, async () => {
-    await inLoop(function* () {
+    await inVirtualLoop(function* () {
       const cond = new Condition();
       let state = 0;
       function* consumer(): Coroutine<void> {
@@ -713,7 +707,7 @@ for (const [label, settle] of [
 // -- Semaphore ------------------------------------------------------------------------------------
 
 test("Semaphore prints its value and waiters, and validates its initial value", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const sem = new Semaphore();
     assert.equal(inspect(sem), "<Semaphore [unlocked, value:1]>");
     yield* sem.acquire();
@@ -732,7 +726,7 @@ test("Semaphore prints its value and waiters, and validates its initial value", 
 });
 
 test("Semaphore.acquire() lets `value` tasks in and queues the rest (test_acquire)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const sem = new Semaphore(3);
     const result: number[] = [];
     assert.equal(yield* sem.acquire(), true);
@@ -768,7 +762,7 @@ test("Semaphore.acquire() lets `value` tasks in and queues the rest (test_acquir
 });
 
 test("Semaphore: waiters cancelled before being woken do not take the slot (test_acquire_cancel_before_awoken)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const sem = new Semaphore(0);
     const [t1, t2, t3, t4] = [0, 1, 2, 3].map(() => createTask(sem.acquire())) as [Task<true>, Task<true>, Task<true>, Task<true>];
     yield* sleep(0);
@@ -786,7 +780,7 @@ test("Semaphore: waiters cancelled before being woken do not take the slot (test
 });
 
 test("Semaphore: a cancelled first waiter does not hang the next one (test_acquire_hang)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const sem = new Semaphore(0);
     const t1 = createTask(sem.acquire());
     const t2 = createTask(sem.acquire());
@@ -800,7 +794,7 @@ test("Semaphore: a cancelled first waiter does not hang the next one (test_acqui
 });
 
 test("Semaphore: a waiter cancelled after being handed a slot gives it back (test_acquire_no_hang)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const sem = new Semaphore(1);
     let t2: Task<void> | null = null;
     const t1 = createTask(
@@ -822,7 +816,7 @@ test("Semaphore: a waiter cancelled after being handed a slot gives it back (tes
 });
 
 test("Semaphore: FIFO order across release and reacquire (test_acquire_fifo_order)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const sem = new Semaphore(1);
     const result: string[] = [];
     function* coro(tag: string): Coroutine<void> {
@@ -843,7 +837,7 @@ test("Semaphore: FIFO order across release and reacquire (test_acquire_fifo_orde
 });
 
 test("Semaphore: a task that releases and reacquires queues behind the others (test_acquire_fifo_order_2)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const sem = new Semaphore(1);
     const result: number[] = [];
     const t1 = createTask(
@@ -876,7 +870,7 @@ test("Semaphore: a task that releases and reacquires queues behind the others (t
 });
 
 test("Semaphore: a waiter cancelled before the releases takes none of them (test_acquire_fifo_order_3)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const sem = new Semaphore(0);
     const result: number[] = [];
     const tasks = [1, 2, 3].map((i) =>
@@ -898,7 +892,7 @@ test("Semaphore: a waiter cancelled before the releases takes none of them (test
 });
 
 test("Semaphore: a successful acquire() wakes every waiter that can now go (test_acquire_fifo_order_4)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const sem = new Semaphore(0);
     const result: number[] = [];
     let t4: Task<void> | null = null;
@@ -943,7 +937,7 @@ test("Semaphore: a successful acquire() wakes every waiter that can now go (test
 });
 
 test("BoundedSemaphore.release() past its initial value throws ValueError", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const sem = new BoundedSemaphore(2);
     assert.throws(() => sem.release(), { name: "ValueError", message: "BoundedSemaphore released too many times" });
     yield* sem.acquire();
@@ -961,7 +955,7 @@ function* gatherN<T>(n: number, coro: () => Coroutine<T>): Coroutine<T[]> {
 }
 
 test("Barrier prints its state as it fills, drains, resets and breaks (test_repr)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const barrier = new Barrier(5);
     assert.equal(inspect(barrier), "<Barrier [filling, waiters:0/5]>");
     const waiters: Task<number>[] = [];
@@ -991,7 +985,7 @@ test("Barrier(parties) needs at least one party", () => {
 });
 
 test("Barrier: with() passes each task a distinct index (test_context_manager)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const barrier = new Barrier(3);
     const results: number[] = [];
     yield* gatherN(3, () =>
@@ -1006,7 +1000,7 @@ test("Barrier: with() passes each task a distinct index (test_context_manager)",
 });
 
 test("Barrier(1) lets each task through alone (test_filling_one_task_twice)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const barrier = new Barrier(1);
     const t1 = createTask(barrier.wait());
     yield* sleep(0);
@@ -1019,7 +1013,7 @@ test("Barrier(1) lets each task through alone (test_filling_one_task_twice)", as
 });
 
 test("Barrier fills task by task, then everyone passes (test_filling_task_by_task)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const barrier = new Barrier(3);
     const t1 = createTask(barrier.wait());
     yield* sleep(0);
@@ -1034,7 +1028,7 @@ test("Barrier fills task by task, then everyone passes (test_filling_task_by_tas
 });
 
 test("Barrier can be passed twice in a row, and reports draining until the last task leaves (test_filling_tasks_wait_twice, test_draining_state)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const barrier = new Barrier(5);
     const results: boolean[] = [];
     const draining: boolean[] = [];
@@ -1056,7 +1050,7 @@ test("Barrier can be passed twice in a row, and reports draining until the last 
 });
 
 test("Barrier: tasks arriving while it drains wait for the next round (test_blocking_tasks_while_draining)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const barrier = new Barrier(5);
     const barrierNoWaiting = new Barrier(3);
     let rewait = 2;
@@ -1074,7 +1068,7 @@ test("Barrier: tasks arriving while it drains wait for the next round (test_bloc
 });
 
 test("Barrier: a cancelled waiter leaves the count (test_filling_tasks_cancel_one)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const barrier = new Barrier(3);
     const results: boolean[] = [];
     function* coro(): Coroutine<void> {
@@ -1102,7 +1096,7 @@ test("Barrier: a cancelled waiter leaves the count (test_filling_tasks_cancel_on
 });
 
 test("Barrier.reset() breaks the current waiters with BrokenBarrierError (test_reset_barrier_while_tasks_waiting)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const barrier = new Barrier(5);
     const results: string[] = [];
     const tasks = Array.from({ length: 4 }, () =>
@@ -1128,7 +1122,7 @@ test("Barrier.reset() breaks the current waiters with BrokenBarrierError (test_r
 });
 
 test("Barrier: a reset while half the tasks still drain breaks only the next round (test_reset_barrier_when_tasks_half_draining_half_blocking)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const barrier = new Barrier(5);
     const results1: boolean[] = [];
     const results2: boolean[] = [];
@@ -1163,7 +1157,7 @@ test("Barrier: a reset while half the tasks still drain breaks only the next rou
 });
 
 test("Barrier.abort() breaks it for waiters and later callers until reset() (test_abort_barrier_when_exception_then_resetting)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const barrier1 = new Barrier(5);
     const barrier2 = new Barrier(5);
     const results1: boolean[] = [];
@@ -1195,7 +1189,7 @@ test("Barrier.abort() breaks it for waiters and later callers until reset() (tes
 });
 
 test("Barrier: wait() on a broken barrier throws BrokenBarrierError 'Barrier aborted'", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const barrier = new Barrier(2);
     yield* barrier.abort();
     assert.ok(barrier.broken);
@@ -1212,7 +1206,7 @@ test("Barrier: wait() on a broken barrier throws BrokenBarrierError 'Barrier abo
 });
 
 test("the Lock benchmark shape: many tasks through one lock, each in turn", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const lock = new Lock();
     let inside = 0;
     let maxInside = 0;

@@ -9,7 +9,6 @@ import {
   LifoQueue,
   PriorityQueue,
   Queue,
-  QueueEmpty,
   QueueFull,
   QueueShutDown,
   TimeoutError,
@@ -17,7 +16,6 @@ import {
   createTask,
   gather,
   getRunningLoop,
-  run,
   sleep,
   taskGroup,
   waitFor,
@@ -25,13 +23,8 @@ import {
   type Coroutine,
   type Task,
 } from "../src/index.ts";
+import { inVirtualLoop } from "./helpers.ts";
 import { Deque } from "../src/locks.ts";
-import { VirtualClock } from "../src/testing.ts";
-
-/** Runs `body` as the main task of a fresh loop on a virtual clock. */
-function inLoop<T>(body: () => Coroutine<T>): Promise<T> {
-  return run(body, { clock: new VirtualClock() });
-}
 
 /** Awaits `task`, expecting it to be cancelled. */
 function* expectCancelled(task: Task<unknown>): Coroutine<void> {
@@ -65,7 +58,7 @@ const queueTypes: [string, (maxsize?: number) => Queue<number | string>][] = [
 
 for (const [name, make] of queueTypes) {
   test(`${name}: empty(), full(), qsize() and maxsize`, async () => {
-    await inLoop(function* () {
+    await inVirtualLoop(function* () {
       const q = make(2);
       assert.equal(q.maxsize, 2);
       assert.ok(q.empty() && !q.full());
@@ -78,7 +71,7 @@ for (const [name, make] of queueTypes) {
   });
 
   test(`${name}: put() waits while the queue is full, and resumes when a get frees a slot (test_maxsize)`, async () => {
-    await inLoop(function* () {
+    await inVirtualLoop(function* () {
       const q = make(2);
       const havePut: number[] = [];
       const t = createTask(
@@ -118,7 +111,7 @@ for (const [name, make] of queueTypes) {
   });
 
   test(`${name}: join() returns once taskDone() was called for every item (test_task_done)`, async () => {
-    await inLoop(function* () {
+    await inVirtualLoop(function* () {
       const q = make();
       for (let i = 0; i < 100; i++) q.putNowait(i);
       let accumulator = 0;
@@ -141,7 +134,7 @@ for (const [name, make] of queueTypes) {
   });
 
   test(`${name}: join() on a queue with nothing unfinished returns at once (test_join_empty_queue)`, async () => {
-    await inLoop(function* () {
+    await inVirtualLoop(function* () {
       const q = make();
       yield* q.join();
       yield* q.join();
@@ -149,7 +142,7 @@ for (const [name, make] of queueTypes) {
   });
 
   test(`${name}: shutdown() makes put throw QueueShutDown at once and get once the queue is empty`, async () => {
-    await inLoop(function* () {
+    await inVirtualLoop(function* () {
       const q = make();
       yield* q.put("L");
       q.putNowait("O");
@@ -169,7 +162,7 @@ for (const [name, make] of queueTypes) {
   });
 
   test(`${name}: shutdown(immediate) drops the items, counts them done, and get throws at once`, async () => {
-    await inLoop(function* () {
+    await inVirtualLoop(function* () {
       const q = make();
       yield* q.put("L");
       q.putNowait("O");
@@ -185,7 +178,7 @@ for (const [name, make] of queueTypes) {
 
   test(`${name}: shutdown() wakes blocked putters with QueueShutDown (test_shutdown_putters_deque)`, async () => {
     for (const immediate of [false, true]) {
-      await inLoop(function* () {
+      await inVirtualLoop(function* () {
         const q = make(2);
         yield* q.put("E");
         yield* q.put("W");
@@ -201,7 +194,7 @@ for (const [name, make] of queueTypes) {
 
   test(`${name}: shutdown() wakes blocked getters, which throw only when nothing is left (test_shutdown_getters_deque)`, async () => {
     for (const immediate of [false, true]) {
-      await inLoop(function* () {
+      await inVirtualLoop(function* () {
         const q = make(1);
         yield* q.put("Y");
         const first = createTask(q.get());
@@ -219,7 +212,7 @@ for (const [name, make] of queueTypes) {
   });
 
   test(`${name}: shutdown(immediate) releases join() while items were unprocessed`, async () => {
-    await inLoop(function* () {
+    await inVirtualLoop(function* () {
       const q = make(2);
       yield* q.put("Y");
       yield* q.put("D");
@@ -236,7 +229,7 @@ for (const [name, make] of queueTypes) {
 // -- Queue ----------------------------------------------------------------------------------------
 
 test("Queue prints like CPython's repr under util.inspect and reports statistics", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const q = new Queue<number>(10);
     assert.equal(inspect(q), "<Queue maxsize=10>");
     const getter = createTask(q.get());
@@ -267,7 +260,7 @@ test("Queue prints like CPython's repr under util.inspect and reports statistics
 });
 
 test("Queue: items come out in FIFO order, LifoQueue in LIFO order, PriorityQueue smallest first (test_order)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     for (const [q, expected] of [
       [new Queue<number>(), [1, 3, 2]],
       [new LifoQueue<number>(), [2, 3, 1]],
@@ -282,7 +275,7 @@ test("Queue: items come out in FIFO order, LifoQueue in LIFO order, PriorityQueu
 });
 
 test("Queue: a blocked get() returns the item put later (test_blocking_get_wait)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const loop = getRunningLoop();
     const q = new Queue<number>();
     const started = new Event();
@@ -305,7 +298,7 @@ test("Queue: a blocked get() returns the item put later (test_blocking_get_wait)
 });
 
 test("Queue: getNowait() wakes a waiting putter (test_get_with_putters)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const q = new Queue<number>(1);
     yield* q.put(1);
     const waiter = getRunningLoop().createFuture<void>();
@@ -317,7 +310,7 @@ test("Queue: getNowait() wakes a waiting putter (test_get_with_putters)", async 
 });
 
 test("Queue: a cancelled get() does not steal the next item (test_get_cancelled_race)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const q = new Queue<string>();
     const t1 = createTask(q.get());
     const t2 = createTask(q.get());
@@ -332,7 +325,7 @@ test("Queue: a cancelled get() does not steal the next item (test_get_cancelled_
 });
 
 test("Queue: get() with putters waiting takes the items in order (test_get_with_waiting_putters)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const q = new Queue<string>(1);
     createTask(q.put("a"));
     createTask(q.put("b"));
@@ -342,7 +335,7 @@ test("Queue: get() with putters waiting takes the items in order (test_get_with_
 });
 
 test("Queue: producer and consumer through Queue(1) never deadlock (test_why_are_getters_waiting)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const q = new Queue<number>(1);
     const got: number[] = [];
     yield* taskGroup(function* (tg) {
@@ -362,7 +355,7 @@ test("Queue: producer and consumer through Queue(1) never deadlock (test_why_are
 });
 
 test("Queue: a get() timed out by waitFor leaves no getter behind (test_cancelled_getters_not_being_held_in_self_getters)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const q = new Queue<number>(5);
     yield* expectThrows(TimeoutError, () => waitFor(q.get(), 0.1));
     assert.equal(q._getters.length, 0);
@@ -370,7 +363,7 @@ test("Queue: a get() timed out by waitFor leaves no getter behind (test_cancelle
 });
 
 test("Queue: a reader cancelled after an item was put for it does not drop the item (test_get_cancel_drop_one_pending_reader)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const q = new Queue<number>();
     let reader = createTask(q.get());
     yield* sleep(0);
@@ -389,7 +382,7 @@ test("Queue: a reader cancelled after an item was put for it does not drop the i
 });
 
 test("Queue: of several readers, a cancelled one hands its wake-up on (test_get_cancel_drop_many_pending_readers)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const q = new Queue<number>();
     let reader2: Task<number> | null = null;
     let reader3: Task<number> | null = null;
@@ -409,7 +402,7 @@ test("Queue: of several readers, a cancelled one hands its wake-up on (test_get_
 });
 
 test("Queue: a writer cancelled after a slot freed up for it does not lose the slot (test_put_cancel_drop)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const q = new Queue<number>(1);
     q.putNowait(1);
     let writer = createTask(q.put(2));
@@ -429,7 +422,7 @@ test("Queue: a writer cancelled after a slot freed up for it does not lose the s
 });
 
 test("Queue: a cancelled put() does not take the slot of the putter before it (test_put_cancelled_race)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const q = new Queue<string>(1);
     const putA = createTask(q.put("a"));
     const putB = createTask(q.put("b"));
@@ -448,7 +441,7 @@ test("Queue: a cancelled put() does not take the slot of the putter before it (t
 });
 
 test("Queue: put() wakes a waiting getter (test_put_with_waiting_getters)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const q = new Queue<string>();
     const t = createTask(q.get());
     yield* sleep(0);
@@ -458,7 +451,7 @@ test("Queue: put() wakes a waiting getter (test_put_with_waiting_getters)", asyn
 });
 
 test("Queue: putters woken by getNowait() all get in (test_why_are_putters_waiting)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const q = new Queue<number>(2);
     yield* taskGroup(function* (tg) {
       tg.createTask(
@@ -474,7 +467,7 @@ test("Queue: putters woken by getNowait() all get in (test_why_are_putters_waiti
 });
 
 test("Queue: a cancelled put() leaves no putter behind, even when a get removed it first", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const q = new Queue<number>(1);
     q.putNowait(1);
     const putTask = createTask(q.put(1));
@@ -494,7 +487,7 @@ test("Queue: a cancelled put() leaves no putter behind, even when a get removed 
 });
 
 test("Queue(maxsize=1.3) holds two items, as Python's does (test_float_maxsize)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const q = new Queue<number>(1.3);
     q.putNowait(1);
     q.putNowait(2);
@@ -508,7 +501,7 @@ test("Queue(maxsize=1.3) holds two items, as Python's does (test_float_maxsize)"
 });
 
 test("Queue: backpressure holds a fast producer to maxsize items ahead of a slow consumer", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const loop = getRunningLoop();
     const q = new Queue<number>(3);
     const log: string[] = [];
@@ -543,7 +536,7 @@ test("Queue: backpressure holds a fast producer to maxsize items ahead of a slow
 });
 
 test("Queue: a shut-down queue wakes a getter that then takes what is left (shutdown while getters wait)", async () => {
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const q = new Queue<string>();
     const results: string[] = [];
     const getters = [0, 1].map(() =>
@@ -688,7 +681,7 @@ test("Queue subclasses change only the _init/_put/_get hooks, and keep waiting, 
       return this._queue.shift()!;
     }
   }
-  await inLoop(function* () {
+  await inVirtualLoop(function* () {
     const q = new LargestFirstQueue(3);
     const got: number[] = [];
     const consumer = createTask(

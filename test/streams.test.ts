@@ -16,7 +16,6 @@ import {
   StreamWriter,
   ValueError,
   createTask,
-  fromPromise,
   gather,
   getRunningLoop,
   openConnection,
@@ -28,17 +27,13 @@ import {
   type Coroutine,
   type Server,
 } from "../src/index.ts";
+import { inLoop } from "./helpers.ts";
 
 const fixtures = new URL("./fixtures/net/", import.meta.url);
 const KEY = readFileSync(new URL("TEST-ONLY-localhost.key", fixtures));
 const CERT = readFileSync(new URL("TEST-ONLY-localhost.crt", fixtures));
 
 const b = (s: string): Buffer => Buffer.from(s, "latin1");
-
-/** Runs `body` on a fresh loop and returns its result. */
-function inLoop<T>(body: () => Coroutine<T>): Promise<T> {
-  return run(body);
-}
 
 /** Records pause/resume calls, as a transport would receive them. */
 class FakeTransport {

@@ -10,9 +10,7 @@ import {
   FIRST_COMPLETED,
   FIRST_EXCEPTION,
   Future,
-  RuntimeError,
   Task,
-  TimeoutError,
   ValueError,
   allTasks,
   asCompleted,
@@ -26,28 +24,14 @@ import {
   isCoroutine,
   isCoroutineFunction,
   newEventLoop,
-  run,
   setEventLoop,
   shield,
   sleep,
   wait,
   type Coroutine,
-  type EventLoop,
   type ReturnWhen,
 } from "../src/index.ts";
-import { VirtualClock } from "../src/testing.ts";
-
-/** Runs `body` as the main task of a fresh loop. */
-function inLoop<T>(body: (loop: EventLoop) => Coroutine<T>, options?: { clock?: VirtualClock }): Promise<T> {
-  return run(function* () {
-    return yield* body(getRunningLoop());
-  }, options);
-}
-
-/** Runs `body` on a fresh loop whose time is virtual (it starts at 0 and jumps to the next timer). */
-function inVirtualTime<T>(body: (loop: EventLoop) => Coroutine<T>): Promise<T> {
-  return inLoop(body, { clock: new VirtualClock() });
-}
+import { inLoop, inVirtualLoop } from "./helpers.ts";
 
 /** createTask(fn()) */
 function spawn<T>(fn: () => Coroutine<T>, options?: { name?: string; eagerStart?: boolean }): Task<T> {
@@ -243,7 +227,7 @@ test("cancel() throws CancelledError at the exact await point; finally blocks ru
 
 test("a cancelled task may await in its finally block; a second cancel interrupts that cleanup", async () => {
   const order: string[] = [];
-  await inVirtualTime(function* (loop) {
+  await inVirtualLoop(function* (loop) {
     const cleanup = (name: string) =>
       spawn(function* () {
         try {
@@ -495,7 +479,7 @@ test("a task awaiting a cancelled task gets CancelledError and is cancelled too"
 
 test("a task that cancels itself is cancelled at its next await, which never waits", async () => {
   const order: string[] = [];
-  await inVirtualTime(function* (loop) {
+  await inVirtualLoop(function* (loop) {
     const t = spawn(function* () {
       currentTask()!.cancel("self");
       order.push("still running after cancel()");
@@ -931,7 +915,7 @@ test("ensureFuture(promise, loop) bridges the promise on that loop, so runUntilC
 
 test("sleeps of 0.3, 0.1 and 0.2 s end in order of time, at exact loop.time() readings (virtual clock)", async () => {
   const order: string[] = [];
-  await inVirtualTime(function* (loop) {
+  await inVirtualLoop(function* (loop) {
     assert.equal(loop.time(), 0);
     const sleeper = (d: number) =>
       function* () {
@@ -948,7 +932,7 @@ test("sleeps of 0.3, 0.1 and 0.2 s end in order of time, at exact loop.time() re
 
 test("sleep(delay, result) returns result; sleep(0) allocates no timer and lets others run once", async () => {
   const order: string[] = [];
-  await inVirtualTime(function* (loop) {
+  await inVirtualLoop(function* (loop) {
     assert.equal(yield* sleep(0.5, "later"), "later");
     assert.equal(loop.time(), 0.5);
     assert.equal(yield* sleep(0, "now"), "now");
@@ -967,7 +951,7 @@ test("sleep(delay, result) returns result; sleep(0) allocates no timer and lets 
 });
 
 test("under the virtual clock sleep(Infinity) sleeps forever: the clock never jumps to Infinity", async () => {
-  await inVirtualTime(function* (loop) {
+  await inVirtualLoop(function* (loop) {
     const forever = spawn(function* () {
       yield* sleep(Infinity);
       return "woke";
@@ -990,7 +974,7 @@ test("sleep rejects a negative, NaN or non-number delay", () => {
 });
 
 test("cancelling a task in sleep() removes its timer, and the sleep throws CancelledError", async () => {
-  await inVirtualTime(function* (loop) {
+  await inVirtualLoop(function* (loop) {
     const base = loop._timers.size;
     const t = spawn(function* () {
       yield* sleep(10);
@@ -1006,7 +990,7 @@ test("cancelling a task in sleep() removes its timer, and the sleep throws Cance
 });
 
 test("a sleep that is abandoned (its coroutine returns from inside a finally) cancels its timer", async () => {
-  await inVirtualTime(function* (loop) {
+  await inVirtualLoop(function* (loop) {
     const base = loop._timers.size;
     const s = sleep(5);
     s.next();
@@ -1033,7 +1017,7 @@ function* failAfter(delay: number, error: Error, log?: string[]): Coroutine<neve
 
 test("gather returns results in argument order whatever the completion order, as a typed tuple", async () => {
   const log: string[] = [];
-  await inVirtualTime(function* (loop) {
+  await inVirtualLoop(function* (loop) {
     const fut = loop.createFuture<boolean>();
     loop.callLater(0.05, () => fut.setResult(true));
     const results = yield* gather(after(0.3, "slow", log), after(0.1, 1, log), fut, Promise.resolve(null));
@@ -1061,7 +1045,7 @@ test("gather of a spread array of tasks is an array of their results", async () 
 });
 
 test("gather with returnExceptions puts each error in its place, and its type says so", async () => {
-  await inVirtualTime(function* () {
+  await inVirtualLoop(function* () {
     const err = new RangeError("second");
     const results = yield* gather(after(0.2, "a"), failAfter(0.1, err), after(0.3, 3), { returnExceptions: true });
     assertType<Equal<typeof results, [string | Error, Error, number | Error]>>();
@@ -1073,7 +1057,7 @@ test("gather with returnExceptions puts each error in its place, and its type sa
 
 test("gather: the first error propagates at once while the other children keep running", async () => {
   const log: string[] = [];
-  await inVirtualTime(function* (loop) {
+  await inVirtualLoop(function* (loop) {
     const err = new Error("first");
     const a = spawn(() => after(0.3, "a", log));
     const g = gather(a, failAfter(0.1, err, log), failAfter(0.2, new Error("second"), log));
@@ -1090,7 +1074,7 @@ test("gather: the first error propagates at once while the other children keep r
 
 test("cancelling the gather cancels every child; awaiting it throws CancelledError with the message", async () => {
   const log: string[] = [];
-  await inVirtualTime(function* (loop) {
+  await inVirtualLoop(function* (loop) {
     const child = (name: string) =>
       spawn(function* () {
         try {
@@ -1117,7 +1101,7 @@ test("cancelling the gather cancels every child; awaiting it throws CancelledErr
 });
 
 test("cancelling the gather still ends in CancelledError when a child swallows the cancellation", async () => {
-  await inVirtualTime(function* () {
+  await inVirtualLoop(function* () {
     const stubborn = spawn(function* () {
       try {
         yield* sleep(1);
@@ -1136,7 +1120,7 @@ test("cancelling the gather still ends in CancelledError when a child swallows t
 });
 
 test("a task awaiting gather that is cancelled cancels the children", async () => {
-  await inVirtualTime(function* () {
+  await inVirtualLoop(function* () {
     const a = spawn(() => after(1, "a"));
     const b = spawn(() => after(2, "b"));
     const parent = spawn(function* () {
@@ -1152,7 +1136,7 @@ test("a task awaiting gather that is cancelled cancels the children", async () =
 });
 
 test("cancelling a task that awaits gather(returnExceptions) still cancels it, with the message (CPython's cancel_gather_2)", async () => {
-  await inVirtualTime(function* () {
+  await inVirtualLoop(function* () {
     const looping = spawn(function* () {
       let delay = 0;
       for (;;) {
@@ -1170,7 +1154,7 @@ test("cancelling a task that awaits gather(returnExceptions) still cancels it, w
 });
 
 test("a child cancelled on its own: gather throws CancelledError, or with returnExceptions holds one", async () => {
-  await inVirtualTime(function* () {
+  await inVirtualLoop(function* () {
     const victim = spawn(() => after(1, "v"));
     const g = gather(victim, after(0.5, "other"));
     yield* sleep(0);
@@ -1237,7 +1221,7 @@ test("gather with a bad argument throws TypeError and leaves no task behind", as
 // -- wait -----------------------------------------------------------------------------------------------
 
 test("wait ALL_COMPLETED: every future done, none pending; coroutines are wrapped in tasks", async () => {
-  await inVirtualTime(function* (loop) {
+  await inVirtualLoop(function* (loop) {
     const a = spawn(() => after(0.1, "a"));
     const [done, pending] = yield* wait<string>([a, after(0.2, "b")]);
     assert.equal(loop.time(), 0.2);
@@ -1250,7 +1234,7 @@ test("wait ALL_COMPLETED: every future done, none pending; coroutines are wrappe
 });
 
 test("wait FIRST_COMPLETED returns at the first completion and cancels nothing", async () => {
-  await inVirtualTime(function* (loop) {
+  await inVirtualLoop(function* (loop) {
     const a = spawn(() => after(0.3, "a"));
     const b = spawn(() => after(0.1, "b"));
     const c = spawn(() => after(0.2, "c"));
@@ -1264,7 +1248,7 @@ test("wait FIRST_COMPLETED returns at the first completion and cancels nothing",
 });
 
 test("wait FIRST_EXCEPTION returns at the first error, or when all are done if none fails", async () => {
-  await inVirtualTime(function* (loop) {
+  await inVirtualLoop(function* (loop) {
     const a = spawn(() => after(0.3, "a"));
     const b = spawn(() => failAfter(0.2, new Error("b failed")));
     const c = spawn(() => after(0.1, "c"));
@@ -1285,7 +1269,7 @@ test("wait FIRST_EXCEPTION returns at the first error, or when all are done if n
 });
 
 test("wait with a timeout returns what is done by then and cancels nothing", async () => {
-  await inVirtualTime(function* (loop) {
+  await inVirtualLoop(function* (loop) {
     const a = spawn(() => after(0.1, "a"));
     const b = spawn(() => after(1, "b"));
     const [done, pending] = yield* wait([a, b], { timeout: 0.5 });
@@ -1315,7 +1299,7 @@ test("wait of an empty collection, a bad returnWhen, or a single future instead 
 });
 
 test("wait FIRST_EXCEPTION returns at once when a future has already failed", async () => {
-  await inVirtualTime(function* (loop) {
+  await inVirtualLoop(function* (loop) {
     const failed = loop.createFuture<string>();
     failed.setException(new Error("early"));
     const slow = spawn(() => after(1, "slow"));
@@ -1328,7 +1312,7 @@ test("wait FIRST_EXCEPTION returns at once when a future has already failed", as
 });
 
 test("cancelling a task inside wait() does not cancel the futures it waits for", async () => {
-  await inVirtualTime(function* () {
+  await inVirtualLoop(function* () {
     const a = spawn(() => after(1, "a"));
     const waiter = spawn(function* () {
       return yield* wait([a]);
@@ -1361,7 +1345,7 @@ test("wait and gather take a coroutine given twice once", async () => {
 
 test("asCompleted yields results in the order of completion", async () => {
   const got: string[] = [];
-  await inVirtualTime(function* (loop) {
+  await inVirtualLoop(function* (loop) {
     for (const next of asCompleted([after(0.3, "c"), after(0.1, "a"), after(0.2, "b")])) {
       got.push(`${yield* next} at ${loop.time()}`);
     }
@@ -1371,7 +1355,7 @@ test("asCompleted yields results in the order of completion", async () => {
 
 test("asCompleted: an error comes out of its own item; the others still come", async () => {
   const got: string[] = [];
-  await inVirtualTime(function* () {
+  await inVirtualLoop(function* () {
     for (const next of asCompleted([after(0.2, "b"), failAfter(0.1, new Error("a failed"))])) {
       try {
         got.push(yield* next);
@@ -1385,7 +1369,7 @@ test("asCompleted: an error comes out of its own item; the others still come", a
 
 test("asCompleted with a timeout: what finished in time, then TimeoutError for each of the rest", async () => {
   const got: string[] = [];
-  await inVirtualTime(function* (loop) {
+  await inVirtualLoop(function* (loop) {
     const slow = spawn(() => after(5, "slow"));
     for (const next of asCompleted([after(0.1, "fast"), slow, after(10, "slower")], { timeout: 1 })) {
       try {
@@ -1402,7 +1386,7 @@ test("asCompleted with a timeout: what finished in time, then TimeoutError for e
 
 test("asCompleted serves concurrent consumers in the order they asked", async () => {
   const got: string[] = [];
-  await inVirtualTime(function* () {
+  await inVirtualLoop(function* () {
     const items = [...asCompleted([after(0.2, "second"), after(0.1, "first")])];
     const consumer = (name: string, item: Coroutine<string>) =>
       spawn(function* () {
@@ -1423,7 +1407,7 @@ test("asCompleted of nothing yields nothing", async () => {
 // -- shield ---------------------------------------------------------------------------------------------
 
 test("shield: cancelling the outer future does not cancel the inner one, which runs to its end", async () => {
-  await inVirtualTime(function* (loop) {
+  await inVirtualLoop(function* (loop) {
     const inner = spawn(() => after(1, "inner result"));
     const outer = shield(inner);
     assert.notEqual(outer, inner);
@@ -1438,7 +1422,7 @@ test("shield: cancelling the outer future does not cancel the inner one, which r
 
 test("shield: a task awaiting the shield is cancelled while the shielded work goes on", async () => {
   const log: string[] = [];
-  await inVirtualTime(function* () {
+  await inVirtualLoop(function* () {
     const inner = spawn(() => after(1, "kept", log));
     const waiter = spawn(function* () {
       return yield* shield(inner);
@@ -1453,7 +1437,7 @@ test("shield: a task awaiting the shield is cancelled while the shielded work go
 });
 
 test("shield: cancelling the inner one cancels the outer one", async () => {
-  await inVirtualTime(function* () {
+  await inVirtualLoop(function* () {
     const inner = spawn(() => after(1, "x"));
     const outer = shield(inner);
     yield* sleep(0);
@@ -1465,7 +1449,7 @@ test("shield: cancelling the inner one cancels the outer one", async () => {
 });
 
 test("shield passes results and errors through, and returns an already-done future as is", async () => {
-  await inVirtualTime(function* (loop) {
+  await inVirtualLoop(function* (loop) {
     assert.equal(yield* shield(after(0.1, "through")), "through");
     const err = new Error("also through");
     assert.equal(yield* caught(shield(failAfter(0.1, err))), err);
@@ -1476,7 +1460,7 @@ test("shield passes results and errors through, and returns an already-done futu
 });
 
 test("gather of shielded tasks: cancelling the gather does not reach the tasks", async () => {
-  await inVirtualTime(function* () {
+  await inVirtualLoop(function* () {
     const a = spawn(() => after(1, "a"));
     const b = spawn(() => after(2, "b"));
     const g = gather(shield(a), shield(b));

@@ -24,10 +24,7 @@ import {
   type Coroutine,
 } from "../src/index.ts";
 import { VirtualClock } from "../src/testing.ts";
-
-function vrun<T>(main: () => Coroutine<T>): Promise<T> {
-  return run(main, { clock: new VirtualClock() });
-}
+import { inVirtualLoop } from "./helpers.ts";
 
 /** Runs `co` and returns what it threw (or "returned <value>"). */
 function* caught(co: Awaitable<unknown>): Coroutine<unknown> {
@@ -46,7 +43,7 @@ class KeyError extends Error {
 
 test("timeout: past the deadline the body is cancelled and TimeoutError is thrown, caused by the CancelledError", async () => {
   const events: string[] = [];
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     const loop = getRunningLoop();
     let cm: Timeout | null = null;
     const e = yield* caught(
@@ -72,7 +69,7 @@ test("timeout: past the deadline the body is cancelled and TimeoutError is throw
 });
 
 test("timeoutAt: an absolute deadline on the loop's clock; when() reads it back", async () => {
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     const loop = getRunningLoop();
     yield* sleep(5);
     const deadline = loop.time() + 0.5;
@@ -91,7 +88,7 @@ test("timeoutAt: an absolute deadline on the loop's clock; when() reads it back"
 });
 
 test("timeout: the body's result passes through and a deadline not reached changes nothing", async () => {
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     const loop = getRunningLoop();
     let cm: Timeout | null = null;
     const v = yield* timeout(10, function* (c) {
@@ -111,7 +108,7 @@ test("timeout: the body's result passes through and a deadline not reached chang
 });
 
 test("timeout(null) and timeoutAt(null) never fire", async () => {
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     const loop = getRunningLoop();
     for (const make of [timeout, timeoutAt]) {
       let cm: Timeout | null = null;
@@ -130,7 +127,7 @@ test("timeout(null) and timeoutAt(null) never fire", async () => {
 });
 
 test("timeout(0) and a deadline in the past fire at the next iteration, even around sleep(0)", async () => {
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     const loop = getRunningLoop();
     yield* sleep(20);
     for (const [delay, inner] of [
@@ -154,7 +151,7 @@ test("timeout(0) and a deadline in the past fire at the next iteration, even aro
 });
 
 test("a foreign error passes through unchanged and the timeout is not expired", async () => {
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     let cm: Timeout | null = null;
     const boom = new KeyError("k");
     const e = yield* caught(
@@ -170,7 +167,7 @@ test("a foreign error passes through unchanged and the timeout is not expired", 
 });
 
 test("an error thrown while the body unwinds from the timeout wins over TimeoutError", async () => {
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     let cm: Timeout | null = null;
     function* crash(): Coroutine<void> {
       try {
@@ -193,7 +190,7 @@ test("an error thrown while the body unwinds from the timeout wins over TimeoutE
 });
 
 test("a cancellation from outside inside a timeout that did not expire stays a CancelledError", async () => {
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     let cm: Timeout | null = null;
     const t = createTask(
       timeout(10, function* (c) {
@@ -212,7 +209,7 @@ test("a cancellation from outside inside a timeout that did not expire stays a C
 
 test("a cancellation from outside at the moment the timeout fires stays a CancelledError", async () => {
   const events: string[] = [];
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     const loop = getRunningLoop();
     let cm: Timeout | null = null;
     const t = createTask(
@@ -241,7 +238,7 @@ test("a cancellation from outside at the moment the timeout fires stays a Cancel
 });
 
 test("a task whose timeout expired and who caught the TimeoutError is not cancelled", async () => {
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     const t = createTask(
       (function* () {
         const e = yield* caught(timeout(0.001, () => sleep(10)));
@@ -257,7 +254,7 @@ test("a task whose timeout expired and who caught the TimeoutError is not cancel
 });
 
 test("a body that swallows the timeout's cancellation returns normally; expired() is still true", async () => {
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     let cm: Timeout | null = null;
     const v = yield* timeout(1, function* (c) {
       cm = c;
@@ -278,7 +275,7 @@ test("a body that swallows the timeout's cancellation returns normally; expired(
 
 test("nested timeouts: the inner one fires first, is caught, then the outer one fires", async () => {
   const events: string[] = [];
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     const loop = getRunningLoop();
     let inner: Timeout | null = null;
     let outer: Timeout | null = null;
@@ -305,7 +302,7 @@ test("nested timeouts: the inner one fires first, is caught, then the outer one 
 
 test("nested timeouts: the outer one fires first, the inner one passes the CancelledError on", async () => {
   const events: string[] = [];
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     let inner: Timeout | null = null;
     const e = yield* caught(
       timeout(1, function* () {
@@ -328,7 +325,7 @@ test("nested timeouts: the outer one fires first, the inner one passes the Cance
 
 test("nested timeouts with the same deadline: only the outermost throws TimeoutError", async () => {
   const events: string[] = [];
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     const deadline = getRunningLoop().time() + 0.01;
     let cm1: Timeout | null = null;
     let cm2: Timeout | null = null;
@@ -381,7 +378,7 @@ test("nested timeouts both past due in one iteration (a busy loop): the outer on
 
 test("a nested timeout in the finally of an expired one works, then the outer one throws", async () => {
   const events: string[] = [];
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     const loop = getRunningLoop();
     const e = yield* caught(
       timeout(0.01, function* () {
@@ -399,7 +396,7 @@ test("a nested timeout in the finally of an expired one works, then the outer on
 });
 
 test("a timeout entered after a swallowed cancellation still expires into TimeoutError", async () => {
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     const me = currentTask()!;
     try {
       me.cancel();
@@ -427,7 +424,7 @@ test("a timeout entered after a swallowed cancellation still expires into Timeou
 
 test("reschedule moves the deadline earlier, later, or away (null)", async () => {
   const fired: number[] = [];
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     const loop = getRunningLoop();
     // Earlier.
     yield* caught(
@@ -471,7 +468,7 @@ test("reschedule moves the deadline earlier, later, or away (null)", async () =>
 });
 
 test("reschedule from another task while the block is active (CPython's test_reschedule)", async () => {
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     const loop = getRunningLoop();
     const entered = loop.createFuture<Timeout>();
     const deadline1 = loop.time() + 10;
@@ -496,7 +493,7 @@ test("reschedule from another task while the block is active (CPython's test_res
 });
 
 test("reschedule outside the block throws RuntimeError with CPython's messages", async () => {
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     assert.throws(() => new Timeout(1).reschedule(2), { name: "RuntimeError", message: "Timeout has not been entered" });
     let finished: Timeout | null = null;
     yield* timeout(1, function* (cm) {
@@ -516,7 +513,7 @@ test("reschedule outside the block throws RuntimeError with CPython's messages",
 
 test("a timeout entered outside a task throws RuntimeError; timeout() outside a loop too", async () => {
   assert.throws(() => timeout(1, function* () {}), { name: "RuntimeError", message: "no running event loop" });
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     const loop = getRunningLoop();
     const seen = loop.createFuture<unknown>();
     loop.callSoon(() => {
@@ -535,7 +532,7 @@ test("a timeout entered outside a task throws RuntimeError; timeout() outside a 
 });
 
 test("timeout and timeoutAt reject a bad delay or body with TypeError", async () => {
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     assert.throws(() => timeout("1" as unknown as number, function* () {}), {
       name: "TypeError",
       message: "`delay` must be a number of seconds or null, got 1",
@@ -554,7 +551,7 @@ test("timeout and timeoutAt reject a bad delay or body with TypeError", async ()
 });
 
 test("Timeout prints its state and deadline (repr), also under util.inspect", async () => {
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     yield* sleep(1.23456);
     yield* timeout(10, function* (cm) {
       assert.equal(String(cm), "<Timeout [active] when=11.235>");
@@ -573,7 +570,7 @@ test("Timeout prints its state and deadline (repr), also under util.inspect", as
 });
 
 test("a task group inside an expired timeout: the group's errors come out, not TimeoutError (3.13's test_timeout_taskgroup)", async () => {
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     let cm: Timeout | null = null;
     const e = yield* caught(
       timeout(0.01, function* (c) {
@@ -609,7 +606,7 @@ test("a task group inside an expired timeout: the group's errors come out, not T
 // -- waitFor --------------------------------------------------------------------------------
 
 test("waitFor: the result of a coroutine, a future or a task passes through; null waits without limit", async () => {
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     const loop = getRunningLoop();
     function* coro(): Coroutine<string> {
       yield* sleep(100);
@@ -627,7 +624,7 @@ test("waitFor: the result of a coroutine, a future or a task passes through; nul
 
 test("waitFor: on timeout it cancels the inner task and waits for it to finish cancelling", async () => {
   const events: string[] = [];
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     const loop = getRunningLoop();
     const inner = createTask(
       (function* () {
@@ -650,7 +647,7 @@ test("waitFor: on timeout it cancels the inner task and waits for it to finish c
 });
 
 test("waitFor with timeout 0 or negative: a done future gives its result, a pending task is cancelled first", async () => {
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     const loop = getRunningLoop();
     const fut = loop.createFuture<string>();
     fut.setResult("done");
@@ -683,7 +680,7 @@ test("waitFor with timeout 0 or negative: a done future gives its result, a pend
 });
 
 test("waitFor with timeout 0 never starts a coroutine", async () => {
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     let started = false;
     const e = yield* caught(
       waitFor(
@@ -700,7 +697,7 @@ test("waitFor with timeout 0 never starts a coroutine", async () => {
 
 test("waitFor with timeout 0 waits for the inner task's cancellation to finish", async () => {
   const events: string[] = [];
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     const loop = getRunningLoop();
     const inner = createTask(
       (function* () {
@@ -722,7 +719,7 @@ test("waitFor with timeout 0 waits for the inner task's cancellation to finish",
 });
 
 test("waitFor: an inner task that swallows the cancellation and returns gives its value", async () => {
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     const loop = getRunningLoop();
     function* return42(): Coroutine<number> {
       try {
@@ -740,7 +737,7 @@ test("waitFor: an inner task that swallows the cancellation and returns gives it
 });
 
 test("waitFor: an error thrown by the inner task while it is cancelled is thrown instead of TimeoutError", async () => {
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     const inner = createTask(
       (function* () {
         try {
@@ -756,7 +753,7 @@ test("waitFor: an error thrown by the inner task while it is cancelled is thrown
 });
 
 test("waitFor: cancelling the waiting task cancels the inner task too (bpo-23219), with or without a timeout", async () => {
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     const loop = getRunningLoop();
     for (const t of [null, 60]) {
       const blocked = createTask(
@@ -775,7 +772,7 @@ test("waitFor: cancelling the waiting task cancels the inner task too (bpo-23219
 });
 
 test("waitFor: cancelling the waiting task while the inner one refuses the cancellation lets it finish (3.12+)", async () => {
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     const loop = getRunningLoop();
     const inner = createTask(
       (function* () {
@@ -802,7 +799,7 @@ test("waitFor: cancelling the waiting task while the inner one refuses the cance
 });
 
 test("waitFor on a task that finishes in one iteration, then the waiter is cancelled (gh-86296)", async () => {
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     const inner = createTask(
       (function* () {
         return "done";
@@ -827,7 +824,7 @@ test("waitFor on a task that finishes in one iteration, then the waiter is cance
 });
 
 test("waitFor on a shield: the timeout cancels the shield, not the task behind it", async () => {
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     const loop = getRunningLoop();
     function* coro(): Coroutine<string> {
       yield* sleep(0.25);
@@ -849,7 +846,7 @@ test("waitFor on a shield: the timeout cancels the shield, not the task behind i
 });
 
 test("waitFor rejects a timeout that is not a number", async () => {
-  await vrun(function* () {
+  await inVirtualLoop(function* () {
     const fut = getRunningLoop().createFuture<void>();
     const e = yield* caught(waitFor(fut, "1" as unknown as number));
     assert.ok(e instanceof TypeError);
@@ -860,7 +857,7 @@ test("waitFor rejects a timeout that is not a number", async () => {
 
 test("waitFor awaits a coroutine inside the calling task: same currentTask(), context changes kept (3.12+)", async () => {
   const v = new ContextVar<number>("v", { default: 0 });
-  const seen = await vrun(function* () {
+  const seen = await inVirtualLoop(function* () {
     const me = currentTask();
     const inner = yield* waitFor(
       (function* () {
