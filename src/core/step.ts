@@ -18,6 +18,8 @@
  * which wakes it with a `CancelledError` at its await point; when there is no such future it sets
  * MUST_CANCEL, and the next step throws a `CancelledError` in. A future yielded while MUST_CANCEL
  * is set is cancelled at once.
+ *
+ * Like all of core/, this imports nothing from src/ but the error classes (exceptions.ts, a leaf).
  */
 
 import { CancelledError, RuntimeError } from "../exceptions.ts";
