@@ -28,21 +28,10 @@ import {
   type Future,
   type Task,
 } from "../src/index.ts";
-import { inVirtualLoop } from "./helpers.ts";
+import { inVirtualLoop, expectCancelled } from "./helpers.ts";
 
 function* ticks(n: number): Coroutine<void> {
   for (let i = 0; i < n; i++) yield* sleep(0);
-}
-
-/** Awaits `task`, expecting it to be cancelled. */
-function* expectCancelled(task: Task<unknown>): Coroutine<void> {
-  try {
-    yield* task;
-  } catch (e) {
-    assert.ok(e instanceof CancelledError, `expected a CancelledError, got ${String(e)}`);
-    return;
-  }
-  assert.fail("the task was not cancelled");
 }
 
 // -- every lock-like primitive: one body, run over each class ----------------------------------

@@ -23,19 +23,8 @@ import {
   type Coroutine,
   type Task,
 } from "../src/index.ts";
-import { inVirtualLoop } from "./helpers.ts";
+import { inVirtualLoop, expectCancelled } from "./helpers.ts";
 import { Deque } from "../src/locks.ts";
-
-/** Awaits `task`, expecting it to be cancelled. */
-function* expectCancelled(task: Task<unknown>): Coroutine<void> {
-  try {
-    yield* task;
-  } catch (e) {
-    assert.ok(e instanceof CancelledError, `expected a CancelledError, got ${String(e)}`);
-    return;
-  }
-  assert.fail("the task was not cancelled");
-}
 
 /** Runs `body` expecting it to throw an instance of `cls`; returns the error. */
 function* expectThrows<E>(cls: new (...args: never[]) => E, body: () => Awaitable<unknown>): Coroutine<E> {

@@ -27,7 +27,7 @@ import {
   type Coroutine,
   type Server,
 } from "../src/index.ts";
-import { inLoop } from "./helpers.ts";
+import { inLoop, caught } from "./helpers.ts";
 
 const fixtures = new URL("./fixtures/net/", import.meta.url);
 const KEY = readFileSync(new URL("TEST-ONLY-localhost.key", fixtures));
@@ -215,16 +215,6 @@ test("readuntil over the limit throws LimitOverrunError and consumes nothing", a
     assert.deepEqual(r._peekBuffer(), b("some dataAAA"));
   });
 });
-
-/** The error a coroutine throws (fails the test if it returns). */
-function* caught(coro: Coroutine<unknown>): Coroutine<unknown> {
-  try {
-    yield* coro;
-  } catch (e) {
-    return e;
-  }
-  assert.fail("expected an error");
-}
 
 test("readexactly returns exactly n bytes across chunks; EOF first is IncompleteReadError with partial and expected", async () => {
   await inLoop(function* () {

@@ -19,10 +19,10 @@ import {
   sleep,
   taskGroup,
   timeout,
-  type Awaitable,
   type Coroutine,
   type Task,
 } from "../src/index.ts";
+import { outcome } from "./helpers.ts";
 import { VirtualClock } from "../src/testing.ts";
 
 class ZeroDivisionError extends Error {
@@ -30,15 +30,6 @@ class ZeroDivisionError extends Error {
 }
 class MyExc extends Error {
   override name = "MyExc";
-}
-
-/** Runs `co` and returns what it threw (or "returned <value>"). */
-function* caught(co: Awaitable<unknown>): Coroutine<unknown> {
-  try {
-    return `returned ${String(yield* co)}`;
-  } catch (e) {
-    return e;
-  }
 }
 
 /** The names of the errors in a group, in order. */
@@ -126,7 +117,7 @@ for (const eager of [false, true]) {
           num += 10;
         })(),
       );
-      const eg = yield* caught(runner);
+      const eg = yield* outcome(runner);
       assert.ok(eg instanceof ExceptionGroup);
       assert.equal(eg.message, "unhandled errors in a TaskGroup (1 sub-exception)");
       assert.deepEqual(eg.exceptions, [boom]);
@@ -166,7 +157,7 @@ for (const eager of [false, true]) {
           events.push("after the block");
         })(),
       );
-      const eg = yield* caught(runner);
+      const eg = yield* outcome(runner);
       assert.ok(eg instanceof ExceptionGroup);
       assert.equal(eg.message, "unhandled errors in a TaskGroup (3 sub-exceptions)");
       assert.deepEqual(eg.exceptions, errors);
@@ -202,7 +193,7 @@ for (const eager of [false, true]) {
         yield* sleep(0.1);
         assert.equal(r.done(), false);
         r.cancel("test");
-        const e = yield* caught(r);
+        const e = yield* outcome(r);
         assert.ok(e instanceof CancelledError);
         assert.equal(e.message, "test");
         assert.equal(r.cancelled(), true);
@@ -228,7 +219,7 @@ for (const eager of [false, true]) {
       );
       yield* sleep(0.1);
       r.cancel();
-      const eg = yield* caught(r);
+      const eg = yield* outcome(r);
       assert.deepEqual(names(eg), Array(5).fill("ZeroDivisionError"));
       assert.equal(r.cancelled(), false);
     });
@@ -240,7 +231,7 @@ for (const eager of [false, true]) {
         let t1!: Task<number>;
         let t2!: Task<number>;
         const boom = new ZeroDivisionError("body");
-        const eg = yield* caught(
+        const eg = yield* outcome(
           taskGroup(function* (g) {
             t1 = g.createTask(returnAfter(1, 42));
             t2 = g.createTask(returnAfter(2, 11));
@@ -278,7 +269,7 @@ for (const eager of [false, true]) {
         );
         yield* sleep(0.1);
         r.cancel();
-        const eg = yield* caught(r);
+        const eg = yield* outcome(r);
         assert.deepEqual(names(eg), [`ExceptionGroup[${Array(5).fill("ZeroDivisionError").join(",")}]`]);
       }
     });
@@ -286,7 +277,7 @@ for (const eager of [false, true]) {
 
   test(`nested groups: an outer task failing cancels the inner group; an inner failure comes wrapped twice${tag}`, async () => {
     await vrun(function* () {
-      const outerFirst = yield* caught(
+      const outerFirst = yield* outcome(
         taskGroup(function* (g1) {
           g1.createTask(crashAfter(0.1, new RangeError("0.1")));
           yield* taskGroup(function* (g2) {
@@ -297,7 +288,7 @@ for (const eager of [false, true]) {
       assert.deepEqual(names(outerFirst), ["RangeError"]);
       assert.equal(((outerFirst as ExceptionGroup).exceptions[0] as Error).message, "0.1");
 
-      const innerFirst = yield* caught(
+      const innerFirst = yield* outcome(
         taskGroup(function* (g1) {
           g1.createTask(crashAfter(10, new RangeError("10")));
           yield* taskGroup(function* (g2) {
@@ -334,7 +325,7 @@ for (const eager of [false, true]) {
         );
         yield* sleep(0.1);
         r.cancel();
-        assert.deepEqual(names(yield* caught(r)), ["ZeroDivisionError"]);
+        assert.deepEqual(names(yield* outcome(r)), ["ZeroDivisionError"]);
       }
     });
   });
@@ -354,7 +345,7 @@ for (const eager of [false, true]) {
       );
       yield* sleep(0.1);
       r1.cancel();
-      assert.ok((yield* caught(r1)) instanceof CancelledError);
+      assert.ok((yield* outcome(r1)) instanceof CancelledError);
       assert.equal(num, 10);
 
       const r2 = createTask(
@@ -370,7 +361,7 @@ for (const eager of [false, true]) {
       );
       yield* sleep(0.1);
       r2.cancel();
-      assert.deepEqual(names(yield* caught(r2)), ["MyExc"]);
+      assert.deepEqual(names(yield* outcome(r2)), ["MyExc"]);
       assert.equal(num, 20);
     });
   });
@@ -384,7 +375,7 @@ for (const eager of [false, true]) {
           throw new MyExc();
         }
       }
-      const eg = yield* caught(
+      const eg = yield* outcome(
         taskGroup(function* (g) {
           g.createTask(crashAfter(0.1));
           yield* nested();
@@ -404,14 +395,14 @@ for (const eager of [false, true]) {
           throw new KeyboardInterrupt();
         }
       }
-      const e = yield* caught(
+      const e = yield* outcome(
         taskGroup(function* (g) {
           g.createTask(crashAfter(0.1));
           yield* nested();
         }),
       );
       assert.ok(e instanceof KeyboardInterrupt);
-      const e2 = yield* caught(
+      const e2 = yield* outcome(
         taskGroup(function* (g) {
           g.createTask(crashAfter(0.1, new KeyboardInterrupt()));
           yield* sleep(10);
@@ -432,7 +423,7 @@ for (const eager of [false, true]) {
       );
       yield* sleep(0.05);
       r.cancel();
-      assert.ok((yield* caught(r)) instanceof CancelledError);
+      assert.ok((yield* outcome(r)) instanceof CancelledError);
       assert.equal(t1.cancelled(), true);
     });
   });
@@ -463,7 +454,7 @@ for (const eager of [false, true]) {
         while (nhydras < 10) yield* sleep(0.015);
         throw new ZeroDivisionError();
       }
-      const eg = yield* caught(
+      const eg = yield* outcome(
         taskGroup(function* (g) {
           g.createTask(
             (function* () {
@@ -517,7 +508,7 @@ for (const eager of [false, true]) {
       function* late(): Coroutine<void> {
         closedCoroutineRan = true;
       }
-      const eg = yield* caught(
+      const eg = yield* outcome(
         taskGroup(function* (g) {
           g.createTask(crashAfter(0.001));
           g.createTask(
@@ -580,7 +571,7 @@ for (const eager of [false, true]) {
       const e = yield* seen;
       assert.ok(e instanceof RuntimeError);
       assert.equal(e.message, "TaskGroup <TaskGroup> cannot determine the parent task");
-      const bad = yield* caught(taskGroup(null as unknown as () => Coroutine<void>));
+      const bad = yield* outcome(taskGroup(null as unknown as () => Coroutine<void>));
       assert.ok(bad instanceof TypeError);
       assert.equal(bad.message, "taskGroup() takes a generator function (tg) => Coroutine, got null");
     });
@@ -594,7 +585,7 @@ for (const eager of [false, true]) {
       const main = createTask(
         (function* () {
           const task = currentTask()!;
-          const eg = yield* caught(
+          const eg = yield* outcome(
             taskGroup(function* (tg) {
               // Like `async with database():` whose exit raises.
               try {
@@ -623,7 +614,7 @@ for (const eager of [false, true]) {
 
   test(`after a group aborted by a task's failure the parent's cancelling() is 0 and later awaits work${tag}`, async () => {
     await vrun(function* () {
-      const e = yield* caught(
+      const e = yield* outcome(
         taskGroup(function* (tg) {
           tg.createTask(crashAfter(0, new RangeError("x")));
         }),
@@ -640,9 +631,9 @@ for (const eager of [false, true]) {
   test(`nested groups both aborted: cancelling() is 1 between the two exits and 0 at the end${tag}`, async () => {
     await vrun(function* () {
       const events: string[] = [];
-      const outer = yield* caught(
+      const outer = yield* outcome(
         taskGroup(function* (outerTg) {
-          const inner = yield* caught(
+          const inner = yield* outcome(
             taskGroup(function* (innerTg) {
               innerTg.createTask(crashAfter(0, new RangeError("inner")));
               outerTg.createTask(crashAfter(0, new TypeError("outer")));
@@ -665,7 +656,7 @@ for (const eager of [false, true]) {
       const events: string[] = [];
       const inner = createTask(
         (function* () {
-          const e = yield* caught(
+          const e = yield* outcome(
             taskGroup(function* (tg) {
               tg.createTask(
                 (function* () {
@@ -687,7 +678,7 @@ for (const eager of [false, true]) {
       assert.equal(inner.cancelling(), 0);
       inner.cancel();
       assert.equal(inner.cancelling(), 1);
-      assert.ok((yield* caught(inner)) instanceof CancelledError);
+      assert.ok((yield* outcome(inner)) instanceof CancelledError);
       assert.equal(inner.cancelled(), true);
       assert.deepEqual(events, ["group threw RangeError, cancelling=1"]);
     });
@@ -697,7 +688,7 @@ for (const eager of [false, true]) {
     await vrun(function* () {
       let ran = false;
       const third = new MyExc("third task failed");
-      const eg = yield* caught(
+      const eg = yield* outcome(
         taskGroup(function* (tg) {
           tg.createTask(
             (function* () {
@@ -727,7 +718,7 @@ for (const eager of [false, true]) {
   test(`a task group inside an expired timeout: TimeoutError, not a group${tag}`, async () => {
     await vrun(function* () {
       let child!: Task<void>;
-      const e = yield* caught(
+      const e = yield* outcome(
         timeout(1, () =>
           taskGroup(function* (tg) {
             child = tg.createTask(sleep(10));
@@ -746,7 +737,7 @@ for (const eager of [false, true]) {
   test(`TaskGroup prints its tasks, errors and state${tag}`, async () => {
     await vrun(function* () {
       assert.equal(String(new TaskGroup()), "<TaskGroup>");
-      yield* caught(
+      yield* outcome(
         taskGroup(function* (tg) {
           assert.equal(inspect(tg), "<TaskGroup entered>");
           tg.createTask(sleep(1));

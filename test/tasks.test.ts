@@ -31,21 +31,11 @@ import {
   type Coroutine,
   type ReturnWhen,
 } from "../src/index.ts";
-import { inLoop, inVirtualLoop } from "./helpers.ts";
+import { inLoop, inVirtualLoop, caught } from "./helpers.ts";
 
 /** createTask(fn()) */
 function spawn<T>(fn: () => Coroutine<T>, options?: { name?: string; eagerStart?: boolean }): Task<T> {
   return createTask(fn(), options);
-}
-
-/** Awaits `aw` and returns what it threw (failing if it did not throw). */
-function* caught(aw: Future<unknown> | Coroutine<unknown>): Coroutine<Error> {
-  try {
-    yield* aw;
-  } catch (e) {
-    return e as Error;
-  }
-  assert.fail("expected an error");
 }
 
 /** Lets every ready task run `n` times. */

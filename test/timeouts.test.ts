@@ -20,20 +20,10 @@ import {
   timeout,
   timeoutAt,
   waitFor,
-  type Awaitable,
   type Coroutine,
 } from "../src/index.ts";
 import { VirtualClock } from "../src/testing.ts";
-import { inVirtualLoop } from "./helpers.ts";
-
-/** Runs `co` and returns what it threw (or "returned <value>"). */
-function* caught(co: Awaitable<unknown>): Coroutine<unknown> {
-  try {
-    return `returned ${String(yield* co)}`;
-  } catch (e) {
-    return e;
-  }
-}
+import { inVirtualLoop, outcome } from "./helpers.ts";
 
 class KeyError extends Error {
   override name = "KeyError";
@@ -46,7 +36,7 @@ test("timeout: past the deadline the body is cancelled and TimeoutError is throw
   await inVirtualLoop(function* () {
     const loop = getRunningLoop();
     let cm: Timeout | null = null;
-    const e = yield* caught(
+    const e = yield* outcome(
       timeout(0.01, function* (c) {
         cm = c;
         try {
@@ -74,7 +64,7 @@ test("timeoutAt: an absolute deadline on the loop's clock; when() reads it back"
     yield* sleep(5);
     const deadline = loop.time() + 0.5;
     let cm: Timeout | null = null;
-    const e = yield* caught(
+    const e = yield* outcome(
       timeoutAt(deadline, function* (c) {
         cm = c;
         yield* sleep(10);
@@ -136,7 +126,7 @@ test("timeout(0) and a deadline in the past fire at the next iteration, even aro
       [-11, 0],
     ] as const) {
       let cm: Timeout | null = null;
-      const e = yield* caught(
+      const e = yield* outcome(
         timeout(delay, function* (c) {
           cm = c;
           yield* sleep(inner);
@@ -154,7 +144,7 @@ test("a foreign error passes through unchanged and the timeout is not expired", 
   await inVirtualLoop(function* () {
     let cm: Timeout | null = null;
     const boom = new KeyError("k");
-    const e = yield* caught(
+    const e = yield* outcome(
       timeout(0.01, function* (c) {
         cm = c;
         yield* sleep(0);
@@ -176,7 +166,7 @@ test("an error thrown while the body unwinds from the timeout wins over TimeoutE
         throw new RangeError("in finally");
       }
     }
-    const e = yield* caught(
+    const e = yield* outcome(
       timeout(0.01, function* (c) {
         cm = c;
         yield* crash();
@@ -199,7 +189,7 @@ test("a cancellation from outside inside a timeout that did not expire stays a C
         yield* sleep(10);
       }),
     );
-    const e = yield* caught(t);
+    const e = yield* outcome(t);
     assert.ok(e instanceof CancelledError);
     assert.equal(e.message, "from inside");
     assert.equal(t.cancelled(), true);
@@ -228,7 +218,7 @@ test("a cancellation from outside at the moment the timeout fires stays a Cancel
         }
       }),
     );
-    const e = yield* caught(t);
+    const e = yield* outcome(t);
     assert.ok(e instanceof CancelledError);
     assert.equal(t.cancelled(), true);
     assert.equal(cm!.expired(), true);
@@ -241,7 +231,7 @@ test("a task whose timeout expired and who caught the TimeoutError is not cancel
   await inVirtualLoop(function* () {
     const t = createTask(
       (function* () {
-        const e = yield* caught(timeout(0.001, () => sleep(10)));
+        const e = yield* outcome(timeout(0.001, () => sleep(10)));
         assert.ok(e instanceof TimeoutError);
         yield* sleep(1); // later awaits work: the cancellation is fully taken back
         return "ok";
@@ -279,10 +269,10 @@ test("nested timeouts: the inner one fires first, is caught, then the outer one 
     const loop = getRunningLoop();
     let inner: Timeout | null = null;
     let outer: Timeout | null = null;
-    const e = yield* caught(
+    const e = yield* outcome(
       timeout(10, function* (o) {
         outer = o;
-        const ie = yield* caught(
+        const ie = yield* outcome(
           timeout(1, function* (i) {
             inner = i;
             yield* sleep(5);
@@ -304,7 +294,7 @@ test("nested timeouts: the outer one fires first, the inner one passes the Cance
   const events: string[] = [];
   await inVirtualLoop(function* () {
     let inner: Timeout | null = null;
-    const e = yield* caught(
+    const e = yield* outcome(
       timeout(1, function* () {
         try {
           yield* timeout(10, function* (i) {
@@ -329,7 +319,7 @@ test("nested timeouts with the same deadline: only the outermost throws TimeoutE
     const deadline = getRunningLoop().time() + 0.01;
     let cm1: Timeout | null = null;
     let cm2: Timeout | null = null;
-    const e = yield* caught(
+    const e = yield* outcome(
       timeoutAt(deadline, function* (c1) {
         cm1 = c1;
         try {
@@ -357,9 +347,9 @@ test("nested timeouts both past due in one iteration (a busy loop): the outer on
   await run(
     function* () {
       const loop = getRunningLoop();
-      const e = yield* caught(
+      const e = yield* outcome(
         timeout(0.1, function* () {
-          const ie = yield* caught(
+          const ie = yield* outcome(
             timeout(0.01, function* () {
               clock.advance(0.2); // the loop is busy past both deadlines
               yield* sleep(1);
@@ -380,12 +370,12 @@ test("a nested timeout in the finally of an expired one works, then the outer on
   const events: string[] = [];
   await inVirtualLoop(function* () {
     const loop = getRunningLoop();
-    const e = yield* caught(
+    const e = yield* outcome(
       timeout(0.01, function* () {
         try {
           yield* sleep(1);
         } finally {
-          const ie = yield* caught(timeout(0.01, () => sleep(10)));
+          const ie = yield* outcome(timeout(0.01, () => sleep(10)));
           events.push(`cleanup timeout threw ${(ie as Error).name} at ${loop.time()}`);
         }
       }),
@@ -405,11 +395,11 @@ test("a timeout entered after a swallowed cancellation still expires into Timeou
       assert.ok(e instanceof CancelledError);
     }
     assert.equal(me.cancelling(), 1);
-    const e = yield* caught(timeout(0, () => sleep(1)));
+    const e = yield* outcome(timeout(0, () => sleep(1)));
     assert.ok(e instanceof TimeoutError);
     assert.equal(me.cancelling(), 1);
     // A new cancellation inside a fresh timeout stays a cancellation.
-    const e2 = yield* caught(
+    const e2 = yield* outcome(
       timeout(1, function* () {
         me.cancel();
         yield* sleep(2);
@@ -427,7 +417,7 @@ test("reschedule moves the deadline earlier, later, or away (null)", async () =>
   await inVirtualLoop(function* () {
     const loop = getRunningLoop();
     // Earlier.
-    yield* caught(
+    yield* outcome(
       timeout(10, function* (cm) {
         yield* sleep(1);
         cm.reschedule(loop.time() + 1);
@@ -437,7 +427,7 @@ test("reschedule moves the deadline earlier, later, or away (null)", async () =>
     );
     fired.push(loop.time());
     // Later.
-    yield* caught(
+    yield* outcome(
       timeout(1, function* (cm) {
         cm.reschedule(loop.time() + 5);
         yield* sleep(10);
@@ -454,7 +444,7 @@ test("reschedule moves the deadline earlier, later, or away (null)", async () =>
     assert.equal(v, "never fired");
     fired.push(loop.time());
     // Into the past: fires at the next iteration.
-    const e = yield* caught(
+    const e = yield* outcome(
       timeout(10, function* (cm) {
         cm.reschedule(loop.time() - 1);
         yield* sleep(0);
@@ -486,7 +476,7 @@ test("reschedule from another task while the block is active (CPython's test_res
     cm.reschedule(null);
     assert.equal(cm.when(), null);
     task.cancel();
-    assert.ok((yield* caught(task)) instanceof CancelledError);
+    assert.ok((yield* outcome(task)) instanceof CancelledError);
     assert.equal(cm.expired(), false);
     assert.equal(loop.time(), 0);
   });
@@ -501,7 +491,7 @@ test("reschedule outside the block throws RuntimeError with CPython's messages",
     });
     assert.throws(() => finished!.reschedule(2), { name: "RuntimeError", message: "Cannot change state of finished Timeout" });
     let expired: Timeout | null = null;
-    yield* caught(
+    yield* outcome(
       timeout(0.01, function* (cm) {
         expired = cm;
         yield* sleep(1);
@@ -558,7 +548,7 @@ test("Timeout prints its state and deadline (repr), also under util.inspect", as
       assert.equal(inspect(cm), "<Timeout [active] when=11.235>");
     });
     let cm: Timeout | null = null;
-    yield* caught(
+    yield* outcome(
       timeout(0.01, function* (c) {
         cm = c;
         yield* sleep(10);
@@ -572,7 +562,7 @@ test("Timeout prints its state and deadline (repr), also under util.inspect", as
 test("a task group inside an expired timeout: the group's errors come out, not TimeoutError (3.13's test_timeout_taskgroup)", async () => {
   await inVirtualLoop(function* () {
     let cm: Timeout | null = null;
-    const e = yield* caught(
+    const e = yield* outcome(
       timeout(0.01, function* (c) {
         cm = c;
         yield* taskGroup(function* (tg) {
@@ -638,7 +628,7 @@ test("waitFor: on timeout it cancels the inner task and waits for it to finish c
         }
       })(),
     );
-    const e = yield* caught(waitFor(inner, 1));
+    const e = yield* outcome(waitFor(inner, 1));
     events.push(`waitFor threw ${(e as Error).name} at ${loop.time()}`);
     assert.ok((e as Error).cause instanceof CancelledError);
     assert.equal(inner.cancelled(), true);
@@ -669,7 +659,7 @@ test("waitFor with timeout 0 or negative: a done future gives its result, a pend
         })(),
       );
       yield* started;
-      const e = yield* caught(waitFor(task, t));
+      const e = yield* outcome(waitFor(task, t));
       assert.ok(e instanceof TimeoutError, `timeout ${t}`);
       assert.ok(e.cause instanceof CancelledError);
       assert.equal(task.cancelled(), true);
@@ -682,7 +672,7 @@ test("waitFor with timeout 0 or negative: a done future gives its result, a pend
 test("waitFor with timeout 0 never starts a coroutine", async () => {
   await inVirtualLoop(function* () {
     let started = false;
-    const e = yield* caught(
+    const e = yield* outcome(
       waitFor(
         (function* () {
           started = true;
@@ -712,7 +702,7 @@ test("waitFor with timeout 0 waits for the inner task's cancellation to finish",
       })(),
     );
     yield* sleep(0.0001);
-    const e = yield* caught(waitFor(inner, 0));
+    const e = yield* outcome(waitFor(inner, 0));
     events.push(`waitFor threw ${(e as Error).name} caused by ${((e as Error).cause as Error).name} at ${loop.time()}`);
   });
   assert.deepEqual(events, ["inner finally at 0.2501", "waitFor threw TimeoutError caused by CancelledError at 0.2501"]);
@@ -747,7 +737,7 @@ test("waitFor: an error thrown by the inner task while it is cancelled is thrown
         }
       })(),
     );
-    const e = yield* caught(waitFor(inner, 0.0001));
+    const e = yield* outcome(waitFor(inner, 0.0001));
     assert.ok(e instanceof KeyError);
   });
 });
@@ -763,7 +753,7 @@ test("waitFor: cancelling the waiting task cancels the inner task too (bpo-23219
       );
       const waiter = createTask(waitFor(blocked, t));
       loop.callSoon(() => waiter.cancel());
-      const e = yield* caught(waiter);
+      const e = yield* outcome(waiter);
       assert.ok(e instanceof CancelledError, `timeout ${t}`);
       assert.equal(blocked.cancelled(), true);
       assert.equal(waiter.cancelled(), true);
@@ -816,7 +806,7 @@ test("waitFor on a task that finishes in one iteration, then the waiter is cance
     assert.equal(task.done(), false);
     yield* sleep(0);
     task.cancel();
-    assert.ok((yield* caught(task)) instanceof CancelledError);
+    assert.ok((yield* outcome(task)) instanceof CancelledError);
     assert.equal(inner.done(), true);
     assert.equal(yield* inner, "done");
     assert.equal(reachedEnd, false);
@@ -833,7 +823,7 @@ test("waitFor on a shield: the timeout cancels the shield, not the task behind i
     for (const t of [0, 0.125]) {
       const task = createTask(coro());
       const shielded = shield(task);
-      const e = yield* caught(waitFor(shielded, t));
+      const e = yield* outcome(waitFor(shielded, t));
       assert.ok(e instanceof TimeoutError, `timeout ${t}`);
       assert.equal(shielded.cancelled(), true);
       assert.equal(task.done(), false);
@@ -848,7 +838,7 @@ test("waitFor on a shield: the timeout cancels the shield, not the task behind i
 test("waitFor rejects a timeout that is not a number", async () => {
   await inVirtualLoop(function* () {
     const fut = getRunningLoop().createFuture<void>();
-    const e = yield* caught(waitFor(fut, "1" as unknown as number));
+    const e = yield* outcome(waitFor(fut, "1" as unknown as number));
     assert.ok(e instanceof TypeError);
     assert.equal(e.message, "`timeout` must be a number of seconds or null, got 1");
     fut.cancel();
