@@ -154,7 +154,6 @@ export class Handle implements Runnable {
  */
 export class TimerHandle extends Handle implements Timer {
   /** @internal */ _when: number;
-  /** @internal */ _seq = 0;
   /** @internal */ _scheduled = false;
 
   constructor(when: number, callback: (...args: any[]) => unknown, args: unknown[], loop: EventLoop, context: Context | null) {

@@ -399,7 +399,6 @@ export function sleep<T>(delay: number, result?: T): Coroutine<T | undefined> {
  */
 class SleepFuture<T> extends Future<T> implements Timer {
   /** @internal */ _when: number;
-  /** @internal */ _seq = 0;
   /** @internal */ _scheduled = false;
   /** @internal The timer's own flag, for the heap (the future's state is `cancelled()`). */
   _cancelled = false;

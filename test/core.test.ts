@@ -30,7 +30,7 @@ test("Ring is FIFO across its blocks, as it fills and drains", () => {
 });
 
 function timer(when: number, label: string): HeapTimer & { label: string } {
-  return { _when: when, _seq: 0, _cancelled: false, label };
+  return { _when: when, _cancelled: false, label };
 }
 
 test("TimerHeap pops by deadline, ties in insertion order, skipping cancelled timers", () => {
@@ -62,6 +62,60 @@ test("TimerHeap rebuilds itself when most timers are cancelled, keeping the orde
   for (let t = heap.peek(); t !== undefined; t = heap.peek()) whens.push(heap.pop()._when);
   assert.deepEqual(whens, [...whens].sort((a, b) => a - b));
   assert.equal(whens.length, 100);
+});
+
+/** The order a heap keyed by (when, push order) gives: the reference for TimerHeap. */
+function referenceOrder<T extends HeapTimer>(pushed: T[]): T[] {
+  return pushed.map((t, i) => ({ t, i })).sort((a, b) => a.t._when - b.t._when || a.i - b.i).map(({ t }) => t);
+}
+
+test("TimerHeap agrees with a sorted reference while timers are pushed, popped and cancelled in any mix", () => {
+  let x = 42;
+  const random = (k: number): number => {
+    x = (x * 48271) % 2147483647;
+    return x % k;
+  };
+  const heap = new TimerHeap<HeapTimer & { label: string }>();
+  const pending: (HeapTimer & { label: string })[] = [];
+  let now = 0;
+  for (let step = 0; step < 20_000; step++) {
+    const op = random(10);
+    if (op < 5) {
+      // Deadlines within a few milliseconds, many sharing one, some in the millisecond being drained.
+      const t = timer(now + random(4000) / 1_000_000 + (random(3) === 0 ? 0 : 0.0005), `t${step}`);
+      heap.push(t);
+      pending.push(t);
+    } else if (op < 6 && pending.length > 0) {
+      const t = pending[random(pending.length)]!;
+      if (!t._cancelled) {
+        t._cancelled = true;
+        heap.noteCancelled();
+      }
+    } else {
+      now += random(3) / 10_000;
+      const expected = referenceOrder(pending.filter((t) => !t._cancelled)).filter((t) => t._when <= now);
+      const got: string[] = [];
+      for (let t = heap.peek(); t !== undefined && t._when <= now; t = heap.peek()) got.push(heap.pop().label);
+      assert.deepEqual(got, expected.map((t) => t.label));
+      const left = new Set(expected);
+      pending.splice(0, pending.length, ...pending.filter((t) => !left.has(t)));
+    }
+    assert.equal(heap.size, pending.filter((t) => !t._cancelled).length);
+  }
+});
+
+test("TimerHeap keeps a millisecond being drained in order as timers join it, and orders the infinities", () => {
+  const heap = new TimerHeap<HeapTimer & { label: string }>();
+  for (const t of [timer(Infinity, "inf"), timer(1.0004, "b"), timer(-Infinity, "-inf"), timer(1.0001, "a"), timer(-5, "neg")]) heap.push(t);
+  const order = [heap.pop().label, heap.pop().label];
+  assert.equal(heap.peek()!.label, "a");
+  order.push(heap.pop().label);
+  // Draining has begun in the millisecond of 1.0001 and 1.0004: these join it in order.
+  for (const t of [timer(1.0009, "d"), timer(1.0002, "a2"), timer(1.0004, "b2"), timer(1.0001, "a3")]) heap.push(t);
+  for (let t = heap.peek(); t !== undefined; t = heap.peek()) order.push(heap.pop().label);
+  assert.deepEqual(order, ["-inf", "neg", "a", "a3", "a2", "b", "b2", "d", "inf"]);
+  assert.equal(heap.size, 0);
+  assert.deepEqual(heap.live(), []);
 });
 
 test("what a callback schedules runs in the next iteration, after the timers that became due", async () => {

@@ -1,119 +1,214 @@
 /**
  * The timer heap (CPython: the `_scheduled` heapq of BaseEventLoop; Node: lib/internal/timers.js).
  *
- * A binary min-heap keyed by (when, seq): the earliest deadline first, and timers with the same
- * deadline in the order they were scheduled. Push and pop are O(log n). A cancelled timer stays
- * in the heap and is dropped when it reaches the top; when more than half of the heap is
- * cancelled (and it is big enough to matter) the heap is rebuilt without them, in O(n), so a
- * program that arms and cancels many timeouts keeps it small.
+ * Timers come out earliest deadline first, and timers with the same deadline in the order they
+ * were pushed, exactly as from a heap keyed by (when, push order). Inside, timers are grouped in
+ * one *bucket* per millisecond of deadline, as Node groups its timers in lists: a push appends to
+ * its bucket, found through a Map, in O(1); a binary min-heap orders only the buckets. A bucket is
+ * sorted (a stable sort, so ties keep push order) when it reaches the top, and then drained from
+ * its front. So each timer costs one append and a share of one sort of its millisecond's timers,
+ * instead of two walks down a heap of every timer, where each step is a cache miss once there are
+ * many (bench/: timers).
+ *
+ * A bucket's millisecond is `Math.floor(when * 1000)`, which never decreases as `when` grows, so
+ * every timer of a later bucket is due later than every timer of an earlier one.
+ *
+ * A cancelled timer stays in its bucket and is dropped when it reaches the front; when more than
+ * half of the timers are cancelled (and there are enough to matter) every bucket is filtered, in
+ * O(n), so a program that arms and cancels many timeouts keeps the heap small.
  */
 
 export interface HeapTimer {
   /** Deadline in loop seconds. */
   _when: number;
-  /** Scheduling order, the tie-breaker. */
-  _seq: number;
   _cancelled: boolean;
 }
 
-/** Below this many entries a rebuild is not worth it. */
+/** The timers whose deadlines fall in one millisecond. */
+interface Bucket<T> {
+  /** `Math.floor(when * 1000)` of each of its timers. */
+  readonly ms: number;
+  /** Its timers; those before `head` have left already (their slots are cleared). */
+  items: (T | undefined)[];
+  head: number;
+  /** Whether `items` from `head` on are in (when, push order). Once draining has begun, always. */
+  sorted: boolean;
+}
+
+/** Below this many timers a filtering of the cancelled ones is not worth it. */
 const MIN_REBUILD_SIZE = 100;
 
+const byDeadline = (a: HeapTimer | undefined, b: HeapTimer | undefined): number => {
+  const x = a!._when;
+  const y = b!._when;
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
 export class TimerHeap<T extends HeapTimer> {
-  private items: T[] = [];
-  private nextSeq = 0;
-  /** How many entries of `items` are cancelled. */
+  /** The buckets, as a binary min-heap by `ms`. */
+  private heap: Bucket<T>[] = [];
+  private buckets = new Map<number, Bucket<T>>();
+  /** The bucket of the last push: timers pushed in a burst often share one. */
+  private last: Bucket<T> | null = null;
+  /** How many timers the buckets hold, cancelled ones included. */
+  private count = 0;
   private cancelledCount = 0;
 
   get size(): number {
-    return this.items.length - this.cancelledCount;
+    return this.count - this.cancelledCount;
   }
 
   push(timer: T): void {
-    timer._seq = this.nextSeq++;
-    const items = this.items;
+    const ms = Math.floor(timer._when * 1000);
+    let b = this.last;
+    if (b === null || b.ms !== ms) {
+      b = this.buckets.get(ms) ?? this.addBucket(ms);
+      this.last = b;
+    }
+    this.count++;
+    const items = b.items;
+    const n = items.length;
+    if (b.sorted && n > b.head && items[n - 1]!._when > timer._when) {
+      if (b.head === 0) {
+        b.sorted = false;
+      } else {
+        // The bucket is being drained: keep it sorted, the new timer after any with its deadline.
+        let lo = b.head;
+        let hi = n;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (items[mid]!._when <= timer._when) lo = mid + 1;
+          else hi = mid;
+        }
+        items.splice(lo, 0, timer);
+        return;
+      }
+    }
     items.push(timer);
-    this.siftUp(items.length - 1);
   }
 
   /** The earliest live timer, dropping cancelled ones on the way; undefined when none. */
   peek(): T | undefined {
-    const items = this.items;
-    while (items.length > 0 && items[0]!._cancelled) {
-      this.cancelledCount--;
-      this.removeTop();
+    for (;;) {
+      const b = this.heap[0];
+      if (b === undefined) return undefined;
+      if (!b.sorted) {
+        b.items.sort(byDeadline);
+        b.sorted = true;
+      }
+      const items = b.items;
+      while (b.head < items.length) {
+        const t = items[b.head]!;
+        if (!t._cancelled) return t;
+        items[b.head++] = undefined;
+        this.count--;
+        this.cancelledCount--;
+      }
+      this.removeTopBucket();
     }
-    return items[0];
   }
 
   /** Removes and returns the earliest live timer (call `peek` first). */
   pop(): T {
-    const top = this.items[0]!;
-    this.removeTop();
-    return top;
+    const b = this.heap[0]!;
+    const items = b.items;
+    const t = items[b.head]!;
+    items[b.head++] = undefined;
+    this.count--;
+    if (b.head === items.length) this.removeTopBucket();
+    return t;
   }
 
-  /** Tells the heap that one of its timers was cancelled; rebuilds it when most are. */
+  /** Tells the heap that one of its timers was cancelled; drops them all when most are. */
   noteCancelled(): void {
     this.cancelledCount++;
-    const n = this.items.length;
-    if (n > MIN_REBUILD_SIZE && this.cancelledCount * 2 > n) {
-      this.items = this.items.filter((t) => !t._cancelled);
-      this.cancelledCount = 0;
-      for (let i = (this.items.length >> 1) - 1; i >= 0; i--) this.siftDown(i);
-    }
+    if (this.count > MIN_REBUILD_SIZE && this.cancelledCount * 2 > this.count) this.dropCancelled();
   }
 
   /** The live timers in no particular order (for reports). */
   live(): T[] {
-    return this.items.filter((t) => !t._cancelled);
+    const out: T[] = [];
+    for (const b of this.heap) {
+      for (let i = b.head; i < b.items.length; i++) {
+        const t = b.items[i]!;
+        if (!t._cancelled) out.push(t);
+      }
+    }
+    return out;
   }
 
   clear(): void {
-    this.items = [];
+    this.heap = [];
+    this.buckets.clear();
+    this.last = null;
+    this.count = 0;
     this.cancelledCount = 0;
   }
 
-  private removeTop(): void {
-    const items = this.items;
-    const last = items.pop()!;
-    if (items.length > 0) {
-      items[0] = last;
+  private addBucket(ms: number): Bucket<T> {
+    const b: Bucket<T> = { ms, items: [], head: 0, sorted: true };
+    this.buckets.set(ms, b);
+    const heap = this.heap;
+    let i = heap.length;
+    heap.push(b);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (heap[parent]!.ms <= ms) break;
+      heap[i] = heap[parent]!;
+      i = parent;
+    }
+    heap[i] = b;
+    return b;
+  }
+
+  private removeTopBucket(): void {
+    const heap = this.heap;
+    const top = heap[0]!;
+    this.buckets.delete(top.ms);
+    if (this.last === top) this.last = null;
+    const end = heap.pop()!;
+    if (heap.length > 0) {
+      heap[0] = end;
       this.siftDown(0);
     }
   }
 
-  private siftUp(i: number): void {
-    const items = this.items;
-    const t = items[i]!;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const p = items[parent]!;
-      if (p._when < t._when || (p._when === t._when && p._seq < t._seq)) break;
-      items[i] = p;
-      i = parent;
-    }
-    items[i] = t;
-  }
-
   private siftDown(i: number): void {
-    const items = this.items;
-    const n = items.length;
-    const t = items[i]!;
+    const heap = this.heap;
+    const n = heap.length;
+    const b = heap[i]!;
     for (;;) {
       let child = 2 * i + 1;
       if (child >= n) break;
-      const right = child + 1;
-      if (right < n) {
-        const a = items[child]!;
-        const b = items[right]!;
-        if (b._when < a._when || (b._when === a._when && b._seq < a._seq)) child = right;
-      }
-      const c = items[child]!;
-      if (t._when < c._when || (t._when === c._when && t._seq < c._seq)) break;
-      items[i] = c;
+      if (child + 1 < n && heap[child + 1]!.ms < heap[child]!.ms) child++;
+      if (b.ms <= heap[child]!.ms) break;
+      heap[i] = heap[child]!;
       i = child;
     }
-    items[i] = t;
+    heap[i] = b;
+  }
+
+  /** Filters every bucket, dropping the cancelled timers and the buckets left empty. */
+  private dropCancelled(): void {
+    const kept: Bucket<T>[] = [];
+    this.buckets.clear();
+    this.last = null;
+    this.count = 0;
+    for (const b of this.heap) {
+      const items: T[] = [];
+      for (let i = b.head; i < b.items.length; i++) {
+        const t = b.items[i]!;
+        if (!t._cancelled) items.push(t);
+      }
+      if (items.length === 0) continue;
+      b.items = items;
+      b.head = 0;
+      kept.push(b);
+      this.buckets.set(b.ms, b);
+      this.count += items.length;
+    }
+    this.cancelledCount = 0;
+    this.heap = kept;
+    for (let i = (kept.length >> 1) - 1; i >= 0; i--) this.siftDown(i);
   }
 }

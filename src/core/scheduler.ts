@@ -16,9 +16,9 @@
  * neither is armed and Node's own loop drains, nothing can ever happen again: `beforeExit` fires
  * and the run ends with a deadlock error instead of a silent exit.
  *
- * Costs: `push` onto the ring O(1) and allocation-free; a timer O(log n); a batch calls
- * `performance.now()` once per iteration when timers are pending and once per `CHECK_EVERY`
- * runnables for the time slice. Node callbacks that feed the loop (sockets, workers, promises)
+ * Costs: `push` onto the ring O(1) and allocation-free; a timer O(1) to push, plus its share of
+ * sorting the timers of its millisecond (heap.ts); a batch calls `performance.now()` once per
+ * iteration when timers are pending and once per `CHECK_EVERY` runnables for the time slice. Node callbacks that feed the loop (sockets, workers, promises)
  * either push onto the ring and `_wake()` it, or run inside `_runFromNode`, which makes the loop
  * the running one for that call, as CPython runs protocol callbacks from its selector.
  *
