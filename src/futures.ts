@@ -15,17 +15,21 @@
 
 import { inspect } from "node:util";
 import type { Runnable } from "./core/scheduler.ts";
-import { BLOCKING } from "./core/step.ts";
+import { BLOCKING, STATE_MASK, STATE_SHIFT } from "./core/step.ts";
 import { _captureContext } from "./contextvars.ts";
 import { Handle, getEventLoop, _getRunningLoop, type EventLoop } from "./events.ts";
 import { CancelledError, InvalidStateError } from "./exceptions.ts";
 
+// A future's state, in the STATE_MASK bits of its `_flags`.
 const PENDING = 0;
-const CANCELLED = 1;
-const FINISHED = 2;
-/** Finished with an exception: `_result` holds it. */
-const FAILED = 3;
+const CANCELLED = 1 << STATE_SHIFT;
+const FINISHED = 2 << STATE_SHIFT;
+/** Finished with an exception: `_value` holds it. */
+const FAILED = 3 << STATE_SHIFT;
 const STATE_NAMES = ["PENDING", "CANCELLED", "FINISHED", "FINISHED"];
+
+/** Done callbacks: one runnable, several, or none. */
+type Callbacks = Runnable | Runnable[] | null;
 
 /** The results `Future.next()` hands to `yield*`, reused (see there). */
 const yielded: { done: false; value: unknown } = { done: false, value: undefined };
@@ -65,13 +69,14 @@ const unretrievedRegistry = new FinalizationRegistry<UnretrievedReport>((r) => {
  * const value = yield* fut; // 42
  */
 export class Future<T = unknown> implements PromiseLike<T> {
-  /** @internal */ _state = PENDING;
-  /** @internal The result, or the error when FAILED. */
-  _result: unknown = undefined;
+  /**
+   * @internal While pending, the done callbacks (`Callbacks`); once done, the result, or the error
+   * when FAILED. A future needs the one only before, the other only after, so one slot serves
+   * both: a field less on every future and task (bench/: spawn, memory).
+   */
+  _value: unknown = null;
   /** @internal */ readonly _loop: EventLoop;
-  /** @internal Done callbacks: one runnable, several, or none. */
-  _callbacks: Runnable | Runnable[] | null = null;
-  /** @internal Bits, see core/step.ts: BLOCKING here, and a task's own. */
+  /** @internal Bits, see core/step.ts: the state and BLOCKING here, and a task's own. */
   _flags = 0;
 
   /**
@@ -82,6 +87,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this._loop = options?.loop ?? getEventLoop();
   }
 
+  /** @internal PENDING, CANCELLED, FINISHED or FAILED. */
+  get _state(): number {
+    return this._flags & STATE_MASK;
+  }
+
   /**
    * The result (`Future.result()`).
    * @throws CancelledError if the future was cancelled; InvalidStateError "Result is not set."
@@ -90,10 +100,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
   result(): T {
     switch (this._state) {
       case FINISHED:
-        return this._result as T;
+        return this._value as T;
       case FAILED:
         this._markRetrieved();
-        throw this._result;
+        throw this._value;
       case CANCELLED:
         throw this._makeCancelledError();
       default:
@@ -112,7 +122,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
         return null;
       case FAILED:
         this._markRetrieved();
-        return this._result;
+        return this._value;
       case CANCELLED:
         throw this._makeCancelledError();
       default:
@@ -140,10 +150,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
    */
   cancel(msg?: unknown): boolean {
     if (this._state !== PENDING) return false;
-    this._state = CANCELLED;
     this._cancelMessage = msg;
     if (this._loop.getDebug() && !cancelOrigins.has(this)) recordCancelOrigin(this);
-    this._scheduleCallbacks();
+    this._scheduleCallbacks(this._settle(CANCELLED, undefined));
     return true;
   }
 
@@ -175,17 +184,17 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * @returns how many there were.
    */
   removeDoneCallback(fn: (fut: this) => unknown): number {
-    const cbs = this._callbacks;
-    if (cbs === null) return 0;
+    const cbs = this._value as Callbacks;
+    if (this._state !== PENDING || cbs === null) return 0;
     const matches = (r: Runnable): boolean => r instanceof Handle && r._callback === fn;
     if (!Array.isArray(cbs)) {
       if (!matches(cbs)) return 0;
-      this._callbacks = null;
+      this._value = null;
       return 1;
     }
     const kept = cbs.filter((r) => !matches(r));
     const removed = cbs.length - kept.length;
-    this._callbacks = kept.length === 0 ? null : kept.length === 1 ? kept[0]! : kept;
+    this._value = kept.length === 0 ? null : kept.length === 1 ? kept[0]! : kept;
     return removed;
   }
 
@@ -280,9 +289,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
       case CANCELLED:
         return "cancelled";
       case FINISHED:
-        return `finished result=${inspect(this._result, { depth: 0, breakLength: Infinity })}`;
+        return `finished result=${inspect(this._value, { depth: 0, breakLength: Infinity })}`;
       default:
-        return `finished exception=${describeError(this._result)}`;
+        return `finished exception=${describeError(this._value)}`;
     }
   }
 
@@ -292,19 +301,28 @@ export class Future<T = unknown> implements PromiseLike<T> {
     else this._addRunnable(task);
   }
 
-  /** @internal */
+  /** @internal Adds a done callback to a pending future. */
   _addRunnable(r: Runnable): void {
-    const cbs = this._callbacks;
-    if (cbs === null) this._callbacks = r;
+    const cbs = this._value as Callbacks;
+    if (cbs === null) this._value = r;
     else if (Array.isArray(cbs)) cbs.push(r);
-    else this._callbacks = [cbs, r];
+    else this._value = [cbs, r];
   }
 
-  /** @internal */
-  _scheduleCallbacks(): void {
-    const cbs = this._callbacks;
+  /**
+   * @internal A pending future becomes done: `state`, with `value` (see `_value`).
+   * @returns the callbacks that were waiting, for `_scheduleCallbacks`.
+   */
+  _settle(state: number, value: unknown): Callbacks {
+    const cbs = this._value as Callbacks;
+    this._value = value;
+    this._flags |= state;
+    return cbs;
+  }
+
+  /** @internal The callbacks that waited for the future to be done, now it is. */
+  _scheduleCallbacks(cbs: Callbacks): void {
     if (cbs === null) return;
-    this._callbacks = null;
     const loop = this._loop;
     if (Array.isArray(cbs)) {
       for (let i = 0; i < cbs.length; i++) {
@@ -318,22 +336,19 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** @internal */
   _resolve(value: T): void {
-    this._result = value;
-    this._state = FINISHED;
-    this._scheduleCallbacks();
+    this._scheduleCallbacks(this._settle(FINISHED, value));
   }
 
   /** @internal */
   _fail(error: unknown): void {
-    this._result = error;
-    this._state = FAILED;
+    const cbs = this._settle(FAILED, error);
     unretrieved.set(this, this._loop._trackUnretrieved(this));
     unretrievedRegistry.register(
       this,
       { loop: this._loop, message: this._unretrievedMessage(), exception: error, name: this.toString() },
       this,
     );
-    this._scheduleCallbacks();
+    this._scheduleCallbacks(cbs);
   }
 
   /** @internal */
@@ -349,7 +364,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal Called when the loop closes with this future's error still unread. */
   _reportUnretrieved(): void {
     if (!unretrieved.has(this)) return;
-    const error = this._result;
+    const error = this._value;
     this._markRetrieved();
     this._loop.callExceptionHandler({ message: this._unretrievedMessage(), exception: error, future: this as Future<unknown> });
   }
@@ -380,7 +395,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal */
   _alreadyDone(method: string): InvalidStateError {
     return new InvalidStateError(
-      `${STATE_NAMES[this._state]}: ${String(this)} (${method}() may be called only once, on a pending future; check done() first)`,
+      `${STATE_NAMES[this._state >> STATE_SHIFT]}: ${String(this)} (${method}() may be called only once, on a pending future; check done() first)`,
     );
   }
 }
@@ -446,7 +461,7 @@ export function _copyFutureState<T>(source: Future<T>, dest: Future<T>): void {
   if (dest.done()) return;
   if (source.cancelled()) dest.cancel(source._cancelMessage);
   else if (source._state === FAILED) dest.setException(source.exception());
-  else dest.setResult(source._result as T);
+  else dest.setResult(source._value as T);
 }
 
 /**

@@ -11,7 +11,7 @@
 
 import { inspect } from "node:util";
 import { CANCELS_SHIFT, HAS_STEP_ERROR, LOW_BITS, MUST_CANCEL, NO_ERROR, step, type Steppable } from "./core/step.ts";
-import type { Timer } from "./core/scheduler.ts";
+import type { Runnable, Timer } from "./core/scheduler.ts";
 import { SleepZero, sleepZero, type Waitable } from "./core/suspend.ts";
 import { Context, _adoptCurrentContext, _captureContext, _enterContext, _leaveContext } from "./contextvars.ts";
 import { checkDelay, getEventLoop, getRunningLoop, type EventLoop } from "./events.ts";
@@ -233,9 +233,9 @@ export class Task<T = unknown> extends Future<T> implements Steppable {
   }
 
   /** @internal Done: the loop no longer holds the task. */
-  override _scheduleCallbacks(): void {
+  override _scheduleCallbacks(cbs: Runnable | Runnable[] | null): void {
     this._loop._unregisterTask(this as Task<unknown>);
-    super._scheduleCallbacks();
+    super._scheduleCallbacks(cbs);
   }
 
   /** @internal */
