@@ -3,8 +3,8 @@
  *
  * Each measurement runs in a fresh child process (bench/workloads/NAME.ts for Node contenders,
  * bench/python/bench.py for CPython), so no workload's heap or JIT state skews another's, and each
- * reports the best of up to 3 repetitions (fewer when one repetition takes over 3 s; the same rule
- * in both languages). The echo workload starts a server process, warms it up with a short client,
+ * reports the best of up to 5 repetitions (fewer when they take over 3 s; the same rule in both
+ * languages). The echo workload starts a server process, warms it up with a short client,
  * then measures it with a separate client process.
  * The table goes to stdout and, as markdown with the machine it ran on, to bench/RESULTS.md.
  *
@@ -549,8 +549,8 @@ async function main(): Promise<void> {
       "# asyncio-ts benchmarks",
       "",
       "Written by `npm run bench` (bench/run.ts); every figure in this table comes from the same run.",
-      "Each figure is the best of up to 3 repetitions in a fresh process (fewer when one repetition",
-      "takes over 3 s, by the same rule in Node and in Python). Higher is better, except for memory",
+      "Each figure is the best of up to 5 repetitions in a fresh process (fewer when they take over 3 s,",
+      "by the same rule in Node and in Python). Higher is better, except for memory",
       "(bytes per pending task) and the echo servers' CPU time per request: there less is better, and a",
       "target is a ceiling on the ratio.",
       "",

@@ -12,7 +12,7 @@ import sys
 import time
 import tracemalloc
 
-MAX_REPS = 3
+MAX_REPS = 5
 REP_BUDGET_S = 3.0
 
 

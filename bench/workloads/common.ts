@@ -9,8 +9,11 @@
  * cannot run here (a module another engineer is still writing, say).
  */
 
-/** At most this many repetitions of a measurement; the best is reported. */
-export const MAX_REPS = 3;
+/**
+ * At most this many repetitions of a measurement; the best is reported. The first ones pay for the
+ * JIT's warm-up and for V8 growing its young generation, in Node; Python gets as many.
+ */
+export const MAX_REPS = 5;
 /** No further repetition starts once the repetitions so far took this many seconds. */
 export const REP_BUDGET_S = 3;
 
