@@ -119,6 +119,7 @@ function comparisons(python: PythonInfo): Comparison[] {
       anchors: [
         ...cpython(10, "spawn", SPAWN),
         { label: "native async function calls", job: nodeJob("spawn", "native", SPAWN) },
+        { label: "floor: only allocate a generator and a 9-field object per task, and keep them", job: nodeJob("spawn", "floor", SPAWN) },
       ],
     },
     {
