@@ -18,9 +18,10 @@
  *
  * Costs: `push` onto the ring O(1) and allocation-free; a timer O(1) to push, plus its share of
  * sorting the timers of its millisecond (heap.ts); a batch calls `performance.now()` once per
- * iteration when timers are pending and once per `CHECK_EVERY` runnables for the time slice. Node callbacks that feed the loop (sockets, workers, promises)
- * either push onto the ring and `_wake()` it, or run inside `_runFromNode`, which makes the loop
- * the running one for that call, as CPython runs protocol callbacks from its selector.
+ * iteration when timers are pending and once per `CHECK_EVERY` runnables for the time slice.
+ * Node callbacks that feed the loop (sockets, workers, promises) either push onto the ring and
+ * `_wake()` it, or run inside `_runFromNode`, which makes the loop the running one for that call,
+ * as CPython runs protocol callbacks from its selector.
  *
  * This module knows nothing of futures, tasks or handles: only of runnables and timers.
  */
