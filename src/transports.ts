@@ -54,6 +54,15 @@ export abstract class BaseTransport {
 }
 
 /**
+ * `x instanceof cls` for the half-transport class `half` or a subclass: its own instances, and, on
+ * `half` itself, every `Transport` too (CPython's Transport inherits from both halves).
+ */
+function isHalfTransport(cls: Function, half: Function, x: unknown): boolean {
+  const isA = Function.prototype[Symbol.hasInstance];
+  return isA.call(cls, x) || (cls === half && isA.call(Transport, x));
+}
+
+/**
  * The reading half of a stream transport (`asyncio.ReadTransport`); a `Transport` is one too.
  * @example
  * transport.pauseReading(); // backpressure: stop dataReceived() calls
@@ -69,7 +78,7 @@ export abstract class ReadTransport extends BaseTransport {
   abstract resumeReading(): void;
 
   static override [Symbol.hasInstance](x: unknown): boolean {
-    return Function.prototype[Symbol.hasInstance].call(this, x) || (this === ReadTransport && Function.prototype[Symbol.hasInstance].call(Transport, x));
+    return isHalfTransport(this, ReadTransport, x);
   }
 }
 
@@ -104,7 +113,7 @@ export abstract class WriteTransport extends BaseTransport {
   abstract abort(): void;
 
   static override [Symbol.hasInstance](x: unknown): boolean {
-    return Function.prototype[Symbol.hasInstance].call(this, x) || (this === WriteTransport && Function.prototype[Symbol.hasInstance].call(Transport, x));
+    return isHalfTransport(this, WriteTransport, x);
   }
 }
 
