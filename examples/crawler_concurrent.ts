@@ -9,7 +9,7 @@
  *
  *     %time asyncio.run(main(['url_1', 'url_2', 'url_3', 'url_4']))   # Wall time: 3.99 s
  */
-import { createTask, run, sleep, type Coroutine } from "../src/index.ts";
+import { createTask, run, sleep, type Coroutine } from "asyncio-ts";
 
 function* crawlPage(url: string): Coroutine<void> {
   console.log(`crawling ${url}`);

@@ -13,7 +13,7 @@
  *
  *     %time asyncio.run(main(['url_1', 'url_2', 'url_3', 'url_4']))   # Wall time: 10 s
  */
-import { run, sleep, type Coroutine } from "../src/index.ts";
+import { run, sleep, type Coroutine } from "asyncio-ts";
 
 function* crawlPage(url: string): Coroutine<void> {
   console.log(`crawling ${url}`);

@@ -18,7 +18,7 @@
  *     loop.run_until_complete(asyncio.wait(tasks))
  *     loop.close()
  */
-import { ensureFuture, getEventLoop, sleep, wait, type Coroutine } from "../src/index.ts";
+import { ensureFuture, getEventLoop, sleep, wait, type Coroutine } from "asyncio-ts";
 
 function* factorial(name: string, number: number): Coroutine<void> {
   let f = 1;

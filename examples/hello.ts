@@ -7,7 +7,7 @@
  *         print("World")
  *     asyncio.run(main())
  */
-import { getEventLoop, run, sleep, type Coroutine } from "../src/index.ts";
+import { getEventLoop, run, sleep, type Coroutine } from "asyncio-ts";
 
 function* main(): Coroutine<void> {
   console.log("Hello");

@@ -16,7 +16,7 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { fromPromise, openConnection, run, type Coroutine } from "../src/index.ts";
+import { fromPromise, openConnection, run, type Coroutine } from "asyncio-ts";
 
 function* httpGet(host: string, port: number, path: string): Coroutine<Buffer> {
   const [reader, writer] = yield* openConnection(host, port);

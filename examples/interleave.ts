@@ -16,7 +16,7 @@
  * Both tasks wait at once, so it takes 2 seconds, not 3. (We print seconds since the start
  * instead of the time of day, so the output can be compared.)
  */
-import { createTask, getRunningLoop, run, sleep, type Coroutine } from "../src/index.ts";
+import { createTask, getRunningLoop, run, sleep, type Coroutine } from "asyncio-ts";
 
 function* sayAfter(delay: number, what: string): Coroutine<void> {
   yield* sleep(delay);

@@ -50,7 +50,7 @@
  * The tasks interleave only at `sleep(0)` and at the queue, so the output is the same line for
  * line as CPython's, which is what test/examples.test.ts checks.
  */
-import { Queue, createTask, gather, run, sleep, type Coroutine } from "../src/index.ts";
+import { Queue, createTask, gather, run, sleep, type Coroutine } from "asyncio-ts";
 
 /** A linear congruential generator: the same numbers on every run, in Python and here. */
 function* lcg(seed: number): Generator<number, never> {

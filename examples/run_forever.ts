@@ -18,7 +18,7 @@
  *     finally:
  *         loop.close()
  */
-import { Future, ensureFuture, getEventLoop, sleep, type Coroutine } from "../src/index.ts";
+import { Future, ensureFuture, getEventLoop, sleep, type Coroutine } from "asyncio-ts";
 
 function* slowOperation(future: Future<string>): Coroutine<void> {
   yield* sleep(1);

@@ -23,7 +23,7 @@
  *
  * Run it with `node --import tsx examples/thread_pool.ts [seconds per job]`.
  */
-import { ThreadPoolExecutor, createTask, fromPromise, gather, getRunningLoop, run, sleep, type Coroutine } from "../src/index.ts";
+import { ThreadPoolExecutor, createTask, fromPromise, gather, getRunningLoop, run, sleep, type Coroutine } from "asyncio-ts";
 
 const JOBS = 8;
 const THREADS = 2;

@@ -1,5 +1,5 @@
 /**
- * The tour: runs every example in examples/ (or the ones named: `npm start -- hello crawler`),
+ * The tour: runs every example in examples/ (or the ones named: `npm start -- hello crawler_concurrent`),
  * shows its output and timing, and says whether it matched the transcript of the Python original.
  */
 import { spawnSync } from "node:child_process";

@@ -14,7 +14,7 @@
  *         await asyncio.gather(*(fetch(f"/timeit/{s}") for s in (0.3, 0.2, 0.1)))
  *         print(f"total: {time.perf_counter() - start:.2f} s")
  */
-import { gather, openConnection, run, sleep, startServer, type Coroutine, type StreamReader, type StreamWriter } from "../src/index.ts";
+import { gather, openConnection, run, sleep, startServer, type Coroutine, type StreamReader, type StreamWriter } from "asyncio-ts";
 
 const STATUS: Record<number, string> = { 200: "OK", 400: "Bad Request", 404: "Not Found" };
 
