@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { inspect } from "node:util";
 import {
@@ -247,6 +248,29 @@ test("a program whose pools are shut down, or only idle, exits by itself", () =>
     const expected = mode === "shutdown" ? "results 2 3 30 40\nafter shutdown workers=0\n" : "results 2 3 30 40\n";
     assert.equal(r.stdout, expected);
   }
+});
+
+test("what a pool thread prints comes out before the job's result and is never lost, at shutdown or at exit", () => {
+  const fixture = fileURLToPath(new URL("./fixtures/executors/prints.ts", import.meta.url));
+  for (let run = 1; run <= 8; run++) {
+    const mode = run % 2 === 0 ? "wait" : "nowait";
+    const r = spawnSync(process.execPath, ["--import", "tsx", fixture, mode], { encoding: "utf8", timeout: 15_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.trimEnd().split("\n");
+    assert.equal(lines.length, 20, `run ${run} (${mode}) printed ${JSON.stringify(lines)}`);
+    for (let i = 0; i < 10; i++) {
+      assert.ok(lines.indexOf(`job ${i}`) >= 0 && lines.indexOf(`job ${i}`) < lines.indexOf(`result ${i}`), `run ${run} (${mode}): ${JSON.stringify(lines)}`);
+    }
+  }
+});
+
+test("the worker bootstrap (plain JavaScript) and the parent agree on the protocol's numbers", async () => {
+  const protocol = await import("../src/executors/worker.ts");
+  const functions = await import("../src/executors/functions.ts");
+  const bootstrap = readFileSync(new URL("../src/executors/bootstrap.js", import.meta.url), "utf8");
+  const declared = new Map([...bootstrap.matchAll(/\b([A-Z_]+) = (\d+)/g)].map((m) => [m[1]!, Number(m[2])]));
+  const expected = { RESULTS: protocol.RESULTS, CRASH: protocol.CRASH, OUTPUT: protocol.OUTPUT, OK: protocol.OK, ERROR: protocol.ERROR, THROWN: protocol.THROWN, BY_SOURCE: functions.BY_SOURCE };
+  assert.deepEqual(Object.fromEntries(Object.keys(expected).map((k) => [k, declared.get(k)])), expected);
 });
 
 test("what cannot run in a pool is refused at submit with a TypeError or ValueError that says what to do", async () => {

@@ -22,7 +22,8 @@ import { CancelledError, InvalidStateError } from "../exceptions.ts";
 /** @internal FINISHED with an exception: `_value` holds it. */
 export const FAILED = 4;
 
-type DoneCallback<T> = (fut: ConcurrentFuture<T>) => unknown;
+/** What `addDoneCallback` takes: called with the future once it is done. */
+export type DoneCallback<T> = (fut: ConcurrentFuture<T>) => unknown;
 
 /**
  * The result of a job submitted to an executor (`concurrent.futures.Future`), made by `submit`.

@@ -38,7 +38,7 @@ import {
 } from "../exceptions.ts";
 import { ConcurrentFuture, PENDING, RUNNING } from "./concurrent.ts";
 import { checkCloneable, describeValue, functionRecord, type FunctionRecord, type WorkerFunction } from "./functions.ts";
-import { CRASH, ERROR, OK, type ErrorRecord } from "./worker.ts";
+import { CRASH, ERROR, OK, OUTPUT, type ErrorRecord } from "./worker.ts";
 
 /** About how long (ms) one batch of jobs should keep a worker busy. */
 const BATCH_TARGET_MS = 2;
@@ -414,8 +414,13 @@ export abstract class Pool {
 
   // -- what workers report ---------------------------------------------------------------------
 
-  /** @internal A message from `slot`'s worker: results, or its last words. */
+  /** @internal A message from `slot`'s worker: results, a thread's output, or its last words. */
   _onMessage(slot: WorkerSlot, msg: unknown[]): void {
+    if (msg[0] === OUTPUT) {
+      // Written at once, so it is out before the results that follow it on this channel are seen.
+      (msg[1] === 2 ? process.stderr : process.stdout).write(msg[2] as string | Uint8Array);
+      return;
+    }
     if (msg[0] === CRASH) {
       slot.crash = { code: msg[1] as number, error: msg[2] === null ? undefined : reviveError(msg[2] as ErrorRecord), running: new Set(msg[3] as number[]) };
       this.settle(slot, msg, 4);

@@ -5,24 +5,25 @@
  * kind of worker (a whole Node.js, started in about a tenth of a second), for jobs that must not
  * share the parent's heap or may take it down. Messages travel over Node's IPC channel with the
  * "advanced" (structured clone) serialization; a dying child writes its last words to a pipe on
- * file descriptor 4 (see worker.ts).
+ * file descriptor 4 (see bootstrap.js).
  */
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { availableParallelism } from "node:os";
 import type { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
 import { deserialize } from "node:v8";
 import { Pool, WorkerSlot, type PoolOptions } from "./pool.ts";
-import { childExecArgv, tsxApiUrl, workerSource } from "./worker.ts";
+import { bootstrapUrl, childExecArgv, tsxApiUrl, type WorkerEnv } from "./worker.ts";
 
 const CRASH_FD = 4;
 
 class ProcessSlot extends WorkerSlot {
   private readonly child: ChildProcess;
 
-  constructor(pool: Pool, source: string, execArgv: string[]) {
+  constructor(pool: Pool, env: WorkerEnv) {
     super();
-    const child = spawn(process.execPath, [...execArgv, "-e", source], {
+    const child = spawn(process.execPath, [...childExecArgv(), fileURLToPath(bootstrapUrl), JSON.stringify(env)], {
       stdio: ["ignore", "inherit", "inherit", "ipc", "pipe"],
       serialization: "advanced",
       windowsHide: true,
@@ -94,8 +95,6 @@ class ProcessSlot extends WorkerSlot {
   }
 }
 
-let processSource: string | undefined;
-
 /**
  * A pool of child processes for CPU-bound jobs that must be isolated
  * (`concurrent.futures.ProcessPoolExecutor`). Processes start on demand, up to `maxWorkers`;
@@ -119,7 +118,6 @@ export class ProcessPoolExecutor extends Pool {
   }
 
   protected startWorker(): WorkerSlot {
-    processSource ??= workerSource({ thread: false, tsxApi: tsxApiUrl(), crashFd: CRASH_FD });
-    return new ProcessSlot(this, processSource, childExecArgv());
+    return new ProcessSlot(this, { thread: false, tsxApi: tsxApiUrl(), crashFd: CRASH_FD });
   }
 }

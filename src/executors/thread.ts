@@ -10,14 +10,40 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { Pool, WorkerSlot, type PoolOptions } from "./pool.ts";
-import { tsxApiUrl, workerSource } from "./worker.ts";
+import { bootstrapUrl, childExecArgv, tsxApiUrl, type WorkerEnv } from "./worker.ts";
+
+/**
+ * The Node options a thread starts with: the parent's, as for a child process (so not tsx, which
+ * would cost each thread a tenth of a second), or null to inherit the parent's as they are.
+ */
+let threadExecArgv: string[] | null | undefined;
+
+/**
+ * Starts the bootstrap in a thread. Node refuses per-process options (`--expose-gc`,
+ * `--max-old-space-size`) in a thread's `execArgv` and lists them in its error: those are dropped,
+ * once per process, and if Node still refuses, threads inherit the parent's options as they are.
+ */
+function startThread(env: WorkerEnv): Worker {
+  let execArgv: string[] | null = (threadExecArgv ??= childExecArgv());
+  for (;;) {
+    try {
+      return new Worker(bootstrapUrl, { workerData: env, ...(execArgv === null ? {} : { execArgv }) });
+    } catch (e) {
+      if ((e as { code?: string }).code !== "ERR_WORKER_INVALID_EXEC_ARGV" || execArgv === null) throw e;
+      const optionName = (flag: string): string => flag.split("=")[0]!;
+      const refused = new Set(((e as Error).message.split(": ").pop() ?? "").split(", ").map(optionName));
+      const kept: string[] = execArgv.filter((arg) => !refused.has(optionName(arg)));
+      execArgv = threadExecArgv = kept.length < execArgv.length ? kept : null;
+    }
+  }
+}
 
 class ThreadSlot extends WorkerSlot {
   private readonly worker: Worker;
 
-  constructor(pool: Pool, source: string) {
+  constructor(pool: Pool, env: WorkerEnv) {
     super();
-    this.worker = new Worker(source, { eval: true });
+    this.worker = startThread(env);
     this.worker.on("message", (msg: unknown[]) => pool._onMessage(this, msg));
     this.worker.on("error", (e) => (this.error = e));
     this.worker.on("exit", (code) => pool._onExit(this, code, null));
@@ -42,8 +68,6 @@ class ThreadSlot extends WorkerSlot {
   }
 }
 
-let threadSource: string | undefined;
-
 /**
  * A pool of worker threads for blocking or CPU-bound jobs (`concurrent.futures.ThreadPoolExecutor`).
  * Threads start on demand, up to `maxWorkers`; an idle pool does not keep the process alive.
@@ -66,7 +90,6 @@ export class ThreadPoolExecutor extends Pool {
   }
 
   protected startWorker(): WorkerSlot {
-    threadSource ??= workerSource({ thread: true, tsxApi: tsxApiUrl(), crashFd: -1 });
-    return new ThreadSlot(this, threadSource);
+    return new ThreadSlot(this, { thread: true, tsxApi: tsxApiUrl(), crashFd: -1 });
   }
 }
