@@ -1,5 +1,6 @@
 /**
- * The tour: runs every example in examples/ (or the ones named: `npm start -- hello crawler_concurrent`),
+ * The tour: runs every example in examples/ (or the ones named: `npm start -- hello crawler_concurrent`;
+ * `npm start -- --list` lists them),
  * shows its output and timing, and says whether it matched the transcript of the Python original.
  */
 import { spawnSync } from "node:child_process";
@@ -13,6 +14,10 @@ const all = readdirSync(here)
   .filter((f) => f.endsWith(".ts") && f !== "tour.ts" && !f.startsWith("_"))
   .map((f) => f.slice(0, -3))
   .sort();
+if (process.argv[2] === "--list") {
+  console.log(all.join("\n"));
+  process.exit(0);
+}
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !all.includes(w));
 if (unknown.length > 0) {

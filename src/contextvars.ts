@@ -17,7 +17,6 @@ import { LookupError, RuntimeError, ValueError } from "./exceptions.ts";
 type VarMap = ReadonlyMap<ContextVar<unknown>, unknown>;
 
 const EMPTY: VarMap = new Map();
-const MISSING: unique symbol = Symbol("Token.MISSING");
 
 /**
  * A mapping of context variables to values (`contextvars.Context`). Each task runs in its own,
@@ -35,7 +34,7 @@ export class Context {
   _entered = false;
 
   /** An empty context (Python's `Context()`); `copyContext()` copies the current one. */
-  constructor(map: VarMap = EMPTY) {
+  constructor(map: ReadonlyMap<ContextVar<unknown>, unknown> = EMPTY) {
     this._map = map;
   }
 
@@ -171,12 +170,12 @@ export function _adoptCurrentContext(): Context {
  */
 export class Token<T> {
   /** The value marking "the variable had no value" in `oldValue`. */
-  static readonly MISSING: typeof MISSING = MISSING;
+  static readonly MISSING: unique symbol = Symbol("Token.MISSING");
   /** @internal */
   _used = false;
   constructor(
     readonly var_: ContextVar<T>,
-    readonly oldValue: T | typeof MISSING,
+    readonly oldValue: T | typeof Token.MISSING,
     /** @internal */
     readonly _ctx: Context,
   ) {}
@@ -237,7 +236,7 @@ export class ContextVar<T> {
   set(value: T): Token<T> {
     const ctx = current;
     const map = ctx._map;
-    const old = map.has(this as ContextVar<unknown>) ? (map.get(this as ContextVar<unknown>) as T) : MISSING;
+    const old = map.has(this as ContextVar<unknown>) ? (map.get(this as ContextVar<unknown>) as T) : Token.MISSING;
     const next = new Map(map);
     next.set(this as ContextVar<unknown>, value);
     ctx._map = next;
@@ -255,7 +254,7 @@ export class ContextVar<T> {
     const ctx = current;
     if (token._ctx !== ctx) throw new ValueError(`${String(token)} was created in a different Context`);
     const next = new Map(ctx._map);
-    if (token.oldValue === MISSING) next.delete(this as ContextVar<unknown>);
+    if (token.oldValue === Token.MISSING) next.delete(this as ContextVar<unknown>);
     else next.set(this as ContextVar<unknown>, token.oldValue);
     // Never back to EMPTY, even when nothing is left: a scratch context (see the module comment)
     // whose map is EMPTY is handed to the next task, and a token made in it and still unused

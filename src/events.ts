@@ -230,6 +230,8 @@ export class EventLoop extends Scheduler {
   private readonly ownTaskOptions: { loop: EventLoop } = { loop: this };
   /** Failed futures whose error nobody read yet, reported at close (see futures.ts). */
   private readonly unretrieved = new Set<WeakRef<Future<unknown>>>();
+  /** @internal A number for this loop, for reprs and messages. */
+  /** @internal A number for this loop, for reprs and messages. */
   readonly _id = ++loopIds;
 
   /** A new loop, not running; `newEventLoop(options)` is the same. */

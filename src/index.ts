@@ -1,6 +1,8 @@
+/// <reference types="node" preserve="true" />
 /**
  * asyncio-ts: Python's asyncio in TypeScript on Node.js. The public surface, re-exported from the
  * module of each concept (one module per asyncio module); nothing else lives here.
+ * @module asyncio-ts
  */
 
 export type { Coroutine, Awaitable, AwaitedOf } from "./types.ts";
@@ -67,6 +69,8 @@ export {
   ALL_COMPLETED,
   type TaskOptions,
   type GatherOptions,
+  type GatherResults,
+  type GatherResultsOrErrors,
   type ReturnWhen,
 } from "./tasks.ts";
 export { timeout, timeoutAt, Timeout } from "./timeouts.ts";
@@ -74,7 +78,7 @@ export { taskGroup, TaskGroup } from "./taskgroups.ts";
 export { run, Runner } from "./runners.ts";
 export { ThreadPoolExecutor } from "./executors/thread.ts";
 export { ProcessPoolExecutor } from "./executors/process.ts";
-export { ConcurrentFuture } from "./executors/concurrent.ts";
+export { ConcurrentFuture, type DoneCallback } from "./executors/concurrent.ts";
 export { MapResult, type PoolFunction, type PoolOptions, type PoolStats, type ShutdownOptions } from "./executors/pool.ts";
 export { workerFunction, WorkerFunction } from "./executors/functions.ts";
 export { toThread } from "./threads.ts";
@@ -154,6 +158,7 @@ export {
   type OpenConnectionOptions,
   type OpenUnixConnectionOptions,
   type StartServerOptions,
+  type ReadingTransport,
 } from "./streams.ts";
 export { Server, ServerSocket, type CreateServerOptions, type ServerSSL } from "./net/server.ts";
 export type { ClientSSL, CreateConnectionOptions, CreateUnixConnectionOptions, StartTlsOptions } from "./net/connect.ts";

@@ -32,13 +32,13 @@ import {
   type CreateUnixConnectionOptions,
 } from "./net/connect.ts";
 import { createServer, createUnixServer, type CreateServerOptions, type Server } from "./net/server.ts";
-import { DEFAULT_LIMIT, StreamReader, type Bytes } from "./net/stream_reader.ts";
+import { DEFAULT_LIMIT, StreamReader, type Bytes, type ReadingTransport } from "./net/stream_reader.ts";
 import { Protocol } from "./protocols.ts";
 import { isCoroutine, type Task } from "./tasks.ts";
 import type { Transport } from "./transports.ts";
 import type { Coroutine } from "./types.ts";
 
-export { DEFAULT_LIMIT, StreamReader, type Bytes };
+export { DEFAULT_LIMIT, StreamReader, type Bytes, type ReadingTransport };
 
 /** An iterator that finishes at once: what `drain()` returns when there is nothing to wait for. */
 class Finished implements Generator<never, void, unknown> {

@@ -378,13 +378,19 @@ export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
  * `sleep(0)` just lets the other ready tasks run once, allocating no timer. As in Python,
  * nothing happens until the returned coroutine is awaited.
  * @param delay seconds, a non-negative number.
- * @param result what the sleep returns. @default undefined
  * @throws ValueError for a negative or NaN delay; TypeError for a non-number.
  * @example
  * yield* sleep(0.5); // half a second
  * const v = yield* sleep(1, "tick"); // "tick"
  */
 export function sleep(delay: number): Coroutine<undefined>;
+/**
+ * Suspends the current task for `delay` seconds and then returns `result` (`asyncio.sleep(delay, result)`).
+ * @param delay seconds, a non-negative number.
+ * @param result what the sleep returns.
+ * @example
+ * const v = yield* sleep(1, "tick"); // "tick"
+ */
 export function sleep<T>(delay: number, result: T): Coroutine<T>;
 export function sleep<T>(delay: number, result?: T): Coroutine<T | undefined> {
   checkDelay("delay", delay);
@@ -472,8 +478,10 @@ export interface GatherOptions {
   returnExceptions: boolean;
 }
 
-type Results<A extends readonly unknown[]> = { -readonly [K in keyof A]: AwaitedOf<A[K]> };
-type ResultsOrErrors<A extends readonly unknown[]> = { -readonly [K in keyof A]: AwaitedOf<A[K]> | Error };
+/** The tuple `gather(...aws)` gives: each awaitable's result, in the order of `aws`. */
+export type GatherResults<A extends readonly unknown[]> = { -readonly [K in keyof A]: AwaitedOf<A[K]> };
+/** The tuple `gather(...aws, { returnExceptions: true })` gives: each result, or the error in its place. */
+export type GatherResultsOrErrors<A extends readonly unknown[]> = { -readonly [K in keyof A]: AwaitedOf<A[K]> | Error };
 
 /** The future `gather` returns: cancelling it cancels the children (CPython's `_GatheringFuture`). */
 class GatheringFuture<T> extends Future<T> {
@@ -506,10 +514,10 @@ class GatheringFuture<T> extends Future<T> {
  * const [page, count] = yield* gather(fetchPage("a"), countRows()); // [string, number]
  * const results = yield* gather(job1(), job2(), { returnExceptions: true }); // errors as values
  */
-export function gather<const A extends readonly (Awaitable<unknown> | PromiseLike<unknown>)[]>(...aws: A): Future<Results<A>>;
+export function gather<const A extends readonly (Awaitable<unknown> | PromiseLike<unknown>)[]>(...aws: A): Future<GatherResults<A>>;
 export function gather<const A extends readonly (Awaitable<unknown> | PromiseLike<unknown>)[]>(
   ...args: [...A, GatherOptions]
-): Future<ResultsOrErrors<A>>;
+): Future<GatherResultsOrErrors<A>>;
 export function gather(...args: unknown[]): Future<unknown[]> {
   let returnExceptions = false;
   const last = args[args.length - 1];

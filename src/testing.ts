@@ -1,10 +1,12 @@
+/// <reference types="node" preserve="true" />
 /**
  * Tools for testing asyncio code (`asyncio-ts/testing`): a virtual clock and
  * `waitAllTasksBlocked` (after Trio's `MockClock` and `wait_all_tasks_blocked`).
+ * @module asyncio-ts/testing
  */
 
 import { inspect } from "node:util";
-import type { Clock, Wakeable } from "./core/scheduler.ts";
+import type { Wakeable, WakingClock } from "./core/scheduler.ts";
 import { getRunningLoop } from "./events.ts";
 import { ValueError } from "./exceptions.ts";
 import { sleep } from "./tasks.ts";
@@ -25,7 +27,7 @@ import type { Coroutine } from "./types.ts";
  *   getRunningLoop().time(); // 3600
  * }, { clock });
  */
-export class VirtualClock implements Clock {
+export class VirtualClock implements WakingClock {
   readonly autojump: boolean;
   private current: number;
   private readonly loops = new Set<Wakeable>();

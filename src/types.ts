@@ -4,8 +4,12 @@
 
 import type { Future } from "./futures.ts";
 
-/** A coroutine: a generator function's result (`async def f() -> T` is `function* f(): Coroutine<T>`). */
-export type Coroutine<T = unknown> = Generator<unknown, T, unknown>;
+/**
+ * A coroutine: a generator function's result (`async def f() -> T` is `function* f(): Coroutine<T>`).
+ * Without a type argument it is Python's `async def f() -> None`: `function* main(): Coroutine { ... }`
+ * needs no `return`. "Any coroutine", whatever it returns, is `Coroutine<unknown>`.
+ */
+export type Coroutine<T = void> = Generator<unknown, T, unknown>;
 
 /** What `yield*` can wait on: a coroutine or a future. */
 export type Awaitable<T = unknown> = Coroutine<T> | Future<T>;

@@ -41,21 +41,42 @@ export interface Timer extends HeapTimer, Runnable {
 }
 
 /**
- * A source of time other than the real monotonic clock, for tests (see `VirtualClock`).
+ * A source of time other than the real monotonic clock, for tests (see `VirtualClock`): what
+ * `run(main, { clock })` and `newEventLoop({ clock })` take.
  * `now()` is in seconds. With `autojump`, the loop calls `jumpTo(when)` whenever every task is
- * waiting and its earliest timer is at `when`; without it, time moves only by hand, and the clock
- * calls `_wake()` on the loops attached to it.
+ * waiting and its earliest timer is at `when`; without it, time moves only when the clock is moved.
+ * @example
+ * // A clock that starts at 100 s and jumps to each timer, as VirtualClock({ start: 100 }) does:
+ * let t = 100;
+ * const clock: Clock = { autojump: true, now: () => t, jumpTo: (when) => void (t = when) };
+ * await run(function* () { yield* sleep(5); }, { clock }); // t is 105
  */
 export interface Clock {
+  /** The time in seconds. */
   now(): number;
+  /** Whether the loop may move the clock to its next timer whenever every task waits. */
   readonly autojump: boolean;
+  /** Moves the clock to `when` (seconds); the loop calls it only with `autojump`. */
   jumpTo(when: number): void;
+}
+
+/**
+ * @internal A clock that can move by itself (`VirtualClock.advance`) and so must wake the loops
+ * that use it; the loop attaches to it while it runs.
+ */
+export interface WakingClock extends Clock {
   _attach(loop: Wakeable): void;
   _detach(loop: Wakeable): void;
 }
 
+/** @internal What a waking clock calls when it moved. */
 export interface Wakeable {
   _wake(): void;
+}
+
+/** A clock that has to wake the loops using it. */
+function isWaking(clock: Clock | null): clock is WakingClock {
+  return clock !== null && typeof (clock as Partial<WakingClock>)._attach === "function";
 }
 
 /** How long one batch may run before Node gets a turn, in milliseconds. */
@@ -79,13 +100,17 @@ function realTime(): number {
 export abstract class Scheduler implements Wakeable {
   /** Monotonic time in seconds: the real clock, or the virtual one given at construction. */
   readonly time: () => number;
+  /** @internal The ready queue. */
   readonly _ready = new Ring<Runnable>();
+  /** @internal The scheduled timers. */
   readonly _timers = new TimerHeap<Timer>();
+  /** @internal The clock given at construction, or null for the real one. */
   readonly _clock: Clock | null;
+  /** @internal */
   _stopping = false;
-  /** True from the start of `runForever` until it settles. */
+  /** @internal True from the start of `runForever` until it settles. */
   _running = false;
-  /** True while a batch (or a Node callback inside `_runFromNode`) runs on this loop. */
+  /** @internal True while a batch (or a Node callback inside `_runFromNode`) runs on this loop. */
   _inBatch = false;
   private immediate: NodeJS.Immediate | null = null;
   private nodeTimer: NodeJS.Timeout | null = null;
@@ -110,7 +135,7 @@ export abstract class Scheduler implements Wakeable {
   protected _startRunning(): Promise<void> {
     this._running = true;
     process.prependListener("beforeExit", this.onBeforeExit);
-    this._clock?._attach(this);
+    if (isWaking(this._clock)) this._clock._attach(this);
     const done = new Promise<void>((resolve, reject) => {
       this.settle = { resolve, reject };
     });
@@ -118,20 +143,20 @@ export abstract class Scheduler implements Wakeable {
     return done;
   }
 
-  /** Schedules a batch if the loop runs and none is pending: called whenever work arrives from outside. */
+  /** @internal Schedules a batch if the loop runs and none is pending: called whenever work arrives from outside. */
   _wake(): void {
     if (!this._inBatch && this.immediate === null && this._running) {
       this.immediate = setImmediate(this.runBatch);
     }
   }
 
-  /** Pushes a runnable onto the ready ring (`call_soon` without the handle). */
+  /** @internal Pushes a runnable onto the ready ring (`call_soon` without the handle). */
   _enqueue(r: Runnable): void {
     this._ready.push(r);
     if (!this._inBatch) this._wake();
   }
 
-  /** Puts a timer in the heap. */
+  /** @internal Puts a timer in the heap. */
   _schedule(t: Timer): void {
     t._scheduled = true;
     this._timers.push(t);
@@ -139,7 +164,7 @@ export abstract class Scheduler implements Wakeable {
   }
 
   /**
-   * Runs `fn` from a Node callback (socket data, a worker's message) as part of this loop, so the
+   * @internal Runs `fn` from a Node callback (socket data, a worker's message) as part of this loop, so the
    * code it calls sees this loop as the running one, then lets the loop run what `fn` scheduled.
    */
   _runFromNode<A extends unknown[]>(fn: (...args: A) => void, ...args: A): void {
@@ -271,7 +296,7 @@ export abstract class Scheduler implements Wakeable {
     }
     this.clearNodeTimer();
     process.off("beforeExit", this.onBeforeExit);
-    this._clock?._detach(this);
+    if (isWaking(this._clock)) this._clock._detach(this);
     const settle = this.settle!;
     this.settle = null;
     if (error === null) settle.resolve();

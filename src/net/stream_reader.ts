@@ -32,8 +32,8 @@ export function toBuffer(data: Bytes): Buffer {
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
-/** The part of a transport the reader drives (pause and resume reading). */
-interface ReadingTransport {
+/** The part of a transport a `StreamReader` drives (pause and resume reading); any `Transport` has it. */
+export interface ReadingTransport {
   pauseReading(): void;
   resumeReading(): void;
 }
