@@ -1,18 +1,23 @@
 /**
  * The documentation and the public surface, read with the TypeScript compiler: every value that
- * `asyncio-ts` and `asyncio-ts/testing` export has TSDoc with an `@example`, every public method
+ * an entry point of the package exports has TSDoc with an `@example`, every public method
  * of an exported class has TSDoc, and the list of value exports of the root is a deliberate one.
  */
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 
 const INDEX = fileURLToPath(new URL("../src/index.ts", import.meta.url));
 const TESTING = fileURLToPath(new URL("../src/testing.ts", import.meta.url));
+/** Every entry point of the package and its source, as tsconfig.json maps them for the tests. */
+const ENTRIES: [string, string][] = Object.entries(
+  (JSON.parse(readFileSync(new URL("../tsconfig.json", import.meta.url), "utf8")) as { compilerOptions: { paths: Record<string, string[]> } }).compilerOptions.paths,
+).map(([name, [path]]) => [name, fileURLToPath(new URL(`../${path}`, import.meta.url))]);
 
-const program = ts.createProgram([INDEX, TESTING], {
+const program = ts.createProgram(ENTRIES.map(([, file]) => file), {
   target: ts.ScriptTarget.ES2022,
   module: ts.ModuleKind.NodeNext,
   moduleResolution: ts.ModuleResolutionKind.NodeNext,
@@ -149,19 +154,14 @@ const PUBLIC_VALUES = [
   "waitFor", "workerFunction", "wrapFuture",
 ];
 
-test("every value exported from asyncio-ts and asyncio-ts/testing has TSDoc with an @example", () => {
-  const problems = [
-    ...valueExports(INDEX).flatMap((e) => exportProblems(e, "asyncio-ts")),
-    ...valueExports(TESTING).flatMap((e) => exportProblems(e, "asyncio-ts/testing")),
-  ];
+test("every value exported from every entry point has TSDoc with an @example", () => {
+  assert.ok(ENTRIES.length >= 3, `entry points: ${ENTRIES.map(([name]) => name).join(", ")}`);
+  const problems = ENTRIES.flatMap(([name, file]) => valueExports(file).flatMap((e) => exportProblems(e, name)));
   assert.deepEqual(problems, []);
 });
 
 test("every public method of an exported class has TSDoc", () => {
-  const problems = [
-    ...valueExports(INDEX).flatMap((e) => methodProblems(e, "asyncio-ts")),
-    ...valueExports(TESTING).flatMap((e) => methodProblems(e, "asyncio-ts/testing")),
-  ];
+  const problems = ENTRIES.flatMap(([name, file]) => valueExports(file).flatMap((e) => methodProblems(e, name)));
   assert.deepEqual(problems, []);
   assert.ok(methodsChecked > 200, `only ${methodsChecked} public methods were found`);
 });
