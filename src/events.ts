@@ -181,12 +181,15 @@ function describeCallback(cb: (...args: any[]) => unknown): string {
   return `${cb.name || "<anonymous>"}()`;
 }
 
-/** Validates a delay in seconds: a number, not NaN, not negative. */
+/**
+ * Validates a delay in seconds: a number, not NaN. A negative delay is allowed and means "now", as
+ * in CPython (`call_later(-1, cb)` runs `cb` at the next iteration, `sleep(-1)` is `sleep(0)`).
+ */
 export function checkDelay(name: string, delay: unknown): number {
   if (typeof delay !== "number") {
     throw new TypeError(`\`${name}\` must be a number of seconds, got ${typeof delay === "string" ? JSON.stringify(delay) : String(delay)}`);
   }
-  if (!(delay >= 0)) throw new ValueError(`\`${name}\` must be a non-negative number of seconds, got ${delay}`);
+  if (Number.isNaN(delay)) throw new ValueError(`\`${name}\` must be a number of seconds, got NaN`);
   return delay;
 }
 
@@ -267,9 +270,9 @@ export class EventLoop extends Scheduler {
 
   /**
    * Schedules `callback(...args)` after `delay` seconds (`loop.call_later`).
-   * @param delay seconds from now, a non-negative number.
+   * @param delay seconds from now; 0 or less runs it at the next iteration, after the timers already due.
    * @returns a `TimerHandle` that can cancel it.
-   * @throws ValueError for a negative or NaN delay; TypeError for a non-number delay or callback.
+   * @throws ValueError for a NaN delay; TypeError for a non-number delay or callback.
    * @example const timer = loop.callLater(1.5, () => console.log("1.5 s later"));
    */
   callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {

@@ -377,9 +377,9 @@ export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
  * Suspends the current task for `delay` seconds and then returns `result` (`asyncio.sleep`).
  * `sleep(0)` just lets the other ready tasks run once, allocating no timer. As in Python,
  * nothing happens until the returned coroutine is awaited.
- * @param delay seconds, a non-negative number.
+ * @param delay seconds; 0 or less (as in CPython) is `sleep(0)`: one turn of the loop, no timer.
  * @param result what the sleep returns. @default undefined
- * @throws ValueError for a negative or NaN delay; TypeError for a non-number.
+ * @throws ValueError for a NaN delay; TypeError for a non-number.
  * @example
  * yield* sleep(0.5); // half a second
  * const v = yield* sleep(1, "tick"); // "tick"
@@ -388,7 +388,7 @@ export function sleep(delay: number): Coroutine<undefined>;
 export function sleep<T>(delay: number, result: T): Coroutine<T>;
 export function sleep<T>(delay: number, result?: T): Coroutine<T | undefined> {
   checkDelay("delay", delay);
-  if (delay === 0) return result === undefined ? sleepZero : new SleepZero(result);
+  if (delay <= 0) return result === undefined ? sleepZero : new SleepZero(result);
   return new Sleep(delay, result);
 }
 

@@ -957,10 +957,22 @@ test("under the virtual clock sleep(Infinity) sleeps forever: the clock never ju
   });
 });
 
-test("sleep rejects a negative, NaN or non-number delay", () => {
-  assert.throws(() => sleep(-1), { name: "ValueError", message: "`delay` must be a non-negative number of seconds, got -1" });
-  assert.throws(() => sleep(NaN), { name: "ValueError", message: "`delay` must be a non-negative number of seconds, got NaN" });
+test("sleep rejects a NaN or non-number delay (test_sleep_when_delay_is_nan)", () => {
+  assert.throws(() => sleep(NaN), { name: "ValueError", message: "`delay` must be a number of seconds, got NaN" });
   assert.throws(() => sleep("1" as unknown as number), { name: "TypeError", message: '`delay` must be a number of seconds, got "1"' });
+});
+
+test("sleep with a negative delay is sleep(0): one turn of the loop, no timer, then its result (CPython's `delay <= 0`)", async () => {
+  await inLoop(function* (loop) {
+    const seen: string[] = [];
+    const timersBefore = loop._timers.size;
+    loop.callSoon(() => seen.push(`callback ran, ${loop._timers.size - timersBefore} timers armed`));
+    const t0 = loop.time();
+    seen.push(String(yield* sleep(-0.001, "slept")));
+    seen.push(String(yield* sleep(-Infinity)));
+    assert.deepEqual(seen, ["callback ran, 0 timers armed", "slept", "undefined"]);
+    assert.ok(loop.time() - t0 < 0.1);
+  });
 });
 
 test("cancelling a task in sleep() removes its timer, and the sleep throws CancelledError", async () => {
@@ -1269,6 +1281,17 @@ test("wait with a timeout returns what is done by then and cancels nothing", asy
     assert.equal(b.cancelled(), false);
     assert.equal(yield* b, "b");
     assert.equal(loop.time(), 1);
+  });
+});
+
+test("wait with a negative timeout returns at once, the unfinished futures pending", async () => {
+  await inVirtualLoop(function* (loop) {
+    const a = spawn(() => after(0.1, "a"));
+    const [done, pending] = yield* wait([a], { timeout: -1 });
+    assert.equal(loop.time(), 0);
+    assert.deepEqual(done, new Set());
+    assert.deepEqual(pending, new Set([a]));
+    assert.equal(yield* a, "a");
   });
 });
 
