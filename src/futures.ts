@@ -141,7 +141,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   /**
-   * Cancels the future and schedules its callbacks (`Future.cancel(msg)`).
+   * Cancels the future and schedules its callbacks (`Future.cancel(msg)`). On a future that failed
+   * already it changes nothing but counts as reading the error, as in CPython: the failure is
+   * then not reported as never retrieved.
    * @param msg becomes the message of the CancelledError its awaiters see.
    * @returns false if it was already done, else true.
    * @example
@@ -149,7 +151,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * fut.result(); // throws CancelledError("shutting down")
    */
   cancel(msg?: unknown): boolean {
-    if (this._state !== PENDING) return false;
+    const state = this._state;
+    if (state !== PENDING) {
+      // CPython clears the "log traceback" flag before it looks at the state.
+      if (state === FAILED) this._markRetrieved();
+      return false;
+    }
     this._cancelMessage = msg;
     if (this._loop.getDebug() && !cancelOrigins.has(this)) recordCancelOrigin(this);
     this._scheduleCallbacks(this._settle(CANCELLED, undefined));

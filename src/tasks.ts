@@ -111,14 +111,18 @@ export class Task<T = unknown> extends Future<T> implements Steppable {
   /**
    * Requests cancellation (`Task.cancel(msg)`): a `CancelledError` carrying `msg` is thrown into
    * the coroutine at its await point. The coroutine may clean up, or even refuse by catching it.
-   * Each call counts (see `cancelling()`).
+   * Each call counts (see `cancelling()`). On a task that failed already it changes nothing but
+   * counts as reading the error, as in CPython: the failure is then not reported as never retrieved.
    * @returns false if the task is already done, else true.
    * @example
    * task.cancel("shutting down");
    * yield* wait([task]); // task.cancelled() is true unless the coroutine refused
    */
   override cancel(msg?: unknown): boolean {
-    if (this.done()) return false;
+    if (this.done()) {
+      this._markRetrieved(); // CPython clears the "log traceback" flag before it looks at the state
+      return false;
+    }
     this._numCancelsRequested++;
     const waiter = this._waiter;
     if (waiter !== null && waiter.cancel(msg)) return true;

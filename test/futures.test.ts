@@ -645,6 +645,18 @@ test("no report when the error was read by exception(), by result(), or awaited"
   assert.deepEqual(seen, []);
 });
 
+test("cancel() on a failed future returns false and counts as reading its error (test_tb_logger_not_called_after_cancel)", async () => {
+  const seen = await reports(function* (loop) {
+    const cancelled = loop.createFuture();
+    cancelled.setException(new Error("cancelled after failing"));
+    assert.equal(cancelled.cancel(), false);
+    assert.equal(cancelled.cancelled(), false);
+    loop.createFuture().setException(new Error("never read"));
+    yield* sleep(0);
+  });
+  assert.deepEqual(seen, ['Future exception was never retrieved | Error: never read | <Future finished exception=Error("never read")>']);
+});
+
 test("no report for a result never read nor for a cancelled future", async () => {
   const seen = await reports(function* (loop) {
     loop.createFuture().setResult(1);

@@ -975,6 +975,22 @@ test("sleep with a negative delay is sleep(0): one turn of the loop, no timer, t
   });
 });
 
+test("cancel() on a task that failed returns false and counts as reading its error (test_tb_logger_not_called_after_cancel)", async () => {
+  const seen: string[] = [];
+  await inLoop(function* (loop) {
+    loop.setExceptionHandler((_l, ctx) => seen.push(`${ctx.message}: ${(ctx.exception as Error).message}`));
+    const failing = (name: string) => spawn(function* (): Coroutine<never> {
+      throw new TypeError(name);
+    }, { name });
+    const cancelled = failing("cancelled");
+    failing("control");
+    yield* sleep(0.05);
+    assert.equal(cancelled.cancel(), false);
+    assert.equal(cancelled.cancelled(), false);
+  });
+  assert.deepEqual(seen, ["Task exception was never retrieved (task 'control'): control"]);
+});
+
 test("cancelling a task in sleep() removes its timer, and the sleep throws CancelledError", async () => {
   await inVirtualLoop(function* (loop) {
     const base = loop._timers.size;
