@@ -321,6 +321,40 @@ test("yield* future throws the future's error into the coroutine", async () => {
   });
 });
 
+test("resuming an await of a pending future that no task took throws RuntimeError (test_iter)", () => {
+  withLoop((loop) => {
+    const fut = loop.createFuture<number>();
+    function* coro(): Coroutine<number> {
+      return yield* fut;
+    }
+    const byHand = coro();
+    assert.equal(byHand.next().value, fut);
+    assert.throws(() => byHand.next(), { name: "RuntimeError", message: "await wasn't used with future" });
+    const other = loop.createFuture<number>();
+    const it = other[Symbol.iterator]();
+    assert.equal(it.next().value, other);
+    assert.throws(() => it.next(), { name: "RuntimeError", message: "await wasn't used with future" });
+    // Once done, resuming is what a task does: it returns the result.
+    other.setResult(7);
+    assert.deepEqual(it.next(), { done: true, value: 7 });
+    fut.cancel();
+  });
+});
+
+test("an await driven by hand and closed (return or throw) leaves the future free for a task to await", async () => {
+  await inLoop(function* (loop) {
+    const fut = loop.createFuture<string>();
+    const closed = fut[Symbol.iterator]();
+    closed.next();
+    closed.return!("closed");
+    const thrown = fut[Symbol.iterator]();
+    thrown.next();
+    assert.throws(() => thrown.throw!(new Error("thrown in")), { message: "thrown in" });
+    loop.callSoon(() => fut.setResult("awaited by a task"));
+    assert.equal(yield* fut, "awaited by a task");
+  });
+});
+
 test("native await: then() resolves with the result, rejects with the error, and a cancelled future rejects with CancelledError", async () => {
   const loop = newEventLoop();
   try {
