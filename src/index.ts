@@ -68,6 +68,7 @@ export {
   type TaskOptions,
   type GatherOptions,
   type ReturnWhen,
+  type AsCompletedIterator,
 } from "./tasks.ts";
 export { timeout, timeoutAt, Timeout } from "./timeouts.ts";
 export { taskGroup, TaskGroup } from "./taskgroups.ts";

@@ -1433,6 +1433,61 @@ test("asCompleted of nothing yields nothing", async () => {
   });
 });
 
+test("asCompleted's iterator resumes where a break left it (test_as_completed_resume_iterator)", async () => {
+  await inLoop(function* () {
+    function* coro(i: number): Coroutine<number> {
+      return i;
+    }
+    const iterator = asCompleted([coro(0), coro(1), coro(2), coro(3)]);
+    assert.equal(iterator[Symbol.iterator](), iterator);
+    const collected: number[] = [];
+    for (const next of iterator) {
+      collected.push(yield* next);
+      if (collected.length === 2) break;
+    }
+    assert.equal(collected.length, 2);
+    for (const next of iterator) collected.push(yield* next);
+    assert.deepEqual([...collected].sort(), [0, 1, 2, 3]);
+    assert.deepEqual([...iterator], [], "every item was handed out once");
+  });
+});
+
+test("asCompleted with for await (Python's async for) gives the results as they come, and resumes after a break too (test_as_completed_resume_iterator)", async () => {
+  await inVirtualLoop(function* (loop) {
+    const iterator = asCompleted<string>([after(0.2, "a"), after(0.1, "b"), after(0.3, "c")]);
+    const got = yield* fromPromise(async () => {
+      const seen: string[] = [];
+      for await (const result of iterator) {
+        seen.push(`${result} at ${loop.time()}`);
+        break;
+      }
+      for await (const result of iterator) seen.push(`${result} at ${loop.time()}`);
+      return seen;
+    });
+    assert.deepEqual(got, ["b at 0.1", "a at 0.2", "c at 0.3"]);
+  });
+});
+
+test("asCompleted with for await: an error, or TimeoutError once the timeout passed, comes out of the loop", async () => {
+  await inVirtualLoop(function* (loop) {
+    const slow = spawn(() => after(5, "slow"));
+    const iterator = asCompleted<string>([after(0.1, "fast"), failAfter(0.2, new Error("failed")), slow], { timeout: 1 });
+    const got = yield* fromPromise(async () => {
+      const seen: string[] = [];
+      for (;;) {
+        try {
+          for await (const result of iterator) seen.push(`${result} at ${loop.time()}`);
+          return seen;
+        } catch (e) {
+          seen.push(`${(e as Error).name}: ${(e as Error).message} at ${loop.time()}`);
+        }
+      }
+    });
+    assert.deepEqual(got, ["fast at 0.1", "Error: failed at 0.2", "TimeoutError:  at 1"]);
+    assert.equal(yield* slow, "slow");
+  });
+});
+
 // -- shield ---------------------------------------------------------------------------------------------
 
 test("shield: cancelling the outer future does not cancel the inner one, which runs to its end", async () => {
