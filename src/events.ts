@@ -11,8 +11,8 @@
 import { inspect } from "node:util";
 import { Scheduler, runningScheduler, type Clock, type Runnable, type Timer } from "./core/scheduler.ts";
 import { Context, _captureContext, _enterContext, _leaveContext } from "./contextvars.ts";
-import { RuntimeError, ValueError } from "./exceptions.ts";
-import { Future, fromPromise } from "./futures.ts";
+import { RuntimeError, ValueError, _isBaseExit } from "./exceptions.ts";
+import { Future, fromPromise, isFuture } from "./futures.ts";
 import { Task, ensureFuture, type TaskOptions } from "./tasks.ts";
 import type { Coroutine, Awaitable } from "./types.ts";
 // -- begin: runInExecutor imports (issue 5) --
@@ -128,6 +128,7 @@ export class Handle implements Runnable {
     try {
       cb.apply(undefined, this._args);
     } catch (e) {
+      if (_isBaseExit(e)) throw e; // KeyboardInterrupt, SystemExit: they end the run (core/scheduler.ts)
       this._loop.callExceptionHandler({ message: `Exception in callback ${describeCallback(cb)}`, exception: e, handle: this });
     } finally {
       _leaveContext(prev);
@@ -346,7 +347,8 @@ export class EventLoop extends Scheduler {
 
   /**
    * Runs the loop until `stop()` is called (`loop.run_forever`). Returns a promise, since
-   * JavaScript cannot block; it rejects with a `RuntimeError` if nothing can ever run again.
+   * JavaScript cannot block; it rejects with a `RuntimeError` if nothing can ever run again, and
+   * with the `KeyboardInterrupt` or `SystemExit` a task or callback throws.
    * @throws RuntimeError when the loop is closed or already running, or another loop runs.
    * @example
    * loop.callLater(1, () => loop.stop());
@@ -363,6 +365,8 @@ export class EventLoop extends Scheduler {
   /**
    * Runs the loop until `aw` is done and resolves with its result, or rejects with its error
    * (`loop.run_until_complete`). A coroutine is wrapped in a task, a promise bridged with `fromPromise`.
+   * A `KeyboardInterrupt` or `SystemExit` thrown by any task or callback ends the run at once: the
+   * promise rejects with it, and the loop, stopped but not closed, may be run again.
    * @throws RuntimeError when the loop is closed or already running, or another loop runs; the
    * promise rejects with RuntimeError "Event loop stopped before Future completed." after an early `stop()`.
    * @example const result = await loop.runUntilComplete(main());
@@ -371,8 +375,14 @@ export class EventLoop extends Scheduler {
     this.checkClosed();
     if (this._running) throw new RuntimeError("This event loop is already running");
     if (runningScheduler() !== null) throw new RuntimeError("Cannot run the event loop while another loop is running");
+    const newTask = !isFuture(aw);
     const fut = ensureFuture(aw, this);
-    const stop = (): void => this.stop();
+    const stop = (f: Future<T>): void => {
+      // A future that failed with KeyboardInterrupt or SystemExit ended the run already; stopping
+      // now would stop the next run instead (CPython's _run_until_complete_cb, bpo-22429).
+      if (!f.cancelled() && _isBaseExit(f.exception())) return;
+      this.stop();
+    };
     fut.addDoneCallback(stop);
     this._mainFuture = fut;
     return this._startRunning().then(
@@ -385,6 +395,9 @@ export class EventLoop extends Scheduler {
       (e: unknown) => {
         fut.removeDoneCallback(stop);
         this._mainFuture = null;
+        // The task made here for a coroutine that threw a base error: the caller gets the error
+        // and has no way to read the task, so it is not reported as never retrieved (CPython).
+        if (newTask && fut.done() && !fut.cancelled()) fut.exception();
         throw e;
       },
     );

@@ -12,6 +12,7 @@ export {
   ValueError,
   LookupError,
   KeyboardInterrupt,
+  SystemExit,
   QueueEmpty,
   QueueFull,
   QueueShutDown,

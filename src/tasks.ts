@@ -15,7 +15,7 @@ import type { Runnable, Timer } from "./core/scheduler.ts";
 import { SleepZero, sleepZero, type Waitable } from "./core/suspend.ts";
 import { Context, _adoptCurrentContext, _captureContext, _enterContext, _leaveContext } from "./contextvars.ts";
 import { checkDelay, getEventLoop, getRunningLoop, type EventLoop, type TimerHandle } from "./events.ts";
-import { CancelledError, RuntimeError, TimeoutError, ValueError } from "./exceptions.ts";
+import { CancelledError, RuntimeError, TimeoutError, ValueError, _isBaseExit } from "./exceptions.ts";
 import { Future, fromPromise, isFuture, keepCancelledError, recordCancelOrigin } from "./futures.ts";
 import { timeout } from "./timeouts.ts";
 import type { Awaitable, AwaitedOf, Coroutine } from "./types.ts";
@@ -233,6 +233,9 @@ export class Task<T = unknown> extends Future<T> implements Steppable {
       super.cancel(error.message === "" ? this._cancelMessage : error.message);
     } else {
       this._fail(error);
+      // The task fails with it, and it goes on up: out of the loop's run, or out of the
+      // `createTask` that started an eager task (CPython's `except (KeyboardInterrupt, SystemExit)`).
+      if (_isBaseExit(error)) throw error;
     }
   }
 

@@ -139,7 +139,7 @@ const PUBLIC_VALUES = [
   "Protocol", "Queue", "QueueEmpty", "QueueFull", "QueueShutDown", "ReadPipeTransport", "ReadTransport",
   "Runner", "RuntimeError", "SOCK_DGRAM", "SOCK_RAW", "SOCK_STREAM", "STDOUT", "Semaphore", "Server",
   "ServerSocket", "StreamReader", "StreamReaderProtocol", "StreamWriter", "SubprocessPipesTransport",
-  "SubprocessProtocol", "SubprocessTransport", "Task", "TaskGroup", "ThreadPoolExecutor", "Timeout",
+  "SubprocessProtocol", "SubprocessTransport", "SystemExit", "Task", "TaskGroup", "ThreadPoolExecutor", "Timeout",
   "TimeoutError", "TimerHandle", "Token", "Transport", "UDPTransport", "ValueError", "WorkerFunction",
   "WritePipeTransport", "WriteTransport", "allTasks", "asCompleted", "copyContext", "createSubprocessExec",
   "createSubprocessShell", "createTask", "currentTask", "eagerTaskFactory", "ensureFuture", "fromPromise",

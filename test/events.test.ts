@@ -5,7 +5,9 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import {
   EventLoop,
+  KeyboardInterrupt,
   RuntimeError,
+  SystemExit,
   ValueError,
   createTask,
   fromPromise,
@@ -81,6 +83,72 @@ test("an error in a callback goes to the exception handler and the loop goes on"
     yield* sleep(0);
   });
   assert.deepEqual(seen, ["Exception in callback boom(): bad", "next"]);
+});
+
+test("KeyboardInterrupt or SystemExit from a callback is not handled: it ends the run, the rest waits for the next run", async () => {
+  for (const BaseExit of [KeyboardInterrupt, SystemExit]) {
+    const loop = newEventLoop();
+    const seen: string[] = [];
+    loop.setExceptionHandler((_l, ctx) => seen.push(ctx.message));
+    const exit = new BaseExit();
+    loop.callSoon(() => {
+      throw exit;
+    });
+    loop.callSoon(() => seen.push("second callback"));
+    await assert.rejects(loop.runForever(), (e) => e === exit);
+    assert.deepEqual(seen, []);
+    loop.callSoon(() => loop.stop());
+    await loop.runForever();
+    assert.deepEqual(seen, ["second callback"]);
+    loop.close();
+  }
+});
+
+test("runUntilComplete of a coroutine that throws KeyboardInterrupt rejects with it and leaves no stop() for the next run (test_run_until_complete_baseexception)", async () => {
+  const loop = newEventLoop();
+  const interrupt = new KeyboardInterrupt();
+  await assert.rejects(
+    loop.runUntilComplete(
+      (function* (): Coroutine<never> {
+        throw interrupt;
+      })(),
+    ),
+    (e) => e === interrupt,
+  );
+  let called = false;
+  loop.callSoon(() =>
+    loop.callSoon(() => {
+      loop.stop();
+      called = true;
+    }),
+  );
+  await loop.runForever();
+  assert.equal(called, true);
+  loop.close();
+});
+
+test("the task runUntilComplete made for a coroutine that threw KeyboardInterrupt is not reported as never retrieved (test_run_forever_keyboard_interrupt)", async () => {
+  const loop = newEventLoop();
+  const seen: string[] = [];
+  loop.setExceptionHandler((_l, ctx) => seen.push(ctx.message));
+  const given = loop.createTask(
+    (function* (): Coroutine<never> {
+      yield* sleep(0);
+      throw new KeyboardInterrupt("given");
+    })(),
+  );
+  await assert.rejects(
+    loop.runUntilComplete(
+      (function* (): Coroutine<never> {
+        throw new KeyboardInterrupt("made here");
+      })(),
+    ),
+    { name: "KeyboardInterrupt", message: "made here" },
+  );
+  // A task the caller passed in is the caller's to read, as in CPython.
+  await assert.rejects(loop.runUntilComplete(given), { name: "KeyboardInterrupt", message: "given" });
+  loop.close();
+  assert.deepEqual(seen, [`Task exception was never retrieved (task '${given.getName()}')`]);
 });
 
 test("a coroutine spinning on sleep(0) does not starve Node's timers and sockets", async () => {

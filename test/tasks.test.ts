@@ -10,6 +10,8 @@ import {
   FIRST_COMPLETED,
   FIRST_EXCEPTION,
   Future,
+  KeyboardInterrupt,
+  SystemExit,
   Task,
   ValueError,
   allTasks,
@@ -32,6 +34,7 @@ import {
   type ReturnWhen,
 } from "../src/index.ts";
 import { inLoop, inVirtualLoop, caught } from "./helpers.ts";
+import { VirtualClock } from "../src/testing.ts";
 
 /** createTask(fn()) */
 function spawn<T>(fn: () => Coroutine<T>, options?: { name?: string; eagerStart?: boolean }): Task<T> {
@@ -831,6 +834,32 @@ test("with the eager factory, gather runs each coroutine to its first suspension
   assert.deepEqual(order, ["a starts", "a ends", "b starts", "c starts", "c ends", "gather returned", "b ends"]);
 });
 
+test("an eager task whose first step throws KeyboardInterrupt fails with it, and createTask throws it on (CPython's eager start)", async () => {
+  const seen: string[] = [];
+  await inLoop(function* (loop) {
+    loop.setExceptionHandler((_l, ctx) => seen.push(`${ctx.message}: ${(ctx.exception as Error).name}`));
+    const interrupt = new KeyboardInterrupt();
+    let task: Task<never> | undefined;
+    const e = (() => {
+      try {
+        task = spawn(function* (): Coroutine<never> {
+          throw interrupt;
+        }, { eagerStart: true, name: "eager" });
+      } catch (error) {
+        return error;
+      }
+      return "createTask returned";
+    })();
+    assert.equal(e, interrupt);
+    assert.equal(task, undefined);
+    const [eager] = [...allTasks()].filter((t) => t.getName() === "eager");
+    assert.equal(eager, undefined, "the failed task is done, so not among the pending ones");
+    yield* sleep(0);
+  });
+  // Nobody could read the task's error: createTask threw instead of returning the task.
+  assert.deepEqual(seen, ["Task exception was never retrieved (task 'eager'): KeyboardInterrupt"]);
+});
+
 // -- ensureFuture ------------------------------------------------------------------------------------
 
 test("ensureFuture: a future as is, a coroutine as a task, a promise bridged; anything else is a TypeError", async () => {
@@ -989,6 +1018,37 @@ test("cancel() on a task that failed returns false and counts as reading its err
     assert.equal(cancelled.cancelled(), false);
   });
   assert.deepEqual(seen, ["Task exception was never retrieved (task 'control'): control"]);
+});
+
+test("a task that throws SystemExit as it is cancelled fails with it, and the run ends with it (test_baseexception_during_cancel)", async () => {
+  const loop = newEventLoop({ clock: new VirtualClock() });
+  const baseExc = new SystemExit();
+  function* sleeper(): Coroutine<void> {
+    yield* sleep(10);
+  }
+  function* notmuch(): Coroutine<void> {
+    try {
+      yield* sleeper();
+    } catch (e) {
+      if (e instanceof CancelledError) throw baseExc;
+      throw e;
+    }
+  }
+  function* once(): Coroutine<void> {}
+  const task = loop.createTask(notmuch());
+  await loop.runUntilComplete(once());
+  task.cancel();
+  assert.equal(task.done(), false);
+  await assert.rejects(loop.runUntilComplete(once()), (e) => e === baseExc);
+  assert.equal(task.done(), true);
+  assert.equal(task.cancelled(), false);
+  assert.equal(task.exception(), baseExc);
+  assert.equal(loop.time(), 0);
+  // The loop is stopped, not broken: the task made by the interrupted run can still run to its end.
+  const [left] = allTasks(loop);
+  assert.ok(left !== undefined);
+  await loop.runUntilComplete(left);
+  loop.close();
 });
 
 test("cancelling a task in sleep() removes its timer, and the sleep throws CancelledError", async () => {
