@@ -10,7 +10,7 @@
 
 import { inspect } from "node:util";
 import { Scheduler, runningScheduler, type Clock, type Runnable, type Timer } from "./core/scheduler.ts";
-import { Context, _captureContext, _enterContext, _leaveContext } from "./contextvars.ts";
+import { Context, _captureContext, _checkContext, _enterContext, _leaveContext } from "./contextvars.ts";
 import { RuntimeError, ValueError, _isBaseExit } from "./exceptions.ts";
 import { Future, fromPromise, isFuture } from "./futures.ts";
 import { Task, ensureFuture, type TaskOptions } from "./tasks.ts";
@@ -194,6 +194,13 @@ export function checkDelay(name: string, delay: unknown): number {
   return delay;
 }
 
+function checkWhen(when: unknown): number {
+  if (typeof when !== "number" || Number.isNaN(when)) {
+    throw new TypeError(`\`when\` must be a number of seconds on the loop's clock, got ${String(when)}`);
+  }
+  return when;
+}
+
 function checkCallback(method: string, cb: unknown): void {
   if (typeof cb !== "function") throw new TypeError(`a callable object was expected by ${method}(), got ${String(cb)}`);
 }
@@ -253,9 +260,29 @@ export class EventLoop extends Scheduler {
    * @example loop.callSoon((name: string) => console.log(`hello ${name}`), "world");
    */
   callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
+    return this.soon("callSoon", callback, args, _captureContext());
+  }
+
+  /**
+   * `callSoon` with the context to run `callback` in (`loop.call_soon(callback, *args, context=ctx)`,
+   * and `call_soon_threadsafe` likewise): it runs in `context` itself, not in a copy, so what it
+   * sets stays there. The context comes first, where it cannot be taken for one of `args`.
+   * @param context the context to run in, such as `copyContext()`, `new Context()` or a task's `getContext()`.
+   * @returns a `Handle` that can cancel it.
+   * @throws TypeError when `context` is not a Context; otherwise as `callSoon`.
+   * @example
+   * const ctx = copyContext();
+   * loop.callSoonInContext(ctx, (id: string) => requestId.set(id), "r-1");
+   * // once it ran: ctx.get(requestId) === "r-1"
+   */
+  callSoonInContext<A extends unknown[]>(context: Context, callback: (...args: A) => unknown, ...args: A): Handle {
+    return this.soon("callSoonInContext", callback, args, _checkContext("callSoonInContext()", context));
+  }
+
+  private soon(method: string, callback: (...args: any[]) => unknown, args: unknown[], context: Context | null): Handle {
     this.checkClosed();
-    if (this.debug) checkCallback("callSoon", callback);
-    const h = new Handle(callback, args, this, _captureContext());
+    if (this.debug) checkCallback(method, callback);
+    const h = new Handle(callback, args, this, context);
     this._enqueue(h);
     return h;
   }
@@ -278,7 +305,20 @@ export class EventLoop extends Scheduler {
    */
   callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
     checkDelay("delay", delay);
-    return this.timerAt(this.time() + delay, callback, args);
+    return this.timerAt(this.time() + delay, callback, args, _captureContext());
+  }
+
+  /**
+   * `callLater` with the context to run `callback` in (`loop.call_later(delay, callback, *args,
+   * context=ctx)`): it runs in `context` itself, not in a copy.
+   * @param context the context to run in. @param delay seconds from now, as for `callLater`.
+   * @returns a `TimerHandle` that can cancel it.
+   * @throws TypeError when `context` is not a Context; otherwise as `callLater`.
+   * @example loop.callLaterInContext(new Context(), 0.5, () => console.log(requestId.get("none"))); // "none"
+   */
+  callLaterInContext<A extends unknown[]>(context: Context, delay: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
+    checkDelay("delay", delay);
+    return this.timerAt(this.time() + delay, callback, args, _checkContext("callLaterInContext()", context));
   }
 
   /**
@@ -289,16 +329,25 @@ export class EventLoop extends Scheduler {
    * @example loop.callAt(loop.time() + 10, () => console.log("10 s later"));
    */
   callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
-    if (typeof when !== "number" || Number.isNaN(when)) {
-      throw new TypeError(`\`when\` must be a number of seconds on the loop's clock, got ${String(when)}`);
-    }
-    return this.timerAt(when, callback, args);
+    return this.timerAt(checkWhen(when), callback, args, _captureContext());
   }
 
-  private timerAt(when: number, callback: (...args: any[]) => unknown, args: unknown[]): TimerHandle {
+  /**
+   * `callAt` with the context to run `callback` in (`loop.call_at(when, callback, *args,
+   * context=ctx)`): it runs in `context` itself, not in a copy.
+   * @param context the context to run in. @param when seconds on the loop's clock, as for `callAt`.
+   * @returns a `TimerHandle` that can cancel it.
+   * @throws TypeError when `context` is not a Context; otherwise as `callAt`.
+   * @example loop.callAtInContext(task.getContext(), loop.time() + 1, () => requestId.set("late"));
+   */
+  callAtInContext<A extends unknown[]>(context: Context, when: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
+    return this.timerAt(checkWhen(when), callback, args, _checkContext("callAtInContext()", context));
+  }
+
+  private timerAt(when: number, callback: (...args: any[]) => unknown, args: unknown[], context: Context | null): TimerHandle {
     this.checkClosed();
     checkCallback("callAt", callback);
-    const t = new TimerHandle(when, callback, args, this, _captureContext());
+    const t = new TimerHandle(when, callback, args, this, context);
     this._schedule(t);
     return t;
   }

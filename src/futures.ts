@@ -16,7 +16,7 @@
 import { inspect } from "node:util";
 import type { Runnable } from "./core/scheduler.ts";
 import { BLOCKING, STATE_MASK, STATE_SHIFT } from "./core/step.ts";
-import { _captureContext } from "./contextvars.ts";
+import { _captureContext, _checkContext, type Context } from "./contextvars.ts";
 import { Handle, getEventLoop, _getRunningLoop, type EventLoop } from "./events.ts";
 import { CancelledError, InvalidStateError, RuntimeError } from "./exceptions.ts";
 
@@ -177,11 +177,19 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /**
    * Calls `fn(future)` soon after the future is done (scheduled with `callSoon` at once if it is
-   * done already), in the context current now (`Future.add_done_callback`).
-   * @example fut.addDoneCallback((f) => console.log("done:", f.result()));
+   * done already), in a copy of the context current now, or in `options.context` itself
+   * (`Future.add_done_callback(fn, context=ctx)`).
+   * @param options.context the context `fn` runs in; what it sets stays there. @default a copy of the current one
+   * @throws TypeError when `options.context` is not a Context.
+   * @example
+   * fut.addDoneCallback((f) => console.log("done:", f.result()));
+   * const ctx = copyContext();
+   * fut.addDoneCallback(() => requestId.set("seen"), { context: ctx }); // later: ctx.get(requestId) === "seen"
    */
-  addDoneCallback(fn: (fut: this) => unknown): void {
-    const h = new Handle(fn as (f: unknown) => unknown, [this], this._loop, _captureContext());
+  addDoneCallback(fn: (fut: this) => unknown, options?: { context?: Context | null }): void {
+    const given = options?.context;
+    const context = given === undefined || given === null ? _captureContext() : _checkContext("addDoneCallback()", given);
+    const h = new Handle(fn as (f: unknown) => unknown, [this], this._loop, context);
     if (this._state !== PENDING) this._loop._enqueue(h);
     else this._addRunnable(h);
   }

@@ -4,6 +4,8 @@ import { createServer, connect, type AddressInfo } from "node:net";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import {
+  Context,
+  ContextVar,
   EventLoop,
   KeyboardInterrupt,
   RuntimeError,
@@ -69,6 +71,51 @@ test("callLater with a negative delay runs the callback at once, the most negati
     assert.deepEqual(calls, ["b", "a", "c"]);
     assert.ok(loop.time() - t0 < 0.1);
   });
+});
+
+test("callSoonInContext, callLaterInContext and callAtInContext run the callback in that very context, not a copy (CPython's context=)", async () => {
+  const requestId = new ContextVar<string>("requestId", { default: "-" });
+  const seen: string[] = [];
+  await run(function* () {
+    const loop = getRunningLoop();
+    requestId.set("main");
+    const ctx = new Context();
+    const soon = loop.callSoonInContext(
+      ctx,
+      (x: string) => {
+        seen.push(`soon ${x}: ${requestId.get()}`);
+        requestId.set("set by soon");
+      },
+      "a",
+    );
+    loop.callSoon(() => seen.push(`plain: ${requestId.get()}`));
+    loop.callLaterInContext(ctx, 0.01, (x: string) => seen.push(`later ${x}: ${requestId.get()}`), "b");
+    const at = loop.callAtInContext(ctx, loop.time() + 0.02, () => seen.push(`at: ${requestId.get()}`));
+    assert.equal(soon.getContext(), ctx);
+    assert.equal(at.getContext(), ctx);
+    yield* sleep(0.05);
+    seen.push(`main: ${requestId.get()}`);
+    assert.equal(ctx.get(requestId), "set by soon");
+  });
+  assert.deepEqual(seen, ["soon a: -", "plain: main", "later b: set by soon", "at: set by soon", "main: main"]);
+});
+
+test("the InContext methods refuse what is not a Context with a TypeError that says what to pass", () => {
+  const loop = newEventLoop();
+  const bad = { map: new Map() } as unknown as Context;
+  assert.throws(() => loop.callSoonInContext(bad, () => {}), {
+    name: "TypeError",
+    message: "callSoonInContext(): `context` must be a Context (copyContext() makes one), got { map: Map(0) {} }",
+  });
+  assert.throws(() => loop.callLaterInContext(null as unknown as Context, 1, () => {}), {
+    name: "TypeError",
+    message: "callLaterInContext(): `context` must be a Context (copyContext() makes one), got null",
+  });
+  assert.throws(() => loop.callAtInContext(undefined as unknown as Context, 1, () => {}), {
+    name: "TypeError",
+    message: "callAtInContext(): `context` must be a Context (copyContext() makes one), got undefined",
+  });
+  loop.close();
 });
 
 test("an error in a callback goes to the exception handler and the loop goes on", async () => {

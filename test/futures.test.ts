@@ -4,6 +4,8 @@ import assert from "node:assert/strict";
 import { inspect } from "node:util";
 import {
   CancelledError,
+  Context,
+  ContextVar,
   Future,
   InvalidStateError,
   createTask,
@@ -222,6 +224,32 @@ test("a callback added to a done future is scheduled at once with callSoon, not 
     yield* sleep(0);
   });
   assert.deepEqual(order, ["added", "earlier", "cb:7"]);
+});
+
+test("addDoneCallback(fn, { context }) runs fn in that context itself; without one, in a copy of the current one (CPython's context=)", async () => {
+  const user = new ContextVar<string>("user", { default: "nobody" });
+  const seen: string[] = [];
+  await inLoop(function* (loop) {
+    user.set("alice");
+    const ctx = new Context();
+    const fut = loop.createFuture<number>();
+    fut.addDoneCallback((f) => {
+      seen.push(`in ctx: ${user.get()} ${f.result()}`);
+      user.set("set in ctx");
+    }, { context: ctx });
+    fut.addDoneCallback(() => seen.push(`in a copy: ${user.get()}`));
+    fut.addDoneCallback(() => seen.push(`null is the default: ${user.get()}`), { context: null });
+    user.set("bob");
+    fut.setResult(1);
+    yield* sleep(0);
+    assert.equal(ctx.get(user), "set in ctx");
+    assert.equal(user.get(), "bob");
+    assert.throws(() => fut.addDoneCallback(() => {}, { context: "ctx" as unknown as Context }), {
+      name: "TypeError",
+      message: 'addDoneCallback(): `context` must be a Context (copyContext() makes one), got \'ctx\'',
+    });
+  });
+  assert.deepEqual(seen, ["in ctx: nobody 1", "in a copy: alice", "null is the default: alice"]);
 });
 
 test("removeDoneCallback removes every registration of the function and returns the count", async () => {
