@@ -55,6 +55,7 @@ export {
   currentTask,
   allTasks,
   eagerTaskFactory,
+  createEagerTaskFactory,
   isCoroutine,
   isCoroutineFunction,
   sleep,

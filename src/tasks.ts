@@ -14,7 +14,7 @@ import { CANCELS_SHIFT, HAS_STEP_ERROR, LOW_BITS, MUST_CANCEL, NO_ERROR, step, t
 import type { Runnable, Timer } from "./core/scheduler.ts";
 import { SleepZero, sleepZero, type Waitable } from "./core/suspend.ts";
 import { Context, _adoptCurrentContext, _captureContext, _enterContext, _leaveContext } from "./contextvars.ts";
-import { checkDelay, getEventLoop, getRunningLoop, type EventLoop, type TimerHandle } from "./events.ts";
+import { checkDelay, getEventLoop, getRunningLoop, type EventLoop, type TaskFactory, type TimerHandle } from "./events.ts";
 import { CancelledError, RuntimeError, TimeoutError, ValueError, _isBaseExit } from "./exceptions.ts";
 import { Future, fromPromise, isFuture, keepCancelledError, recordCancelOrigin } from "./futures.ts";
 import { timeout } from "./timeouts.ts";
@@ -331,6 +331,29 @@ export function createTask<T>(coro: Coroutine<T>, options?: TaskOptions): Task<T
  */
 export function eagerTaskFactory<T>(loop: EventLoop, coro: Coroutine<T>, options?: TaskOptions): Task<T> {
   return new Task(coro, { ...options, loop, eagerStart: true });
+}
+
+/**
+ * A task factory that starts each task eagerly, as `eagerTaskFactory` does, but makes it with
+ * `customTaskConstructor` (`asyncio.create_eager_task_factory`, 3.12): `Task` or a subclass of it,
+ * called as `new customTaskConstructor(coro, { ...options, loop, eagerStart: true })`.
+ * @param customTaskConstructor the class of the tasks to make.
+ * @returns a factory for `loop.setTaskFactory`.
+ * @throws TypeError when `customTaskConstructor` is not a class (a function).
+ * @example
+ * class TracedTask<T> extends Task<T> {}
+ * getRunningLoop().setTaskFactory(createEagerTaskFactory(TracedTask));
+ * createTask(main()) instanceof TracedTask; // true, and its first step has run already
+ */
+export function createEagerTaskFactory(
+  customTaskConstructor: new <T>(coro: Coroutine<T>, options: TaskOptions & { loop: EventLoop }) => Task<T>,
+): TaskFactory {
+  if (typeof customTaskConstructor !== "function") {
+    throw new TypeError(`createEagerTaskFactory() takes a Task class (Task or a subclass), got ${describeValue(customTaskConstructor)}`);
+  }
+  return function customEagerTaskFactory<T>(loop: EventLoop, coro: Coroutine<T>, options?: TaskOptions): Task<T> {
+    return new customTaskConstructor(coro, { ...options, loop, eagerStart: true });
+  };
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   createTask,
   currentTask,
   eagerTaskFactory,
+  createEagerTaskFactory,
   ensureFuture,
   fromPromise,
   gather,
@@ -31,7 +32,9 @@ import {
   sleep,
   wait,
   type Coroutine,
+  type EventLoop,
   type ReturnWhen,
+  type TaskOptions,
 } from "../src/index.ts";
 import { inLoop, inVirtualLoop, caught } from "./helpers.ts";
 import { VirtualClock } from "../src/testing.ts";
@@ -814,6 +817,43 @@ test("eagerTaskFactory via loop.setTaskFactory makes createTask and ensureFuture
     yield* c;
   });
   assert.deepEqual(order, ["a: first step", "created a", "b: whole body", "created b", "a: second step", "created c", "c: lazy"]);
+});
+
+test("createEagerTaskFactory(TaskClass) makes eager tasks of that class (test_eager_task_factory_set)", async () => {
+  const order: string[] = [];
+  await inLoop(function* (loop) {
+    class TracedTask<T> extends Task<T> {
+      constructor(coro: Coroutine<T>, options: TaskOptions & { loop: EventLoop }) {
+        super(coro, options);
+        order.push(`made ${this.getName()}`);
+      }
+    }
+    const factory = createEagerTaskFactory(TracedTask);
+    loop.setTaskFactory(factory);
+    assert.equal(loop.getTaskFactory(), factory);
+    const t = loop.createTask(
+      (function* () {
+        order.push("first step");
+        yield* sleep(0);
+        order.push("second step");
+        return 42;
+      })(),
+      { name: "traced" },
+    );
+    order.push("createTask returned");
+    assert.ok(t instanceof TracedTask);
+    assert.equal(yield* t, 42);
+    loop.setTaskFactory(null);
+    assert.ok(!(loop.createTask((function* () {})()) instanceof TracedTask));
+  });
+  assert.deepEqual(order, ["first step", "made traced", "createTask returned", "second step"]);
+});
+
+test("createEagerTaskFactory of something that is not a class is a TypeError", () => {
+  assert.throws(() => createEagerTaskFactory(null as unknown as typeof Task), {
+    name: "TypeError",
+    message: "createEagerTaskFactory() takes a Task class (Task or a subclass), got null",
+  });
 });
 
 test("with the eager factory, gather runs each coroutine to its first suspension as it is gathered", async () => {
