@@ -111,6 +111,13 @@ export function _isBaseExit(e: unknown): boolean {
 }
 
 /**
+ * A number is out of the range its use allows (Python's `OverflowError`), such as a port above
+ * 65535: `connect(): port must be 0-65535, got 70000`.
+ * @example yield* openConnection("127.0.0.1", 70000); // throws OverflowError
+ */
+export class OverflowError extends AsyncioError {}
+
+/**
  * A context variable with no value and no default was read (Python's `LookupError`).
  * @example new ContextVar<string>("user").get(); // throws LookupError
  */

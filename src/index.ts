@@ -11,6 +11,7 @@ export {
   RuntimeError,
   ValueError,
   LookupError,
+  OverflowError,
   KeyboardInterrupt,
   SystemExit,
   QueueEmpty,

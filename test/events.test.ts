@@ -118,6 +118,20 @@ test("the InContext methods refuse what is not a Context with a TypeError that s
   loop.close();
 });
 
+test("callSoon of something not callable is a TypeError at once, debug mode or not (test_call_soon_non_callable)", () => {
+  for (const debug of [false, true]) {
+    const loop = newEventLoop({ debug });
+    assert.throws(() => loop.callSoon(42 as unknown as () => void), { name: "TypeError", message: "a callable object was expected by callSoon(), got 42" });
+    assert.throws(() => loop.callSoonThreadsafe(null as unknown as () => void), { name: "TypeError", message: "a callable object was expected by callSoon(), got null" });
+    assert.throws(() => loop.callSoonInContext(new Context(), "f" as unknown as () => void), {
+      name: "TypeError",
+      message: "a callable object was expected by callSoonInContext(), got 'f'",
+    });
+    assert.equal(loop._ready.length, 0, "nothing was scheduled");
+    loop.close();
+  }
+});
+
 test("an error in a callback goes to the exception handler and the loop goes on", async () => {
   const seen: string[] = [];
   await run(function* () {
