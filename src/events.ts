@@ -584,7 +584,7 @@ export class EventLoop extends Scheduler {
    * @param options.localAddr bind the local end to `[host, port]` first.
    * @returns the transport and the protocol.
    * @throws ConnectionRefusedError `[Errno 111] Connect call failed ('127.0.0.1', 1)` and other OSErrors;
-   *   ValueError "server_hostname is only meaningful with ssl".
+   *   OverflowError "connect(): port must be 0-65535, got 70000"; ValueError "server_hostname is only meaningful with ssl".
    * @example const [transport, protocol] = yield* loop.createConnection(() => new Client(), "127.0.0.1", 8888);
    */
   createConnection<P extends BaseProtocol>(protocolFactory: () => P, host: string, port: number, options?: CreateConnectionOptions): Coroutine<[Transport, P]> {

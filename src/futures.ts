@@ -5,8 +5,9 @@
  * A Future is a result that arrives later. Tasks wait on it with `yield* fut`: its iterator yields
  * the future itself (flagging it as awaited, as CPython's `__await__` does) and, once the task is
  * resumed, returns the result or throws the error. The iterator is the future itself, stateless
- * but for that flag, so one per future serves every task awaiting it. Done callbacks are runnables (a `Handle`, or the waiting `Task`
- * itself) pushed onto the ready ring when the future completes, never called inline.
+ * but for that flag, so one per future serves every task awaiting it. Done callbacks are runnables
+ * (a `Handle`, or the waiting `Task` itself) pushed onto the ready ring when the future completes,
+ * never called inline.
  *
  * A future that failed and whose error nobody read (by `result()`, `exception()` or awaiting it)
  * is reported through the loop's exception handler when it is garbage-collected, and at the

@@ -25,7 +25,7 @@ import {
   type EventLoop,
   type ExceptionContext,
 } from "../src/index.ts";
-import { inLoop } from "./helpers.ts";
+import { caught, inLoop } from "./helpers.ts";
 
 /** Awaits `f` and checks that it throws an error of that name and message. */
 function* expectThrows(f: Future<unknown>, name: string, message: string): Coroutine<void> {
@@ -380,6 +380,18 @@ test("an await driven by hand and closed (return or throw) leaves the future fre
     assert.throws(() => thrown.throw!(new Error("thrown in")), { message: "thrown in" });
     loop.callSoon(() => fut.setResult("awaited by a task"));
     assert.equal(yield* fut, "awaited by a task");
+  });
+});
+
+test("a coroutine driven by hand and dropped mid-await leaves the future flagged: a task awaiting it while pending gets the RuntimeError (docs/differences.md)", async () => {
+  await inLoop(function* (loop) {
+    const fut = loop.createFuture<string>();
+    fut[Symbol.iterator]().next(); // yielded by hand, never resumed nor closed
+    const e = yield* caught(fut);
+    assert.equal(e.name, "RuntimeError");
+    assert.equal(e.message, "await wasn't used with future");
+    fut.setResult("done");
+    assert.equal(yield* fut, "done", "once done, awaiting it works");
   });
 });
 
