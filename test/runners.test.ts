@@ -162,11 +162,13 @@ test("run rejects with a SystemExit that another task throws, at once: the main 
   const exit = new SystemExit(2);
   await assert.rejects(
     run(function* () {
+      getRunningLoop().setExceptionHandler((_l, ctx) => events.push(`reported: ${ctx.message}`));
       createTask(
         (function* () {
           yield* sleep(0);
           throw exit;
         })(),
+        { name: "exiter" },
       );
       try {
         yield* sleep(10);
@@ -180,7 +182,8 @@ test("run rejects with a SystemExit that another task throws, at once: the main 
   );
   assert.equal(exit.code, 2);
   assert.equal(exit.message, "2");
-  assert.deepEqual(events, ["main: CancelledError"]);
+  // The task that threw it failed with it, and nobody read it: reported when the loop closes.
+  assert.deepEqual(events, ["main: CancelledError", "reported: Task exception was never retrieved (task 'exiter')"]);
 });
 
 test("an error a leftover task ends with while cancelled goes to the exception handler", async () => {
