@@ -117,6 +117,17 @@ export function copyContext(): Context {
   return new Context(current._map);
 }
 
+/**
+ * `context` if it is a Context, for the `context` parameters of callbacks (CPython's `context=`).
+ * @throws TypeError naming `where` otherwise. @internal
+ */
+export function _checkContext(where: string, context: unknown): Context {
+  if (!(context instanceof Context)) {
+    throw new TypeError(`${where}: \`context\` must be a Context (copyContext() makes one), got ${inspect(context, { depth: 0 })}`);
+  }
+  return context;
+}
+
 /** The current context's map, or null when it is empty (what a new task or handle keeps). @internal */
 export function _captureContext(): Context | null {
   return current._map === EMPTY ? null : new Context(current._map);

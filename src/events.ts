@@ -10,9 +10,9 @@
 
 import { inspect } from "node:util";
 import { Scheduler, runningScheduler, type Clock, type Runnable, type Timer } from "./core/scheduler.ts";
-import { Context, _captureContext, _enterContext, _leaveContext } from "./contextvars.ts";
-import { RuntimeError, ValueError } from "./exceptions.ts";
-import { Future, fromPromise } from "./futures.ts";
+import { Context, _captureContext, _checkContext, _enterContext, _leaveContext } from "./contextvars.ts";
+import { RuntimeError, ValueError, _isBaseExit } from "./exceptions.ts";
+import { Future, fromPromise, isFuture } from "./futures.ts";
 import { Task, ensureFuture, type TaskOptions } from "./tasks.ts";
 import type { Coroutine, Awaitable } from "./types.ts";
 // -- begin: runInExecutor imports (issue 5) --
@@ -128,6 +128,7 @@ export class Handle implements Runnable {
     try {
       cb.apply(undefined, this._args);
     } catch (e) {
+      if (_isBaseExit(e)) throw e; // KeyboardInterrupt, SystemExit: they end the run (core/scheduler.ts)
       this._loop.callExceptionHandler({ message: `Exception in callback ${describeCallback(cb)}`, exception: e, handle: this });
     } finally {
       _leaveContext(prev);
@@ -181,17 +182,27 @@ function describeCallback(cb: (...args: any[]) => unknown): string {
   return `${cb.name || "<anonymous>"}()`;
 }
 
-/** Validates a delay in seconds: a number, not NaN, not negative. */
+/**
+ * Validates a delay in seconds: a number, not NaN. A negative delay is allowed and means "now", as
+ * in CPython (`call_later(-1, cb)` runs `cb` at the next iteration, `sleep(-1)` is `sleep(0)`).
+ */
 export function checkDelay(name: string, delay: unknown): number {
   if (typeof delay !== "number") {
     throw new TypeError(`\`${name}\` must be a number of seconds, got ${typeof delay === "string" ? JSON.stringify(delay) : String(delay)}`);
   }
-  if (!(delay >= 0)) throw new ValueError(`\`${name}\` must be a non-negative number of seconds, got ${delay}`);
+  if (Number.isNaN(delay)) throw new ValueError(`\`${name}\` must be a number of seconds, got NaN`);
   return delay;
 }
 
+function checkWhen(when: unknown): number {
+  if (typeof when !== "number" || Number.isNaN(when)) {
+    throw new TypeError(`\`when\` must be a number of seconds on the loop's clock, got ${String(when)}`);
+  }
+  return when;
+}
+
 function checkCallback(method: string, cb: unknown): void {
-  if (typeof cb !== "function") throw new TypeError(`a callable object was expected by ${method}(), got ${String(cb)}`);
+  if (typeof cb !== "function") throw new TypeError(`a callable object was expected by ${method}(), got ${inspect(cb, { depth: 0 })}`);
 }
 
 let loopIds = 0;
@@ -247,13 +258,36 @@ export class EventLoop extends Scheduler {
    * (`loop.call_soon`), in a copy of the current context. An error it throws goes to the
    * exception handler.
    * @returns a `Handle` that can cancel it.
-   * @throws RuntimeError "Event loop is closed"; TypeError in debug mode when `callback` is not a function.
+   * @throws RuntimeError "Event loop is closed"; TypeError "a callable object was expected by callSoon(), got 42"
+   *   when `callback` is not a function.
    * @example loop.callSoon((name: string) => console.log(`hello ${name}`), "world");
    */
   callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
+    return this.soon("callSoon", callback, args, _captureContext());
+  }
+
+  /**
+   * `callSoon` with the context to run `callback` in (`loop.call_soon(callback, *args, context=ctx)`,
+   * and `call_soon_threadsafe` likewise): it runs in `context` itself, not in a copy, so what it
+   * sets stays there. The context comes first, where it cannot be taken for one of `args`.
+   * @param context the context to run in, such as `copyContext()`, `new Context()` or a task's `getContext()`.
+   * @returns a `Handle` that can cancel it.
+   * @throws TypeError when `context` is not a Context; otherwise as `callSoon`.
+   * @example
+   * const ctx = copyContext();
+   * loop.callSoonInContext(ctx, (id: string) => requestId.set(id), "r-1");
+   * // once it ran: ctx.get(requestId) === "r-1"
+   */
+  callSoonInContext<A extends unknown[]>(context: Context, callback: (...args: A) => unknown, ...args: A): Handle {
+    return this.soon("callSoonInContext", callback, args, _checkContext("callSoonInContext()", context));
+  }
+
+  private soon(method: string, callback: (...args: any[]) => unknown, args: unknown[], context: Context | null): Handle {
     this.checkClosed();
-    if (this.debug) checkCallback("callSoon", callback);
-    const h = new Handle(callback, args, this, _captureContext());
+    // Always, not only in debug mode as CPython does: a typeof costs nothing measurable, and
+    // a bad callback found at once beats a "cb.apply is not a function" logged later.
+    checkCallback(method, callback);
+    const h = new Handle(callback, args, this, context);
     this._enqueue(h);
     return h;
   }
@@ -269,14 +303,27 @@ export class EventLoop extends Scheduler {
 
   /**
    * Schedules `callback(...args)` after `delay` seconds (`loop.call_later`).
-   * @param delay seconds from now, a non-negative number.
+   * @param delay seconds from now; 0 or less runs it at the next iteration, after the timers already due.
    * @returns a `TimerHandle` that can cancel it.
-   * @throws ValueError for a negative or NaN delay; TypeError for a non-number delay or callback.
+   * @throws ValueError for a NaN delay; TypeError for a non-number delay or callback.
    * @example const timer = loop.callLater(1.5, () => console.log("1.5 s later"));
    */
   callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
     checkDelay("delay", delay);
-    return this.timerAt(this.time() + delay, callback, args);
+    return this.timerAt(this.time() + delay, callback, args, _captureContext());
+  }
+
+  /**
+   * `callLater` with the context to run `callback` in (`loop.call_later(delay, callback, *args,
+   * context=ctx)`): it runs in `context` itself, not in a copy.
+   * @param context the context to run in. @param delay seconds from now, as for `callLater`.
+   * @returns a `TimerHandle` that can cancel it.
+   * @throws TypeError when `context` is not a Context; otherwise as `callLater`.
+   * @example loop.callLaterInContext(new Context(), 0.5, () => console.log(requestId.get("none"))); // "none"
+   */
+  callLaterInContext<A extends unknown[]>(context: Context, delay: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
+    checkDelay("delay", delay);
+    return this.timerAt(this.time() + delay, callback, args, _checkContext("callLaterInContext()", context));
   }
 
   /**
@@ -287,16 +334,25 @@ export class EventLoop extends Scheduler {
    * @example loop.callAt(loop.time() + 10, () => console.log("10 s later"));
    */
   callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
-    if (typeof when !== "number" || Number.isNaN(when)) {
-      throw new TypeError(`\`when\` must be a number of seconds on the loop's clock, got ${String(when)}`);
-    }
-    return this.timerAt(when, callback, args);
+    return this.timerAt(checkWhen(when), callback, args, _captureContext());
   }
 
-  private timerAt(when: number, callback: (...args: any[]) => unknown, args: unknown[]): TimerHandle {
+  /**
+   * `callAt` with the context to run `callback` in (`loop.call_at(when, callback, *args,
+   * context=ctx)`): it runs in `context` itself, not in a copy.
+   * @param context the context to run in. @param when seconds on the loop's clock, as for `callAt`.
+   * @returns a `TimerHandle` that can cancel it.
+   * @throws TypeError when `context` is not a Context; otherwise as `callAt`.
+   * @example loop.callAtInContext(task.getContext(), loop.time() + 1, () => requestId.set("late"));
+   */
+  callAtInContext<A extends unknown[]>(context: Context, when: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
+    return this.timerAt(checkWhen(when), callback, args, _checkContext("callAtInContext()", context));
+  }
+
+  private timerAt(when: number, callback: (...args: any[]) => unknown, args: unknown[], context: Context | null): TimerHandle {
     this.checkClosed();
     checkCallback("callAt", callback);
-    const t = new TimerHandle(when, callback, args, this, _captureContext());
+    const t = new TimerHandle(when, callback, args, this, context);
     this._schedule(t);
     return t;
   }
@@ -345,7 +401,8 @@ export class EventLoop extends Scheduler {
 
   /**
    * Runs the loop until `stop()` is called (`loop.run_forever`). Returns a promise, since
-   * JavaScript cannot block; it rejects with a `RuntimeError` if nothing can ever run again.
+   * JavaScript cannot block; it rejects with a `RuntimeError` if nothing can ever run again, and
+   * with the `KeyboardInterrupt` or `SystemExit` a task or callback throws.
    * @throws RuntimeError when the loop is closed or already running, or another loop runs.
    * @example
    * loop.callLater(1, () => loop.stop());
@@ -362,6 +419,8 @@ export class EventLoop extends Scheduler {
   /**
    * Runs the loop until `aw` is done and resolves with its result, or rejects with its error
    * (`loop.run_until_complete`). A coroutine is wrapped in a task, a promise bridged with `fromPromise`.
+   * A `KeyboardInterrupt` or `SystemExit` thrown by any task or callback ends the run at once: the
+   * promise rejects with it, and the loop, stopped but not closed, may be run again.
    * @throws RuntimeError when the loop is closed or already running, or another loop runs; the
    * promise rejects with RuntimeError "Event loop stopped before Future completed." after an early `stop()`.
    * @example const result = await loop.runUntilComplete(main());
@@ -370,8 +429,14 @@ export class EventLoop extends Scheduler {
     this.checkClosed();
     if (this._running) throw new RuntimeError("This event loop is already running");
     if (runningScheduler() !== null) throw new RuntimeError("Cannot run the event loop while another loop is running");
+    const newTask = !isFuture(aw);
     const fut = ensureFuture(aw, this);
-    const stop = (): void => this.stop();
+    const stop = (f: Future<T>): void => {
+      // A future that failed with KeyboardInterrupt or SystemExit ended the run already; stopping
+      // now would stop the next run instead (CPython's _run_until_complete_cb, bpo-22429).
+      if (!f.cancelled() && _isBaseExit(f.exception())) return;
+      this.stop();
+    };
     fut.addDoneCallback(stop);
     this._mainFuture = fut;
     return this._startRunning().then(
@@ -384,6 +449,9 @@ export class EventLoop extends Scheduler {
       (e: unknown) => {
         fut.removeDoneCallback(stop);
         this._mainFuture = null;
+        // The task made here for a coroutine that threw a base error: the caller gets the error
+        // and has no way to read the task, so it is not reported as never retrieved (CPython).
+        if (newTask && fut.done() && !fut.cancelled()) fut.exception();
         throw e;
       },
     );
@@ -518,7 +586,7 @@ export class EventLoop extends Scheduler {
    * @param options.localAddr bind the local end to `[host, port]` first.
    * @returns the transport and the protocol.
    * @throws ConnectionRefusedError `[Errno 111] Connect call failed ('127.0.0.1', 1)` and other OSErrors;
-   *   ValueError "server_hostname is only meaningful with ssl".
+   *   OverflowError "connect(): port must be 0-65535, got 70000"; ValueError "server_hostname is only meaningful with ssl".
    * @example const [transport, protocol] = yield* loop.createConnection(() => new Client(), "127.0.0.1", 8888);
    */
   createConnection<P extends BaseProtocol>(protocolFactory: () => P, host: string, port: number, options?: CreateConnectionOptions): Coroutine<[Transport, P]> {

@@ -64,6 +64,9 @@ export class ValueError extends AsyncioError {}
 
 /**
  * Ctrl-C interrupted `run()`: the main task was cancelled by SIGINT (Python's `KeyboardInterrupt`).
+ * It is one of asyncio's base errors (with `SystemExit`): thrown by a task or a callback, it is not
+ * handled by the loop but ends its run, so `run()` and `loop.runUntilComplete()` reject with it
+ * (a task that throws it also fails with it).
  * @example
  * try {
  *   await run(main());
@@ -73,6 +76,46 @@ export class ValueError extends AsyncioError {}
  * }
  */
 export class KeyboardInterrupt extends AsyncioError {}
+
+/**
+ * A request to end the program (Python's `SystemExit`, what `sys.exit(code)` raises); `code` is
+ * the exit status or message, null by default. Like `KeyboardInterrupt`, it is one of asyncio's
+ * base errors: thrown by a task or a callback, it ends the loop's run, so `run()` and
+ * `loop.runUntilComplete()` reject with it (a task that throws it also fails with it).
+ * @example
+ * try {
+ *   await run(function* () {
+ *     yield* sleep(0.1);
+ *     throw new SystemExit(3);
+ *   });
+ * } catch (e) {
+ *   if (!(e instanceof SystemExit)) throw e;
+ *   process.exitCode = typeof e.code === "number" ? e.code : 1;
+ * }
+ */
+export class SystemExit extends AsyncioError {
+  readonly code: number | string | null;
+  /** @param code the exit status, or a message (Python prints it and exits with 1). @default null */
+  constructor(code: number | string | null = null) {
+    super(code === null ? "" : String(code));
+    this.code = code;
+  }
+}
+
+/**
+ * True for `KeyboardInterrupt` and `SystemExit`, the errors the loop does not handle but lets end
+ * its run (CPython's `except (SystemExit, KeyboardInterrupt): raise`). @internal
+ */
+export function _isBaseExit(e: unknown): boolean {
+  return e instanceof KeyboardInterrupt || e instanceof SystemExit;
+}
+
+/**
+ * A number is out of the range its use allows (Python's `OverflowError`), such as a port above
+ * 65535: `connect(): port must be 0-65535, got 70000`.
+ * @example yield* openConnection("127.0.0.1", 70000); // throws OverflowError
+ */
+export class OverflowError extends AsyncioError {}
 
 /**
  * A context variable with no value and no default was read (Python's `LookupError`).

@@ -4,9 +4,10 @@
  *
  * A Future is a result that arrives later. Tasks wait on it with `yield* fut`: its iterator yields
  * the future itself (flagging it as awaited, as CPython's `__await__` does) and, once the task is
- * resumed, returns the result or throws the error. The iterator is stateless, so one per future
- * serves every task awaiting it. Done callbacks are runnables (a `Handle`, or the waiting `Task`
- * itself) pushed onto the ready ring when the future completes, never called inline.
+ * resumed, returns the result or throws the error. The iterator is the future itself, stateless
+ * but for that flag, so one per future serves every task awaiting it. Done callbacks are runnables
+ * (a `Handle`, or the waiting `Task` itself) pushed onto the ready ring when the future completes,
+ * never called inline.
  *
  * A future that failed and whose error nobody read (by `result()`, `exception()` or awaiting it)
  * is reported through the loop's exception handler when it is garbage-collected, and at the
@@ -16,9 +17,9 @@
 import { inspect } from "node:util";
 import type { Runnable } from "./core/scheduler.ts";
 import { BLOCKING, STATE_MASK, STATE_SHIFT } from "./core/step.ts";
-import { _captureContext } from "./contextvars.ts";
+import { _captureContext, _checkContext, type Context } from "./contextvars.ts";
 import { Handle, getEventLoop, _getRunningLoop, type EventLoop } from "./events.ts";
-import { CancelledError, InvalidStateError } from "./exceptions.ts";
+import { CancelledError, InvalidStateError, RuntimeError } from "./exceptions.ts";
 
 // A future's state, in the STATE_MASK bits of its `_flags`.
 const PENDING = 0;
@@ -141,7 +142,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   /**
-   * Cancels the future and schedules its callbacks (`Future.cancel(msg)`).
+   * Cancels the future and schedules its callbacks (`Future.cancel(msg)`). On a future that failed
+   * already it changes nothing but counts as reading the error, as in CPython: the failure is
+   * then not reported as never retrieved.
    * @param msg becomes the message of the CancelledError its awaiters see.
    * @returns false if it was already done, else true.
    * @example
@@ -149,7 +152,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * fut.result(); // throws CancelledError("shutting down")
    */
   cancel(msg?: unknown): boolean {
-    if (this._state !== PENDING) return false;
+    const state = this._state;
+    if (state !== PENDING) {
+      // CPython clears the "log traceback" flag before it looks at the state.
+      if (state === FAILED) this._markRetrieved();
+      return false;
+    }
     this._cancelMessage = msg;
     if (this._loop.getDebug() && !cancelOrigins.has(this)) recordCancelOrigin(this);
     this._scheduleCallbacks(this._settle(CANCELLED, undefined));
@@ -170,11 +178,19 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /**
    * Calls `fn(future)` soon after the future is done (scheduled with `callSoon` at once if it is
-   * done already), in the context current now (`Future.add_done_callback`).
-   * @example fut.addDoneCallback((f) => console.log("done:", f.result()));
+   * done already), in a copy of the context current now, or in `options.context` itself
+   * (`Future.add_done_callback(fn, context=ctx)`).
+   * @param options.context the context `fn` runs in; what it sets stays there. @default a copy of the current one
+   * @throws TypeError when `options.context` is not a Context.
+   * @example
+   * fut.addDoneCallback((f) => console.log("done:", f.result()));
+   * const ctx = copyContext();
+   * fut.addDoneCallback(() => requestId.set("seen"), { context: ctx }); // later: ctx.get(requestId) === "seen"
    */
-  addDoneCallback(fn: (fut: this) => unknown): void {
-    const h = new Handle(fn as (f: unknown) => unknown, [this], this._loop, _captureContext());
+  addDoneCallback(fn: (fut: this) => unknown, options?: { context?: Context | null }): void {
+    const given = options?.context;
+    const context = given === undefined || given === null ? _captureContext() : _checkContext("addDoneCallback()", given);
+    const h = new Handle(fn as (f: unknown) => unknown, [this], this._loop, context);
     if (this._state !== PENDING) this._loop._enqueue(h);
     else this._addRunnable(h);
   }
@@ -240,20 +256,31 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /**
    * `yield* fut` waits for the future and evaluates to its result. The future is its own
-   * iterator, and a stateless one, so awaiting allocates nothing and any number of tasks may
-   * await the same future at once: `next()` yields the future while it is pending (flagging it
-   * for the task step, see core/suspend.ts) and returns the result, or throws, once it is done.
+   * iterator, stateless but for a flag that lives only from the yield to the task step taking it,
+   * so awaiting allocates nothing and any number of tasks may await the same future at once:
+   * `next()` yields the future while it is pending (flagging it for the task step, see
+   * core/suspend.ts) and returns the result, or throws, once it is done.
    */
   [Symbol.iterator](): Iterator<Future<T>, T, unknown> {
     return this;
   }
 
-  /** @internal The iterator protocol behind `yield*` (see `[Symbol.iterator]`). */
+  /**
+   * @internal The iterator protocol behind `yield*` (see `[Symbol.iterator]`).
+   * @throws RuntimeError "await wasn't used with future" when the awaiting coroutine is resumed
+   * while the future is still pending and no task took the future it yielded (a coroutine driven
+   * by hand), as CPython's `Future.__await__` does.
+   */
   next(): IteratorResult<Future<T>, T> {
     // `yield*` reads `done` and `value` at once and keeps nothing, so two shared result objects
     // serve every await: no allocation per await (fewer young-generation collections).
     if (this._state === PENDING) {
-      this._asyncioFutureBlocking = true;
+      const flags = this._flags;
+      // The task that waits clears BLOCKING as soon as the future is yielded (core/step.ts), so a
+      // flag still set means this is the resumption of an await nobody waited for. The flag stands
+      // in for CPython's generator state, which a stateless iterator does not have.
+      if (flags & BLOCKING) throw new RuntimeError("await wasn't used with future");
+      this._flags = flags | BLOCKING;
       yielded.value = this;
       return yielded as IteratorYieldResult<Future<T>>;
     }
@@ -261,13 +288,15 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return returned as IteratorReturnResult<T>;
   }
 
-  /** @internal An error thrown into the awaiting coroutine passes through. */
+  /** @internal An error thrown into the awaiting coroutine passes through; its await is over. */
   throw(e: unknown): IteratorResult<Future<T>, T> {
+    this._flags &= ~BLOCKING;
     throw e;
   }
 
-  /** @internal The awaiting coroutine is being closed. */
+  /** @internal The awaiting coroutine is being closed; its await is over. */
   return(value: T): IteratorResult<Future<T>, T> {
+    this._flags &= ~BLOCKING;
     return { done: true, value };
   }
 

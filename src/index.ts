@@ -13,7 +13,9 @@ export {
   RuntimeError,
   ValueError,
   LookupError,
+  OverflowError,
   KeyboardInterrupt,
+  SystemExit,
   QueueEmpty,
   QueueFull,
   QueueShutDown,
@@ -56,6 +58,7 @@ export {
   currentTask,
   allTasks,
   eagerTaskFactory,
+  createEagerTaskFactory,
   isCoroutine,
   isCoroutineFunction,
   sleep,
@@ -72,6 +75,7 @@ export {
   type GatherResults,
   type GatherResultsOrErrors,
   type ReturnWhen,
+  type AsCompletedIterator,
 } from "./tasks.ts";
 export { timeout, timeoutAt, Timeout } from "./timeouts.ts";
 export { taskGroup, TaskGroup } from "./taskgroups.ts";

@@ -75,6 +75,9 @@ export class Runner {
       (e: unknown) => {
         if (handleSigint) process.off("SIGINT", onSigint);
         if (e instanceof CancelledError && this.interrupts > 0 && task.uncancel() === 0) throw new KeyboardInterrupt();
+        // The main task threw the KeyboardInterrupt or SystemExit that ended the run: its caller
+        // gets the error here and cannot reach the task, so the task is not reported as never retrieved.
+        if (task.done() && !task.cancelled() && task._value === e) task._markRetrieved();
         throw e;
       },
     );

@@ -353,7 +353,8 @@ export interface StartServerOptions extends CreateServerOptions {
  * @param options.limit the reader's limit @default 65536
  * @param options.ssl `true` or TLS options for a TLS connection @default false
  * @param options.serverHostname the name the certificate must match @default host
- * @throws ConnectionRefusedError and other OSErrors; TLS errors as Node raises them.
+ * @throws ConnectionRefusedError (also without a port: port 0, as in CPython) and other OSErrors;
+ *   OverflowError for a port out of 0-65535; TLS errors as Node raises them.
  * @example
  * const [reader, writer] = yield* openConnection("127.0.0.1", 8888);
  * writer.write("hello\n");

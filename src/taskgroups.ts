@@ -6,11 +6,12 @@
  * the body (the parent task is cancelled, then un-cancelled at the exit so it carries on); all the
  * failures are then thrown together as an `ExceptionGroup`. A cancellation of the parent from
  * outside cancels the tasks too and goes on as a CancelledError once they are done. A
- * `KeyboardInterrupt` (Python's base errors) is thrown as it is, once the tasks are done.
+ * `KeyboardInterrupt` or `SystemExit` (Python's base errors) is thrown as it is, once the tasks are
+ * done (from a task, it also ends the loop's run, as in CPython).
  */
 
 import { getRunningLoop, type EventLoop } from "./events.ts";
-import { CancelledError, ExceptionGroup, KeyboardInterrupt, RuntimeError } from "./exceptions.ts";
+import { CancelledError, ExceptionGroup, RuntimeError, _isBaseExit } from "./exceptions.ts";
 import type { Future } from "./futures.ts";
 import { currentTask, type Task, type TaskOptions } from "./tasks.ts";
 import type { Coroutine } from "./types.ts";
@@ -34,7 +35,7 @@ export class TaskGroup {
   private parentCancelRequested = false;
   private readonly tasks = new Set<Task<unknown>>();
   private errors: unknown[] = [];
-  /** A KeyboardInterrupt from a task or the body: thrown as it is, not in a group (CPython's base errors). */
+  /** A KeyboardInterrupt or SystemExit from a task or the body: thrown as it is, not in a group (CPython's base errors). */
   private baseError: unknown = null;
   private onCompleted: Future<boolean> | null = null;
 
@@ -89,7 +90,7 @@ export class TaskGroup {
   /** @internal The `__aexit__`: waits for the tasks, then throws what must be thrown. */
   *_exit(failed: boolean, error: unknown): Coroutine<void> {
     this.exiting = true;
-    if (failed && error instanceof KeyboardInterrupt) this.baseError ??= error;
+    if (failed && _isBaseExit(error)) this.baseError ??= error;
     let propagateCancellation: unknown = failed && error instanceof CancelledError ? error : null;
     if (failed && !this.aborting) this.abort();
     // A loop, because the wait can be cancelled several times if the parent is cancelled repeatedly.
@@ -138,7 +139,7 @@ export class TaskGroup {
     const error = task.exception();
     if (error === null) return;
     this.errors.push(error);
-    if (error instanceof KeyboardInterrupt) this.baseError ??= error;
+    if (_isBaseExit(error)) this.baseError ??= error;
     const parent = this.parentTask!;
     if (parent.done()) {
       this.loop!.callExceptionHandler({
@@ -163,7 +164,7 @@ export class TaskGroup {
  * @returns what `body` returns, once every task of the group is done.
  * @throws ExceptionGroup holding every error of the tasks and the body, in the order they happened
  * ("unhandled errors in a TaskGroup (N sub-exceptions)"); CancelledError when the parent task was
- * cancelled from outside and nothing failed; KeyboardInterrupt as it is.
+ * cancelled from outside and nothing failed; KeyboardInterrupt and SystemExit as they are.
  *
  * @example
  * yield* taskGroup(function* (tg) {

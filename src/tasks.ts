@@ -14,8 +14,8 @@ import { CANCELS_SHIFT, HAS_STEP_ERROR, LOW_BITS, MUST_CANCEL, NO_ERROR, step, t
 import type { Runnable, Timer } from "./core/scheduler.ts";
 import { SleepZero, sleepZero, type Waitable } from "./core/suspend.ts";
 import { Context, _adoptCurrentContext, _captureContext, _enterContext, _leaveContext } from "./contextvars.ts";
-import { checkDelay, getEventLoop, getRunningLoop, type EventLoop } from "./events.ts";
-import { CancelledError, RuntimeError, TimeoutError, ValueError } from "./exceptions.ts";
+import { checkDelay, getEventLoop, getRunningLoop, type EventLoop, type TaskFactory, type TimerHandle } from "./events.ts";
+import { CancelledError, RuntimeError, TimeoutError, ValueError, _isBaseExit } from "./exceptions.ts";
 import { Future, fromPromise, isFuture, keepCancelledError, recordCancelOrigin } from "./futures.ts";
 import { timeout } from "./timeouts.ts";
 import type { Awaitable, AwaitedOf, Coroutine } from "./types.ts";
@@ -111,14 +111,18 @@ export class Task<T = unknown> extends Future<T> implements Steppable {
   /**
    * Requests cancellation (`Task.cancel(msg)`): a `CancelledError` carrying `msg` is thrown into
    * the coroutine at its await point. The coroutine may clean up, or even refuse by catching it.
-   * Each call counts (see `cancelling()`).
+   * Each call counts (see `cancelling()`). On a task that failed already it changes nothing but
+   * counts as reading the error, as in CPython: the failure is then not reported as never retrieved.
    * @returns false if the task is already done, else true.
    * @example
    * task.cancel("shutting down");
    * yield* wait([task]); // task.cancelled() is true unless the coroutine refused
    */
   override cancel(msg?: unknown): boolean {
-    if (this.done()) return false;
+    if (this.done()) {
+      this._markRetrieved(); // CPython clears the "log traceback" flag before it looks at the state
+      return false;
+    }
     this._numCancelsRequested++;
     const waiter = this._waiter;
     if (waiter !== null && waiter.cancel(msg)) return true;
@@ -229,6 +233,9 @@ export class Task<T = unknown> extends Future<T> implements Steppable {
       super.cancel(error.message === "" ? this._cancelMessage : error.message);
     } else {
       this._fail(error);
+      // The task fails with it, and it goes on up: out of the loop's run, or out of the
+      // `createTask` that started an eager task (CPython's `except (KeyboardInterrupt, SystemExit)`).
+      if (_isBaseExit(error)) throw error;
     }
   }
 
@@ -327,6 +334,29 @@ export function eagerTaskFactory<T>(loop: EventLoop, coro: Coroutine<T>, options
 }
 
 /**
+ * A task factory that starts each task eagerly, as `eagerTaskFactory` does, but makes it with
+ * `customTaskConstructor` (`asyncio.create_eager_task_factory`, 3.12): `Task` or a subclass of it,
+ * called as `new customTaskConstructor(coro, { ...options, loop, eagerStart: true })`.
+ * @param customTaskConstructor the class of the tasks to make.
+ * @returns a factory for `loop.setTaskFactory`.
+ * @throws TypeError when `customTaskConstructor` is not a class (a function).
+ * @example
+ * class TracedTask<T> extends Task<T> {}
+ * getRunningLoop().setTaskFactory(createEagerTaskFactory(TracedTask));
+ * createTask(main()) instanceof TracedTask; // true, and its first step has run already
+ */
+export function createEagerTaskFactory(
+  customTaskConstructor: new <T>(coro: Coroutine<T>, options: TaskOptions & { loop: EventLoop }) => Task<T>,
+): TaskFactory {
+  if (typeof customTaskConstructor !== "function") {
+    throw new TypeError(`createEagerTaskFactory() takes a Task class (Task or a subclass), got ${describeValue(customTaskConstructor)}`);
+  }
+  return function customEagerTaskFactory<T>(loop: EventLoop, coro: Coroutine<T>, options?: TaskOptions): Task<T> {
+    return new customTaskConstructor(coro, { ...options, loop, eagerStart: true });
+  };
+}
+
+/**
  * A Future for `x` (`asyncio.ensure_future`): a future as it is, a coroutine wrapped in a task,
  * a promise bridged with `fromPromise`. With no running loop it binds to `getEventLoop()`.
  * @param loop the loop to bind to. @default the running loop, else getEventLoop()
@@ -377,8 +407,8 @@ export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
  * Suspends the current task for `delay` seconds and then returns `result` (`asyncio.sleep`).
  * `sleep(0)` just lets the other ready tasks run once, allocating no timer. As in Python,
  * nothing happens until the returned coroutine is awaited.
- * @param delay seconds, a non-negative number.
- * @throws ValueError for a negative or NaN delay; TypeError for a non-number.
+ * @param delay seconds; 0 or less (as in CPython) is `sleep(0)`: one turn of the loop, no timer.
+ * @throws ValueError for a NaN delay; TypeError for a non-number.
  * @example
  * yield* sleep(0.5); // half a second
  * const v = yield* sleep(1, "tick"); // "tick"
@@ -386,7 +416,7 @@ export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
 export function sleep(delay: number): Coroutine<undefined>;
 /**
  * Suspends the current task for `delay` seconds and then returns `result` (`asyncio.sleep(delay, result)`).
- * @param delay seconds, a non-negative number.
+ * @param delay seconds; 0 or less is `sleep(0)`.
  * @param result what the sleep returns.
  * @example
  * const v = yield* sleep(1, "tick"); // "tick"
@@ -394,7 +424,7 @@ export function sleep(delay: number): Coroutine<undefined>;
 export function sleep<T>(delay: number, result: T): Coroutine<T>;
 export function sleep<T>(delay: number, result?: T): Coroutine<T | undefined> {
   checkDelay("delay", delay);
-  if (delay === 0) return result === undefined ? sleepZero : new SleepZero(result);
+  if (delay <= 0) return result === undefined ? sleepZero : new SleepZero(result);
   return new Sleep(delay, result);
 }
 
@@ -672,67 +702,153 @@ export function* wait<T>(
 }
 
 /**
- * The awaitables' results in the order they complete (`asyncio.as_completed`): each item is a
- * coroutine to `yield*`, giving the next result (or throwing its error). After `timeout`
- * seconds, the remaining items throw `TimeoutError`.
- * @param options.timeout seconds; null for no limit. @default null
- * @throws TypeError when `aws` is a single future or coroutine instead of an iterable.
- *
- * @example
- * for (const next of asCompleted(tasks)) console.log(yield* next);
+ * What `asCompleted` returns (3.13's `_AsCompletedIterator`): an iterator that remembers where it
+ * stopped, so breaking out of a `for...of` and looping over it again goes on with the next item.
+ * - As an iterator, each item is a coroutine to `yield*`: it gives the next result in the order of
+ *   completion, or throws that awaitable's error, or `TimeoutError` once the timeout has passed.
+ * - As an async iterator (`for await` in native code, Python's `async for`), each item is the next
+ *   result in the order of completion; the loop throws that awaitable's error, or `TimeoutError`.
+ *   (Python's `async for` gives the futures themselves; see docs/differences.md.)
+ * Both forms draw on one count of items, so together they hand out each awaitable once.
  */
-export function asCompleted<T>(aws: Iterable<Awaitable<T>>, options: { timeout?: number | null } = {}): Iterable<Coroutine<T>> {
-  if (isFuture(aws) || isCoroutine(aws)) {
-    throw new TypeError(`expect an iterable of futures, not ${aws.constructor.name}; pass [aw] instead of aw`);
-  }
-  const timeoutSeconds = options.timeout ?? null;
-  if (timeoutSeconds !== null) checkDelay("timeout", timeoutSeconds);
-  const loop = getEventLoop();
-  const todo = new Set<Future<T>>();
-  for (const aw of new Set(aws)) todo.add(ensureFuture(aw, loop));
-  const finished: (Future<T> | null)[] = [];
-  const getters: Future<Future<T> | null>[] = [];
-  const deliver = (f: Future<T> | null): void => {
-    const getter = getters.shift();
-    if (getter !== undefined) getter.setResult(f);
-    else finished.push(f);
-  };
-  let timer: { cancel(): void } | null = null;
-  const onCompletion = (f: Future<T>): void => {
-    if (todo.size === 0) return; // the timeout came first
-    todo.delete(f);
-    deliver(f);
-    if (todo.size === 0) timer?.cancel();
-  };
-  const onTimeout = (): void => {
-    for (const f of todo) {
-      f.removeDoneCallback(onCompletion);
-      deliver(null);
-    }
-    todo.clear();
-  };
-  for (const f of todo) f.addDoneCallback(onCompletion);
-  if (todo.size > 0 && timeoutSeconds !== null) timer = loop.callLater(timeoutSeconds, onTimeout);
+export interface AsCompletedIterator<T> {
+  /** The next item: a coroutine giving the next result (Python's `__next__`). */
+  next(): IteratorResult<Coroutine<T>, undefined>;
+  /** The iterator itself, so every `for...of` over it goes on where the last one stopped. */
+  [Symbol.iterator](): AsCompletedIterator<T>;
+  /** The async form (`__anext__`): each `next()` settles with the next result to come. */
+  [Symbol.asyncIterator](): AsyncIterator<T, undefined>;
+}
 
-  function* waitForOne(): Coroutine<T> {
+/** Who waits for the next finished future: a coroutine's future, or a `for await`'s callback. */
+type Getter<T> = Future<Future<T> | null> | ((f: Future<T> | null) => void);
+
+/**
+ * The state of one `asCompleted` (CPython's `_AsCompletedIterator`). There is deliberately no
+ * `return()`: a `break` out of `for...of` calls it, and it must leave the iterator resumable.
+ */
+class AsCompleted<T> implements AsCompletedIterator<T> {
+  private readonly loop: EventLoop;
+  private readonly todo = new Set<Future<T>>();
+  /** Done futures nobody has asked for yet, in order; null for each one the timeout gave up on. */
+  private readonly finished: (Future<T> | null)[] = [];
+  /** Who asked before anything was there, in the order they asked. */
+  private readonly getters: Getter<T>[] = [];
+  private timer: TimerHandle | null = null;
+  /** Items not yet handed out, by either form. */
+  private left: number;
+
+  constructor(aws: Iterable<Awaitable<T>>, timeoutSeconds: number | null) {
+    const loop = (this.loop = getEventLoop());
+    for (const aw of new Set(aws)) this.todo.add(ensureFuture(aw, loop));
+    for (const f of this.todo) f.addDoneCallback(this.onCompletion);
+    if (this.todo.size > 0 && timeoutSeconds !== null) this.timer = loop.callLater(timeoutSeconds, this.onTimeout);
+    this.left = this.todo.size;
+  }
+
+  /** The next item: a coroutine giving the next result (`__next__`). */
+  next(): IteratorResult<Coroutine<T>, undefined> {
+    if (this.left === 0) return { done: true, value: undefined };
+    this.left--;
+    return { done: false, value: this.nextResult() };
+  }
+
+  [Symbol.iterator](): AsCompletedIterator<T> {
+    return this;
+  }
+
+  /** The async form (`__anext__`): each `next()` settles with the next result to come. */
+  [Symbol.asyncIterator](): AsyncIterator<T, undefined> {
+    return { next: () => this.nextSettled() };
+  }
+
+  private *nextResult(): Coroutine<T> {
     let f: Future<T> | null;
-    if (finished.length > 0) f = finished.shift()!;
+    if (this.finished.length > 0) f = this.finished.shift()!;
     else {
-      const getter = loop.createFuture<Future<T> | null>();
-      getters.push(getter);
+      const getter = this.loop.createFuture<Future<T> | null>();
+      this.getters.push(getter);
       try {
         f = yield* getter;
       } catch (e) {
-        const i = getters.indexOf(getter);
-        if (i >= 0) getters.splice(i, 1);
+        const i = this.getters.indexOf(getter);
+        if (i >= 0) this.getters.splice(i, 1);
         throw e;
       }
     }
     if (f === null) throw new TimeoutError();
     return f.result();
   }
-  const count = todo.size;
-  return Array.from({ length: count }, () => waitForOne());
+
+  private nextSettled(): Promise<IteratorResult<T, undefined>> {
+    return new Promise((resolve, reject) => {
+      if (this.left === 0) {
+        resolve({ done: true, value: undefined });
+        return;
+      }
+      this.left--;
+      const settle = (f: Future<T> | null): void => {
+        if (f === null) {
+          reject(new TimeoutError());
+          return;
+        }
+        let value: T;
+        try {
+          value = f.result();
+        } catch (e) {
+          reject(e);
+          return;
+        }
+        resolve({ done: false, value });
+      };
+      if (this.finished.length > 0) settle(this.finished.shift()!);
+      else this.getters.push(settle);
+    });
+  }
+
+  private deliver(f: Future<T> | null): void {
+    const getter = this.getters.shift();
+    if (getter === undefined) this.finished.push(f);
+    else if (typeof getter === "function") getter(f);
+    else getter.setResult(f);
+  }
+
+  private readonly onCompletion = (f: Future<T>): void => {
+    if (this.todo.size === 0) return; // the timeout came first
+    this.todo.delete(f);
+    this.deliver(f);
+    if (this.todo.size === 0) this.timer?.cancel();
+  };
+
+  private readonly onTimeout = (): void => {
+    for (const f of this.todo) {
+      f.removeDoneCallback(this.onCompletion);
+      this.deliver(null);
+    }
+    this.todo.clear();
+  };
+}
+
+/**
+ * The awaitables in the order they complete (`asyncio.as_completed`, 3.13). Iterated with
+ * `for...of`, each item is a coroutine to `yield*` that gives the next result (or throws its
+ * error); with `for await` in native code, each item is the next result itself. After `timeout`
+ * seconds, the remaining items throw `TimeoutError`. The iterator is resumable: after a `break`,
+ * looping over it again goes on where it stopped.
+ * @param options.timeout seconds; null for no limit. @default null
+ * @throws TypeError when `aws` is a single future or coroutine instead of an iterable.
+ *
+ * @example
+ * for (const next of asCompleted(tasks)) console.log(yield* next);
+ * // in native code: for await (const result of asCompleted(tasks)) console.log(result);
+ */
+export function asCompleted<T>(aws: Iterable<Awaitable<T>>, options: { timeout?: number | null } = {}): AsCompletedIterator<T> {
+  if (isFuture(aws) || isCoroutine(aws)) {
+    throw new TypeError(`expect an iterable of futures, not ${aws.constructor.name}; pass [aw] instead of aw`);
+  }
+  const timeoutSeconds = options.timeout ?? null;
+  if (timeoutSeconds !== null) checkDelay("timeout", timeoutSeconds);
+  return new AsCompleted(aws, timeoutSeconds);
 }
 
 // -- waitFor, shield -------------------------------------------------------------------------

@@ -4,8 +4,12 @@ import { createServer, connect, type AddressInfo } from "node:net";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import {
+  Context,
+  ContextVar,
   EventLoop,
+  KeyboardInterrupt,
   RuntimeError,
+  SystemExit,
   ValueError,
   createTask,
   fromPromise,
@@ -45,12 +49,87 @@ test("timers run in order of when, ties in order of scheduling", async () => {
   assert.deepEqual(order, [1, 2, 3]);
 });
 
-test("callLater rejects a negative, NaN or non-number delay with a clear error", () => {
+test("callLater rejects a NaN or non-number delay with a clear error", () => {
   const loop = newEventLoop();
-  assert.throws(() => loop.callLater(-1, () => {}), { name: "ValueError", message: "`delay` must be a non-negative number of seconds, got -1" });
-  assert.throws(() => loop.callLater(NaN, () => {}), ValueError);
+  assert.throws(() => loop.callLater(NaN, () => {}), { name: "ValueError", message: "`delay` must be a number of seconds, got NaN" });
   assert.throws(() => loop.callLater("1" as unknown as number, () => {}), { name: "TypeError", message: '`delay` must be a number of seconds, got "1"' });
   loop.close();
+});
+
+test("callLater with a negative delay runs the callback at once, the most negative first (test_call_later_negative_delays)", async () => {
+  const calls: string[] = [];
+  await run(function* () {
+    const loop = getRunningLoop();
+    const t0 = loop.time();
+    loop.callLater(-1, (x: string) => calls.push(x), "a");
+    loop.callLater(-2, (x: string) => calls.push(x), "b");
+    loop.callLater(0, (x: string) => calls.push(x), "c");
+    // The timers are due at the next iteration, behind this task, which was ready first.
+    yield* sleep(0);
+    assert.deepEqual(calls, []);
+    yield* sleep(0);
+    assert.deepEqual(calls, ["b", "a", "c"]);
+    assert.ok(loop.time() - t0 < 0.1);
+  });
+});
+
+test("callSoonInContext, callLaterInContext and callAtInContext run the callback in that very context, not a copy (CPython's context=)", async () => {
+  const requestId = new ContextVar<string>("requestId", { default: "-" });
+  const seen: string[] = [];
+  await run(function* () {
+    const loop = getRunningLoop();
+    requestId.set("main");
+    const ctx = new Context();
+    const soon = loop.callSoonInContext(
+      ctx,
+      (x: string) => {
+        seen.push(`soon ${x}: ${requestId.get()}`);
+        requestId.set("set by soon");
+      },
+      "a",
+    );
+    loop.callSoon(() => seen.push(`plain: ${requestId.get()}`));
+    loop.callLaterInContext(ctx, 0.01, (x: string) => seen.push(`later ${x}: ${requestId.get()}`), "b");
+    const at = loop.callAtInContext(ctx, loop.time() + 0.02, () => seen.push(`at: ${requestId.get()}`));
+    assert.equal(soon.getContext(), ctx);
+    assert.equal(at.getContext(), ctx);
+    yield* sleep(0.05);
+    seen.push(`main: ${requestId.get()}`);
+    assert.equal(ctx.get(requestId), "set by soon");
+  });
+  assert.deepEqual(seen, ["soon a: -", "plain: main", "later b: set by soon", "at: set by soon", "main: main"]);
+});
+
+test("the InContext methods refuse what is not a Context with a TypeError that says what to pass", () => {
+  const loop = newEventLoop();
+  const bad = { map: new Map() } as unknown as Context;
+  assert.throws(() => loop.callSoonInContext(bad, () => {}), {
+    name: "TypeError",
+    message: "callSoonInContext(): `context` must be a Context (copyContext() makes one), got { map: Map(0) {} }",
+  });
+  assert.throws(() => loop.callLaterInContext(null as unknown as Context, 1, () => {}), {
+    name: "TypeError",
+    message: "callLaterInContext(): `context` must be a Context (copyContext() makes one), got null",
+  });
+  assert.throws(() => loop.callAtInContext(undefined as unknown as Context, 1, () => {}), {
+    name: "TypeError",
+    message: "callAtInContext(): `context` must be a Context (copyContext() makes one), got undefined",
+  });
+  loop.close();
+});
+
+test("callSoon of something not callable is a TypeError at once, debug mode or not (test_call_soon_non_callable)", () => {
+  for (const debug of [false, true]) {
+    const loop = newEventLoop({ debug });
+    assert.throws(() => loop.callSoon(42 as unknown as () => void), { name: "TypeError", message: "a callable object was expected by callSoon(), got 42" });
+    assert.throws(() => loop.callSoonThreadsafe(null as unknown as () => void), { name: "TypeError", message: "a callable object was expected by callSoon(), got null" });
+    assert.throws(() => loop.callSoonInContext(new Context(), "f" as unknown as () => void), {
+      name: "TypeError",
+      message: "a callable object was expected by callSoonInContext(), got 'f'",
+    });
+    assert.equal(loop._ready.length, 0, "nothing was scheduled");
+    loop.close();
+  }
 });
 
 test("an error in a callback goes to the exception handler and the loop goes on", async () => {
@@ -65,6 +144,72 @@ test("an error in a callback goes to the exception handler and the loop goes on"
     yield* sleep(0);
   });
   assert.deepEqual(seen, ["Exception in callback boom(): bad", "next"]);
+});
+
+test("KeyboardInterrupt or SystemExit from a callback is not handled: it ends the run, the rest waits for the next run", async () => {
+  for (const BaseExit of [KeyboardInterrupt, SystemExit]) {
+    const loop = newEventLoop();
+    const seen: string[] = [];
+    loop.setExceptionHandler((_l, ctx) => seen.push(ctx.message));
+    const exit = new BaseExit();
+    loop.callSoon(() => {
+      throw exit;
+    });
+    loop.callSoon(() => seen.push("second callback"));
+    await assert.rejects(loop.runForever(), (e) => e === exit);
+    assert.deepEqual(seen, []);
+    loop.callSoon(() => loop.stop());
+    await loop.runForever();
+    assert.deepEqual(seen, ["second callback"]);
+    loop.close();
+  }
+});
+
+test("runUntilComplete of a coroutine that throws KeyboardInterrupt rejects with it and leaves no stop() for the next run (test_run_until_complete_baseexception)", async () => {
+  const loop = newEventLoop();
+  const interrupt = new KeyboardInterrupt();
+  await assert.rejects(
+    loop.runUntilComplete(
+      (function* (): Coroutine<never> {
+        throw interrupt;
+      })(),
+    ),
+    (e) => e === interrupt,
+  );
+  let called = false;
+  loop.callSoon(() =>
+    loop.callSoon(() => {
+      loop.stop();
+      called = true;
+    }),
+  );
+  await loop.runForever();
+  assert.equal(called, true);
+  loop.close();
+});
+
+test("the task runUntilComplete made for a coroutine that threw KeyboardInterrupt is not reported as never retrieved (test_run_forever_keyboard_interrupt)", async () => {
+  const loop = newEventLoop();
+  const seen: string[] = [];
+  loop.setExceptionHandler((_l, ctx) => seen.push(ctx.message));
+  const given = loop.createTask(
+    (function* (): Coroutine<never> {
+      yield* sleep(0);
+      throw new KeyboardInterrupt("given");
+    })(),
+  );
+  await assert.rejects(
+    loop.runUntilComplete(
+      (function* (): Coroutine<never> {
+        throw new KeyboardInterrupt("made here");
+      })(),
+    ),
+    { name: "KeyboardInterrupt", message: "made here" },
+  );
+  // A task the caller passed in is the caller's to read, as in CPython.
+  await assert.rejects(loop.runUntilComplete(given), { name: "KeyboardInterrupt", message: "given" });
+  loop.close();
+  assert.deepEqual(seen, [`Task exception was never retrieved (task '${given.getName()}')`]);
 });
 
 test("a coroutine spinning on sleep(0) does not starve Node's timers and sockets", async () => {

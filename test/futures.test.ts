@@ -4,6 +4,8 @@ import assert from "node:assert/strict";
 import { inspect } from "node:util";
 import {
   CancelledError,
+  Context,
+  ContextVar,
   Future,
   InvalidStateError,
   createTask,
@@ -23,7 +25,7 @@ import {
   type EventLoop,
   type ExceptionContext,
 } from "../src/index.ts";
-import { inLoop } from "./helpers.ts";
+import { caught, inLoop } from "./helpers.ts";
 
 /** Awaits `f` and checks that it throws an error of that name and message. */
 function* expectThrows(f: Future<unknown>, name: string, message: string): Coroutine<void> {
@@ -224,6 +226,32 @@ test("a callback added to a done future is scheduled at once with callSoon, not 
   assert.deepEqual(order, ["added", "earlier", "cb:7"]);
 });
 
+test("addDoneCallback(fn, { context }) runs fn in that context itself; without one, in a copy of the current one (CPython's context=)", async () => {
+  const user = new ContextVar<string>("user", { default: "nobody" });
+  const seen: string[] = [];
+  await inLoop(function* (loop) {
+    user.set("alice");
+    const ctx = new Context();
+    const fut = loop.createFuture<number>();
+    fut.addDoneCallback((f) => {
+      seen.push(`in ctx: ${user.get()} ${f.result()}`);
+      user.set("set in ctx");
+    }, { context: ctx });
+    fut.addDoneCallback(() => seen.push(`in a copy: ${user.get()}`));
+    fut.addDoneCallback(() => seen.push(`null is the default: ${user.get()}`), { context: null });
+    user.set("bob");
+    fut.setResult(1);
+    yield* sleep(0);
+    assert.equal(ctx.get(user), "set in ctx");
+    assert.equal(user.get(), "bob");
+    assert.throws(() => fut.addDoneCallback(() => {}, { context: "ctx" as unknown as Context }), {
+      name: "TypeError",
+      message: 'addDoneCallback(): `context` must be a Context (copyContext() makes one), got \'ctx\'',
+    });
+  });
+  assert.deepEqual(seen, ["in ctx: nobody 1", "in a copy: alice", "null is the default: alice"]);
+});
+
 test("removeDoneCallback removes every registration of the function and returns the count", async () => {
   const order: string[] = [];
   await inLoop(function* (loop) {
@@ -318,6 +346,52 @@ test("yield* future throws the future's error into the coroutine", async () => {
     } catch (e) {
       assert.equal(e, err);
     }
+  });
+});
+
+test("resuming an await of a pending future that no task took throws RuntimeError (test_iter)", () => {
+  withLoop((loop) => {
+    const fut = loop.createFuture<number>();
+    function* coro(): Coroutine<number> {
+      return yield* fut;
+    }
+    const byHand = coro();
+    assert.equal(byHand.next().value, fut);
+    assert.throws(() => byHand.next(), { name: "RuntimeError", message: "await wasn't used with future" });
+    const other = loop.createFuture<number>();
+    const it = other[Symbol.iterator]();
+    assert.equal(it.next().value, other);
+    assert.throws(() => it.next(), { name: "RuntimeError", message: "await wasn't used with future" });
+    // Once done, resuming is what a task does: it returns the result.
+    other.setResult(7);
+    assert.deepEqual(it.next(), { done: true, value: 7 });
+    fut.cancel();
+  });
+});
+
+test("an await driven by hand and closed (return or throw) leaves the future free for a task to await", async () => {
+  await inLoop(function* (loop) {
+    const fut = loop.createFuture<string>();
+    const closed = fut[Symbol.iterator]();
+    closed.next();
+    closed.return!("closed");
+    const thrown = fut[Symbol.iterator]();
+    thrown.next();
+    assert.throws(() => thrown.throw!(new Error("thrown in")), { message: "thrown in" });
+    loop.callSoon(() => fut.setResult("awaited by a task"));
+    assert.equal(yield* fut, "awaited by a task");
+  });
+});
+
+test("a coroutine driven by hand and dropped mid-await leaves the future flagged: a task awaiting it while pending gets the RuntimeError (docs/differences.md)", async () => {
+  await inLoop(function* (loop) {
+    const fut = loop.createFuture<string>();
+    fut[Symbol.iterator]().next(); // yielded by hand, never resumed nor closed
+    const e = yield* caught(fut);
+    assert.equal(e.name, "RuntimeError");
+    assert.equal(e.message, "await wasn't used with future");
+    fut.setResult("done");
+    assert.equal(yield* fut, "done", "once done, awaiting it works");
   });
 });
 
@@ -643,6 +717,18 @@ test("no report when the error was read by exception(), by result(), or awaited"
     }
   });
   assert.deepEqual(seen, []);
+});
+
+test("cancel() on a failed future returns false and counts as reading its error (test_tb_logger_not_called_after_cancel)", async () => {
+  const seen = await reports(function* (loop) {
+    const cancelled = loop.createFuture();
+    cancelled.setException(new Error("cancelled after failing"));
+    assert.equal(cancelled.cancel(), false);
+    assert.equal(cancelled.cancelled(), false);
+    loop.createFuture().setException(new Error("never read"));
+    yield* sleep(0);
+  });
+  assert.deepEqual(seen, ['Future exception was never retrieved | Error: never read | <Future finished exception=Error("never read")>']);
 });
 
 test("no report for a result never read nor for a cancelled future", async () => {

@@ -9,7 +9,9 @@ import {
   CancelledError,
   ContextVar,
   EventLoop,
+  KeyboardInterrupt,
   Runner,
+  SystemExit,
   copyContext,
   createTask,
   currentTask,
@@ -128,6 +130,60 @@ test("run cancels the leftovers after the main task failed, too", async () => {
     { name: "SpamError", message: "main failed" },
   );
   assert.deepEqual(events, ["leftover finally"]);
+});
+
+test("run rejects with a SystemExit or KeyboardInterrupt that the main task throws; the leftovers are cancelled and nothing is reported", async () => {
+  for (const BaseExit of [SystemExit, KeyboardInterrupt]) {
+    const events: string[] = [];
+    const exit = new BaseExit();
+    await assert.rejects(
+      run(function* () {
+        getRunningLoop().setExceptionHandler((_l, ctx) => events.push(`reported: ${ctx.message}`));
+        createTask(
+          (function* () {
+            try {
+              yield* sleep(10);
+            } finally {
+              events.push("leftover finally");
+            }
+          })(),
+        );
+        yield* sleep(0);
+        throw exit;
+      }),
+      (e) => e === exit,
+    );
+    assert.deepEqual(events, ["leftover finally"]);
+  }
+});
+
+test("run rejects with a SystemExit that another task throws, at once: the main task is cancelled with the leftovers", async () => {
+  const events: string[] = [];
+  const exit = new SystemExit(2);
+  await assert.rejects(
+    run(function* () {
+      getRunningLoop().setExceptionHandler((_l, ctx) => events.push(`reported: ${ctx.message}`));
+      createTask(
+        (function* () {
+          yield* sleep(0);
+          throw exit;
+        })(),
+        { name: "exiter" },
+      );
+      try {
+        yield* sleep(10);
+        events.push("main slept");
+      } catch (e) {
+        events.push(`main: ${(e as Error).name}`);
+        throw e;
+      }
+    }),
+    (e) => e === exit,
+  );
+  assert.equal(exit.code, 2);
+  assert.equal(exit.message, "2");
+  // The task that threw it failed with it, and nobody read it: reported when the loop closes.
+  assert.deepEqual(events, ["main: CancelledError", "reported: Task exception was never retrieved (task 'exiter')"]);
 });
 
 test("an error a leftover task ends with while cancelled goes to the exception handler", async () => {

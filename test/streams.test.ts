@@ -7,9 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  ConnectionRefusedError,
   ConnectionResetError,
   IncompleteReadError,
   LimitOverrunError,
+  OverflowError,
   RuntimeError,
   StreamReader,
   StreamReaderProtocol,
@@ -236,6 +238,37 @@ test("readexactly returns exactly n bytes across chunks; EOF first is Incomplete
     assert.deepEqual(e.partial, b(data.slice(3)));
     assert.equal(e.expected, 100);
     assert.equal(e.message, "18 bytes read on a total of 100 expected bytes");
+  });
+});
+
+test("readexactly() and read() of a size that is not an integer (1.5, NaN) are TypeErrors and leave the buffer as it was (beside test_readexactly_zero_or_less)", async () => {
+  await inLoop(function* () {
+    const r = new StreamReader();
+    r.feedData("some data");
+    for (const n of [1.5, NaN, Infinity, "2" as unknown as number]) {
+      const shown = typeof n === "string" ? '"2"' : String(n);
+      yield* rejects(r.readexactly(n), { name: "TypeError", message: `readexactly(): \`n\` must be an integer number of bytes, got ${shown}` });
+      yield* rejects(r.read(n), { name: "TypeError", message: `read(): \`n\` must be an integer number of bytes, got ${shown}` });
+    }
+    assert.deepEqual(r._peekBuffer(), b("some data"));
+    assert.deepEqual(yield* r.readexactly(4), b("some"));
+    assert.deepEqual(yield* r.read(100), b(" data"));
+  });
+});
+
+test("openConnection with no port is refused as a connection to port 0; a port out of 0-65535 is OverflowError; a fraction is TypeError (as CPython)", async () => {
+  await inLoop(function* () {
+    const noPort = yield* caught(openConnection("127.0.0.1", undefined as unknown as number));
+    assert.ok(noPort instanceof ConnectionRefusedError, `got ${String(noPort)}`);
+    assert.equal(noPort.message, "[Errno 111] Connect call failed ('127.0.0.1', 0)");
+    for (const port of [65536, 70000, -1]) {
+      const e = yield* caught(openConnection("127.0.0.1", port));
+      assert.ok(e instanceof OverflowError, `got ${String(e)}`);
+      assert.equal(e.message, `connect(): port must be 0-65535, got ${port}`);
+    }
+    const e = yield* caught(openConnection("127.0.0.1", 80.5));
+    assert.ok(e instanceof TypeError);
+    assert.equal(e.message, "port must be an integer from 0 to 65535, got 80.5");
   });
 });
 

@@ -10,6 +10,8 @@ import {
   FIRST_COMPLETED,
   FIRST_EXCEPTION,
   Future,
+  KeyboardInterrupt,
+  SystemExit,
   Task,
   ValueError,
   allTasks,
@@ -17,6 +19,7 @@ import {
   createTask,
   currentTask,
   eagerTaskFactory,
+  createEagerTaskFactory,
   ensureFuture,
   fromPromise,
   gather,
@@ -29,9 +32,12 @@ import {
   sleep,
   wait,
   type Coroutine,
+  type EventLoop,
   type ReturnWhen,
+  type TaskOptions,
 } from "../src/index.ts";
 import { inLoop, inVirtualLoop, caught } from "./helpers.ts";
+import { VirtualClock } from "../src/testing.ts";
 
 /** createTask(fn()) */
 function spawn<T>(fn: () => Coroutine<T>, options?: { name?: string; eagerStart?: boolean }): Task<T> {
@@ -813,6 +819,43 @@ test("eagerTaskFactory via loop.setTaskFactory makes createTask and ensureFuture
   assert.deepEqual(order, ["a: first step", "created a", "b: whole body", "created b", "a: second step", "created c", "c: lazy"]);
 });
 
+test("createEagerTaskFactory(TaskClass) makes eager tasks of that class (test_eager_task_factory_set)", async () => {
+  const order: string[] = [];
+  await inLoop(function* (loop) {
+    class TracedTask<T> extends Task<T> {
+      constructor(coro: Coroutine<T>, options: TaskOptions & { loop: EventLoop }) {
+        super(coro, options);
+        order.push(`made ${this.getName()}`);
+      }
+    }
+    const factory = createEagerTaskFactory(TracedTask);
+    loop.setTaskFactory(factory);
+    assert.equal(loop.getTaskFactory(), factory);
+    const t = loop.createTask(
+      (function* () {
+        order.push("first step");
+        yield* sleep(0);
+        order.push("second step");
+        return 42;
+      })(),
+      { name: "traced" },
+    );
+    order.push("createTask returned");
+    assert.ok(t instanceof TracedTask);
+    assert.equal(yield* t, 42);
+    loop.setTaskFactory(null);
+    assert.ok(!(loop.createTask((function* () {})()) instanceof TracedTask));
+  });
+  assert.deepEqual(order, ["first step", "made traced", "createTask returned", "second step"]);
+});
+
+test("createEagerTaskFactory of something that is not a class is a TypeError", () => {
+  assert.throws(() => createEagerTaskFactory(null as unknown as typeof Task), {
+    name: "TypeError",
+    message: "createEagerTaskFactory() takes a Task class (Task or a subclass), got null",
+  });
+});
+
 test("with the eager factory, gather runs each coroutine to its first suspension as it is gathered", async () => {
   const order: string[] = [];
   await inLoop(function* (loop) {
@@ -829,6 +872,32 @@ test("with the eager factory, gather runs each coroutine to its first suspension
     assert.deepEqual(yield* g, ["a", "b", "c"]);
   });
   assert.deepEqual(order, ["a starts", "a ends", "b starts", "c starts", "c ends", "gather returned", "b ends"]);
+});
+
+test("an eager task whose first step throws KeyboardInterrupt fails with it, and createTask throws it on (CPython's eager start)", async () => {
+  const seen: string[] = [];
+  await inLoop(function* (loop) {
+    loop.setExceptionHandler((_l, ctx) => seen.push(`${ctx.message}: ${(ctx.exception as Error).name}`));
+    const interrupt = new KeyboardInterrupt();
+    let task: Task<never> | undefined;
+    const e = (() => {
+      try {
+        task = spawn(function* (): Coroutine<never> {
+          throw interrupt;
+        }, { eagerStart: true, name: "eager" });
+      } catch (error) {
+        return error;
+      }
+      return "createTask returned";
+    })();
+    assert.equal(e, interrupt);
+    assert.equal(task, undefined);
+    const [eager] = [...allTasks()].filter((t) => t.getName() === "eager");
+    assert.equal(eager, undefined, "the failed task is done, so not among the pending ones");
+    yield* sleep(0);
+  });
+  // Nobody could read the task's error: createTask threw instead of returning the task.
+  assert.deepEqual(seen, ["Task exception was never retrieved (task 'eager'): KeyboardInterrupt"]);
 });
 
 // -- ensureFuture ------------------------------------------------------------------------------------
@@ -957,10 +1026,69 @@ test("under the virtual clock sleep(Infinity) sleeps forever: the clock never ju
   });
 });
 
-test("sleep rejects a negative, NaN or non-number delay", () => {
-  assert.throws(() => sleep(-1), { name: "ValueError", message: "`delay` must be a non-negative number of seconds, got -1" });
-  assert.throws(() => sleep(NaN), { name: "ValueError", message: "`delay` must be a non-negative number of seconds, got NaN" });
+test("sleep rejects a NaN or non-number delay (test_sleep_when_delay_is_nan)", () => {
+  assert.throws(() => sleep(NaN), { name: "ValueError", message: "`delay` must be a number of seconds, got NaN" });
   assert.throws(() => sleep("1" as unknown as number), { name: "TypeError", message: '`delay` must be a number of seconds, got "1"' });
+});
+
+test("sleep with a negative delay is sleep(0): one turn of the loop, no timer, then its result (CPython's `delay <= 0`)", async () => {
+  await inLoop(function* (loop) {
+    const seen: string[] = [];
+    const timersBefore = loop._timers.size;
+    loop.callSoon(() => seen.push(`callback ran, ${loop._timers.size - timersBefore} timers armed`));
+    const t0 = loop.time();
+    seen.push(String(yield* sleep(-0.001, "slept")));
+    seen.push(String(yield* sleep(-Infinity)));
+    assert.deepEqual(seen, ["callback ran, 0 timers armed", "slept", "undefined"]);
+    assert.ok(loop.time() - t0 < 0.1);
+  });
+});
+
+test("cancel() on a task that failed returns false and counts as reading its error (test_tb_logger_not_called_after_cancel)", async () => {
+  const seen: string[] = [];
+  await inLoop(function* (loop) {
+    loop.setExceptionHandler((_l, ctx) => seen.push(`${ctx.message}: ${(ctx.exception as Error).message}`));
+    const failing = (name: string) => spawn(function* (): Coroutine<never> {
+      throw new TypeError(name);
+    }, { name });
+    const cancelled = failing("cancelled");
+    failing("control");
+    yield* sleep(0.05);
+    assert.equal(cancelled.cancel(), false);
+    assert.equal(cancelled.cancelled(), false);
+  });
+  assert.deepEqual(seen, ["Task exception was never retrieved (task 'control'): control"]);
+});
+
+test("a task that throws SystemExit as it is cancelled fails with it, and the run ends with it (test_baseexception_during_cancel)", async () => {
+  const loop = newEventLoop({ clock: new VirtualClock() });
+  const baseExc = new SystemExit();
+  function* sleeper(): Coroutine<void> {
+    yield* sleep(10);
+  }
+  function* notmuch(): Coroutine<void> {
+    try {
+      yield* sleeper();
+    } catch (e) {
+      if (e instanceof CancelledError) throw baseExc;
+      throw e;
+    }
+  }
+  function* once(): Coroutine<void> {}
+  const task = loop.createTask(notmuch());
+  await loop.runUntilComplete(once());
+  task.cancel();
+  assert.equal(task.done(), false);
+  await assert.rejects(loop.runUntilComplete(once()), (e) => e === baseExc);
+  assert.equal(task.done(), true);
+  assert.equal(task.cancelled(), false);
+  assert.equal(task.exception(), baseExc);
+  assert.equal(loop.time(), 0);
+  // The loop is stopped, not broken: the task made by the interrupted run can still run to its end.
+  const [left] = allTasks(loop);
+  assert.ok(left !== undefined);
+  await loop.runUntilComplete(left);
+  loop.close();
 });
 
 test("cancelling a task in sleep() removes its timer, and the sleep throws CancelledError", async () => {
@@ -1272,6 +1400,17 @@ test("wait with a timeout returns what is done by then and cancels nothing", asy
   });
 });
 
+test("wait with a negative timeout returns at once, the unfinished futures pending", async () => {
+  await inVirtualLoop(function* (loop) {
+    const a = spawn(() => after(0.1, "a"));
+    const [done, pending] = yield* wait([a], { timeout: -1 });
+    assert.equal(loop.time(), 0);
+    assert.deepEqual(done, new Set());
+    assert.deepEqual(pending, new Set([a]));
+    assert.equal(yield* a, "a");
+  });
+});
+
 test("wait of an empty collection, a bad returnWhen, or a single future instead of a collection", async () => {
   await inLoop(function* (loop) {
     const e1 = yield* caught(wait([]));
@@ -1391,6 +1530,61 @@ test("asCompleted of nothing yields nothing", async () => {
   await inLoop(function* () {
     assert.deepEqual([...asCompleted([])], []);
     yield* sleep(0);
+  });
+});
+
+test("asCompleted's iterator resumes where a break left it (test_as_completed_resume_iterator)", async () => {
+  await inLoop(function* () {
+    function* coro(i: number): Coroutine<number> {
+      return i;
+    }
+    const iterator = asCompleted([coro(0), coro(1), coro(2), coro(3)]);
+    assert.equal(iterator[Symbol.iterator](), iterator);
+    const collected: number[] = [];
+    for (const next of iterator) {
+      collected.push(yield* next);
+      if (collected.length === 2) break;
+    }
+    assert.equal(collected.length, 2);
+    for (const next of iterator) collected.push(yield* next);
+    assert.deepEqual([...collected].sort(), [0, 1, 2, 3]);
+    assert.deepEqual([...iterator], [], "every item was handed out once");
+  });
+});
+
+test("asCompleted with for await (Python's async for) gives the results as they come, and resumes after a break too (test_as_completed_resume_iterator)", async () => {
+  await inVirtualLoop(function* (loop) {
+    const iterator = asCompleted<string>([after(0.2, "a"), after(0.1, "b"), after(0.3, "c")]);
+    const got = yield* fromPromise(async () => {
+      const seen: string[] = [];
+      for await (const result of iterator) {
+        seen.push(`${result} at ${loop.time()}`);
+        break;
+      }
+      for await (const result of iterator) seen.push(`${result} at ${loop.time()}`);
+      return seen;
+    });
+    assert.deepEqual(got, ["b at 0.1", "a at 0.2", "c at 0.3"]);
+  });
+});
+
+test("asCompleted with for await: an error, or TimeoutError once the timeout passed, comes out of the loop", async () => {
+  await inVirtualLoop(function* (loop) {
+    const slow = spawn(() => after(5, "slow"));
+    const iterator = asCompleted<string>([after(0.1, "fast"), failAfter(0.2, new Error("failed")), slow], { timeout: 1 });
+    const got = yield* fromPromise(async () => {
+      const seen: string[] = [];
+      for (;;) {
+        try {
+          for await (const result of iterator) seen.push(`${result} at ${loop.time()}`);
+          return seen;
+        } catch (e) {
+          seen.push(`${(e as Error).name}: ${(e as Error).message} at ${loop.time()}`);
+        }
+      }
+    });
+    assert.deepEqual(got, ["fast at 0.1", "Error: failed at 0.2", "TimeoutError:  at 1"]);
+    assert.equal(yield* slow, "slow");
   });
 });
 

@@ -23,9 +23,13 @@
  * `_wake()` it, or run inside `_runFromNode`, which makes the loop the running one for that call,
  * as CPython runs protocol callbacks from its selector.
  *
+ * A runnable that throws `KeyboardInterrupt` or `SystemExit` (handles and tasks let only these
+ * through) ends the run: `runForever` rejects with it, as CPython's `run_forever` raises it.
+ *
  * This module knows nothing of futures, tasks or handles: only of runnables and timers.
  */
 
+import { _isBaseExit } from "../exceptions.ts";
 import { Ring } from "./ring.ts";
 import { TimerHeap, type HeapTimer } from "./heap.ts";
 
@@ -175,15 +179,18 @@ export abstract class Scheduler implements Wakeable {
     const prev = running;
     running = this;
     this._inBatch = true;
+    let exit: Error | null = null;
     try {
       fn(...args);
     } catch (e) {
-      this._reportInternalError(e);
+      if (_isBaseExit(e) && this._running) exit = e as Error; // ends the run, as from a batch
+      else this._reportInternalError(e);
     } finally {
       this._inBatch = false;
       running = prev;
     }
-    if (this._ready.length > 0) this._wake();
+    if (exit !== null) this.finish(exit);
+    else if (this._ready.length > 0) this._wake();
   }
 
   private readonly runBatch = (): void => {
@@ -196,6 +203,7 @@ export abstract class Scheduler implements Wakeable {
     const debug = this._debugEnabled();
     const deadline = performance.now() + SLICE_MS;
     let budget = CHECK_EVERY;
+    let exit: Error | null = null;
     try {
       for (;;) {
         if (this._timers.size > 0) this.moveDueTimers();
@@ -214,12 +222,15 @@ export abstract class Scheduler implements Wakeable {
         }
       }
     } catch (e) {
-      this._reportInternalError(e);
+      // KeyboardInterrupt and SystemExit come through handles and tasks on purpose: they end the
+      // run (CPython lets them out of `run_forever`). The runnables not run yet stay in the ring.
+      if (_isBaseExit(e)) exit = e as Error;
+      else this._reportInternalError(e);
     } finally {
       this._inBatch = false;
       running = prev;
     }
-    if (this._stopping) this.finish(null);
+    if (exit !== null || this._stopping) this.finish(exit);
     else this.scheduleNext();
   };
 

@@ -9,8 +9,9 @@
 
 import * as net from "node:net";
 import * as tls from "node:tls";
+import { inspect } from "node:util";
 import type { EventLoop } from "../events.ts";
-import { ValueError } from "../exceptions.ts";
+import { OverflowError, ValueError } from "../exceptions.ts";
 import type { BaseProtocol } from "../protocols.ts";
 import type { Transport } from "../transports.ts";
 import type { Coroutine } from "../types.ts";
@@ -112,10 +113,28 @@ function checkHostname(ssl: ClientSSL | undefined, serverHostname: string | null
 }
 
 /**
+ * The port to connect to, checked here rather than by Node (whose errors are its own): no port
+ * (undefined or null) is port 0, to which a connection is refused, as in CPython; a port out of
+ * 0-65535 is an OverflowError in CPython's words.
+ */
+function connectPort(port: unknown): number {
+  if (port === undefined || port === null) return 0;
+  // A string goes to Node as it is: it takes a numeric one ("8080").
+  if (typeof port === "string") return port as unknown as number;
+  if (typeof port !== "number" || !Number.isInteger(port)) {
+    throw new TypeError(`port must be an integer from 0 to 65535, got ${inspect(port, { depth: 0 })}`);
+  }
+  if (port < 0 || port > 65535) throw new OverflowError(`connect(): port must be 0-65535, got ${port}`);
+  return port;
+}
+
+/**
  * `loop.createConnection(protocolFactory, host, port, options)`: opens a TCP (or TLS) connection
  * and returns its transport and protocol once connected.
- * @throws ConnectionRefusedError (`[Errno 111] Connect call failed ('127.0.0.1', 1)`) and other
- *   OSErrors; TLS verification errors as Node raises them; ValueError for bad options.
+ * @throws ConnectionRefusedError (`[Errno 111] Connect call failed ('127.0.0.1', 1)`), also for
+ *   no port (undefined: port 0), and other OSErrors; OverflowError for a port out of 0-65535;
+ *   TypeError for a port that is not an integer; TLS verification errors as Node raises them;
+ *   ValueError for bad options.
  */
 export function* createConnection<P extends BaseProtocol>(
   loop: EventLoop,
@@ -127,6 +146,7 @@ export function* createConnection<P extends BaseProtocol>(
   const { ssl = null, serverHostname = null, localAddr = null, family = 0 } = options;
   if (typeof protocolFactory !== "function") throw new TypeError(`protocolFactory must be a function returning a protocol, got ${String(protocolFactory)}`);
   const servername = checkHostname(ssl, serverHostname, host);
+  port = connectPort(port);
   const base: net.TcpNetConnectOpts = { host, port, allowHalfOpen: true, family };
   if (localAddr !== null) {
     base.localAddress = localAddr[0];

@@ -203,8 +203,10 @@ export class StreamReader {
    * Reads at most `n` bytes; with `n < 0` (the default) reads until EOF. Returns an empty buffer
    * at EOF. Waits only when the buffer is empty.
    * @param n the most bytes to return, or -1 for everything until EOF. @default -1
+   * @throws TypeError when `n` is not an integer (1.5, NaN).
    */
   *read(n = -1): Coroutine<Buffer> {
+    checkSize("read", n);
     if (this._exception !== null) throw this._exception;
     if (n === 0) return EMPTY;
     if (n < 0) {
@@ -228,9 +230,10 @@ export class StreamReader {
   /**
    * Reads exactly `n` bytes.
    * @throws IncompleteReadError when EOF comes first (`partial` holds what was read, `expected` is n);
-   *   ValueError when `n < 0`.
+   *   ValueError when `n < 0`; TypeError when `n` is not an integer (1.5, NaN).
    */
   *readexactly(n: number): Coroutine<Buffer> {
+    checkSize("readexactly", n);
     if (n < 0) throw new ValueError("readexactly size can not be less than zero");
     if (this._exception !== null) throw this._exception;
     if (n === 0) return EMPTY;
@@ -322,3 +325,9 @@ export class StreamReader {
   }
 }
 
+/** A byte count must be an integer: Python's slicing refuses a float, and a fraction would corrupt the buffer's count. */
+function checkSize(method: string, n: unknown): void {
+  if (!Number.isInteger(n)) {
+    throw new TypeError(`${method}(): \`n\` must be an integer number of bytes, got ${typeof n === "string" ? JSON.stringify(n) : String(n)}`);
+  }
+}
