@@ -538,7 +538,17 @@ export function fromPromise<T>(
       if (!fut.done()) fut.setException(error);
     },
   );
+  holdRealUntilDone(loop, fut);
   return fut;
+}
+
+/**
+ * Counts the real work behind `fut` (a promise, an executor job) as pending on `loop` until `fut`
+ * is done, settled by that work or cancelled: a virtual clock does not jump meanwhile.
+ */
+function holdRealUntilDone(loop: EventLoop, fut: Future<unknown>): void {
+  loop._holdReal();
+  fut.addDoneCallback(() => loop._releaseReal());
 }
 
 /** The subset of `concurrent.futures.Future` that `wrapFuture` needs. */
@@ -567,6 +577,7 @@ export function wrapFuture<T>(source: ConcurrentFutureLike<T> | Future<T>, optio
   dest.addDoneCallback((d) => {
     if (d.cancelled()) source.cancel();
   });
+  holdRealUntilDone(loop, dest);
   source.addDoneCallback((s) => {
     loop._runFromNode(() => {
       if (dest.done()) return;

@@ -18,7 +18,9 @@ import type { Coroutine } from "./types.ts";
  *
  * With `autojump` (the default), whenever every task is waiting the clock jumps straight to the
  * next timer, so `yield* sleep(3600)` returns at once and `loop.time()` then reads 3600 more.
- * Without it, time moves only by `advance(seconds)`.
+ * It does not jump while a task waits on real work (a promise bridged with `fromPromise`, an
+ * executor job): that work takes real time, and a timeout around it must not expire before it
+ * can finish. Without `autojump`, time moves only by `advance(seconds)`.
  *
  * @example
  * const clock = new VirtualClock();
@@ -29,16 +31,28 @@ import type { Coroutine } from "./types.ts";
  */
 export class VirtualClock implements WakingClock {
   readonly autojump: boolean;
+  readonly autojumpThreshold: number;
   private current: number;
   private readonly loops = new Set<Wakeable>();
 
   /**
    * @param options.autojump jump to the next timer whenever every task waits. @default true
    * @param options.start the time the clock starts at, in seconds. @default 0
+   * @param options.autojumpThreshold while a task waits on real work (a `fromPromise` promise,
+   *   an executor job), the clock does not jump, since that work takes real time; after this many
+   *   seconds of real time with every task still blocked, it jumps anyway (Trio's
+   *   `autojump_threshold`). Give 0 when the bridged promises themselves wait on virtual time
+   *   (native code awaiting the loop's futures). @default Infinity
+   * @throws ValueError for a negative or NaN `autojumpThreshold`.
    */
-  constructor(options: { autojump?: boolean; start?: number } = {}) {
+  constructor(options: { autojump?: boolean; start?: number; autojumpThreshold?: number } = {}) {
     this.autojump = options.autojump ?? true;
     this.current = options.start ?? 0;
+    const threshold = options.autojumpThreshold ?? Infinity;
+    if (typeof threshold !== "number" || !(threshold >= 0)) {
+      throw new ValueError(`\`autojumpThreshold\` must be a non-negative number of seconds (Infinity: never jump while real work is pending), got ${String(threshold)}`);
+    }
+    this.autojumpThreshold = threshold;
   }
 
   /** The virtual time in seconds. */
@@ -78,7 +92,7 @@ export class VirtualClock implements WakingClock {
   }
 
   toString(): string {
-    return `<VirtualClock now=${this.current} autojump=${this.autojump}>`;
+    return `<VirtualClock now=${this.current} autojump=${this.autojump}${this.autojumpThreshold < Infinity ? ` autojumpThreshold=${this.autojumpThreshold}` : ""}>`;
   }
 
   [inspect.custom](): string {

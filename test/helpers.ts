@@ -14,8 +14,8 @@ export function inLoop<T>(body: (loop: EventLoop) => Coroutine<T>, options?: { c
 }
 
 /** Runs `body(loop)` on a fresh loop whose time is virtual (it starts at 0 and jumps to the next timer). */
-export function inVirtualLoop<T>(body: (loop: EventLoop) => Coroutine<T>): Promise<T> {
-  return inLoop(body, { clock: new VirtualClock() });
+export function inVirtualLoop<T>(body: (loop: EventLoop) => Coroutine<T>, clock: ConstructorParameters<typeof VirtualClock>[0] = {}): Promise<T> {
+  return inLoop(body, { clock: new VirtualClock(clock) });
 }
 
 /** Awaits `aw` and returns what it threw (failing the test if it did not throw). */

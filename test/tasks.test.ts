@@ -1565,7 +1565,7 @@ test("asCompleted with for await (Python's async for) gives the results as they 
       return seen;
     });
     assert.deepEqual(got, ["b at 0.1", "a at 0.2", "c at 0.3"]);
-  });
+  }, { autojumpThreshold: 0 }); // the for await runs in native code, bridged back: its promise waits on virtual time
 });
 
 test("asCompleted with for await: an error, or TimeoutError once the timeout passed, comes out of the loop", async () => {
@@ -1585,7 +1585,7 @@ test("asCompleted with for await: an error, or TimeoutError once the timeout pas
     });
     assert.deepEqual(got, ["fast at 0.1", "Error: failed at 0.2", "TimeoutError:  at 1"]);
     assert.equal(yield* slow, "slow");
-  });
+  }, { autojumpThreshold: 0 }); // the for await runs in native code, bridged back: its promise waits on virtual time
 });
 
 // -- shield ---------------------------------------------------------------------------------------------

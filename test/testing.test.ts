@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
-import { RuntimeError, createTask, gather, getRunningLoop, run, sleep, timeout, type Coroutine } from "../src/index.ts";
+import { RuntimeError, ThreadPoolExecutor, createTask, fromPromise, gather, getRunningLoop, run, sleep, timeout, waitFor, type Coroutine } from "../src/index.ts";
 import { VirtualClock, waitAllTasksBlocked } from "../src/testing.ts";
 
 test("autojump: sleep(3600) returns at once and loop.time() then reads 3600", async () => {
@@ -208,4 +208,72 @@ test("waitAllTasksBlocked on the real clock with a task sleeping returns at once
     assert.equal(sleeper.done(), false);
     sleeper.cancel();
   });
+});
+
+test("the virtual clock does not jump while a task waits on a bridged promise: waitFor(fromPromise(100 ms), 10) returns its value", async () => {
+  const [value, elapsed] = await run(
+    function* (): Coroutine<[string, number]> {
+      const loop = getRunningLoop();
+      const real = new Promise<string>((resolve) => setTimeout(() => resolve("real"), 100));
+      const v = yield* waitFor(fromPromise(real), 10);
+      return [v, loop.time()];
+    },
+    { clock: new VirtualClock() },
+  );
+  assert.equal(value, "real");
+  assert.equal(elapsed, 0, "no timer was due, so virtual time did not move");
+});
+
+test("the virtual clock waits while a task waits on an executor job, then jumps to the next timer", async () => {
+  const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+  const events: string[] = [];
+  try {
+    await run(
+      function* () {
+        const loop = getRunningLoop();
+        const sleeper = createTask(
+          (function* () {
+            yield* sleep(5);
+            events.push(`slept to ${loop.time()}`);
+          })(),
+        );
+        // 50 ms of real work on a thread: the 5 s sleep must not end first.
+        const job = yield* loop.runInExecutor(pool, (ms: number) => {
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+          return "job done";
+        }, 50);
+        events.push(`${job} at ${loop.time()}`);
+        yield* sleeper;
+      },
+      { clock: new VirtualClock() },
+    );
+  } finally {
+    await pool.shutdown();
+  }
+  assert.deepEqual(events, ["job done at 0", "slept to 5"]);
+});
+
+test("autojumpThreshold: with real work pending and every task blocked, the clock jumps after that much real time", async () => {
+  const wall0 = performance.now();
+  const events = await run(
+    function* (): Coroutine<string[]> {
+      const loop = getRunningLoop();
+      const log: string[] = [];
+      let release!: () => void;
+      const never = fromPromise(new Promise<void>((resolve) => (release = resolve)));
+      yield* sleep(5);
+      log.push(`slept to ${loop.time()}, the promise still pending: ${!never.done()}`);
+      release();
+      yield* never;
+      return log;
+    },
+    { clock: new VirtualClock({ autojumpThreshold: 0.05 }) },
+  );
+  assert.deepEqual(events, ["slept to 5, the promise still pending: true"]);
+  assert.ok(performance.now() - wall0 >= 45, "it waited about 50 ms of real time before jumping");
+  assert.throws(() => new VirtualClock({ autojumpThreshold: -1 }), {
+    name: "ValueError",
+    message: "`autojumpThreshold` must be a non-negative number of seconds (Infinity: never jump while real work is pending), got -1",
+  });
+  assert.equal(inspect(new VirtualClock({ autojumpThreshold: 0 })), "<VirtualClock now=0 autojump=true autojumpThreshold=0>");
 });

@@ -62,6 +62,12 @@ export interface Clock {
   readonly autojump: boolean;
   /** Moves the clock to `when` (seconds); the loop calls it only with `autojump`. */
   jumpTo(when: number): void;
+  /**
+   * With `autojump`, how many seconds of real time the loop lets real work (a bridged promise, an
+   * executor job) run with every task blocked before it jumps anyway (Trio's
+   * `autojump_threshold`). @default Infinity: never jump while real work is pending.
+   */
+  readonly autojumpThreshold?: number;
 }
 
 /**
@@ -116,6 +122,12 @@ export abstract class Scheduler implements Wakeable {
   _running = false;
   /** @internal True while a batch (or a Node callback inside `_runFromNode`) runs on this loop. */
   _inBatch = false;
+  /**
+   * @internal How many pieces of real work a task waits on outside the loop (a bridged promise,
+   * an executor job): while any is pending, a virtual clock does not jump, since that work takes
+   * real time and may come back before the next timer is due.
+   */
+  _realPending = 0;
   private immediate: NodeJS.Immediate | null = null;
   private nodeTimer: NodeJS.Timeout | null = null;
   private nodeTimerWhen = Infinity;
@@ -152,6 +164,16 @@ export abstract class Scheduler implements Wakeable {
     if (!this._inBatch && this.immediate === null && this._running) {
       this.immediate = setImmediate(this.runBatch);
     }
+  }
+
+  /** @internal Real work outside the loop started: a virtual clock waits for it before it jumps. */
+  _holdReal(): void {
+    this._realPending++;
+  }
+
+  /** @internal That work came back (or nobody waits for it any more). */
+  _releaseReal(): void {
+    if (--this._realPending === 0 && this._clock !== null) this._wake();
   }
 
   /** @internal Pushes a runnable onto the ready ring (`call_soon` without the handle). */
@@ -256,7 +278,14 @@ export abstract class Scheduler implements Wakeable {
       this.clearNodeTimer();
       // A virtual clock never jumps to a timer at Infinity (`sleep(Infinity)` sleeps forever, as with
       // the real clock); with only such timers left the loop idles, and a deadlock is reported.
-      if (next !== undefined && next._when !== Infinity && this._clock!.autojump) this.immediate = setImmediate(this.autojump);
+      if (next === undefined || next._when === Infinity || !this._clock!.autojump) return;
+      if (this._realPending === 0) {
+        this.immediate = setImmediate(this.autojump);
+      } else {
+        // Real work is pending: the clock waits for it, at most `autojumpThreshold` real seconds.
+        const threshold = this._clock!.autojumpThreshold ?? Infinity;
+        if (threshold < Infinity) this.nodeTimer = setTimeout(this.autojumpAnyway, Math.min(Math.max(threshold * 1000, 0), MAX_NODE_DELAY_MS));
+      }
       return;
     }
     if (this.nodeTimer !== null && this.nodeTimerWhen === next._when) return;
@@ -269,12 +298,22 @@ export abstract class Scheduler implements Wakeable {
   /** A virtual clock jumps to the earliest timer once Node had a turn and nothing became ready. */
   private readonly autojump = (): void => {
     this.immediate = null;
-    if (this._ready.length === 0) {
-      const next = this._timers.peek();
-      if (next !== undefined && next._when > this._clock!.now()) this._clock!.jumpTo(next._when);
-    }
+    if (this._realPending === 0) this.jumpToNextTimer();
     this.runBatch();
   };
+
+  /** Real work stayed pending for `autojumpThreshold` seconds with every task blocked: jump. */
+  private readonly autojumpAnyway = (): void => {
+    this.nodeTimer = null;
+    this.jumpToNextTimer();
+    this.runBatch();
+  };
+
+  private jumpToNextTimer(): void {
+    if (this._ready.length > 0) return;
+    const next = this._timers.peek();
+    if (next !== undefined && next._when > this._clock!.now()) this._clock!.jumpTo(next._when);
+  }
 
   private readonly onNodeTimer = (): void => {
     this.nodeTimer = null;
