@@ -33,7 +33,7 @@ import {
   type StartTlsOptions,
 } from "./net/connect.ts";
 import { createServer as _createServer, createUnixServer as _createUnixServer, type CreateServerOptions, type Server } from "./net/server.ts";
-import { _closeNetResources } from "./net/registry.ts";
+import { _closeNetResources, _openNetResources, type LoopResource } from "./net/registry.ts";
 // -- end: TCP/TLS/Unix connections and servers --
 // -- begin: signals, getaddrinfo, UDP, subprocesses (issue 4) --
 import { _getaddrinfo, type AddrInfo, type GetaddrinfoOptions } from "./dns.ts";
@@ -793,6 +793,21 @@ export class EventLoop extends Scheduler {
     const tasks = [];
     for (let t = this._firstTask; t !== null; t = t._nextTask) tasks.push(t);
     return tasks;
+  }
+
+  /** @internal The failed futures and tasks whose error nobody has read yet. */
+  _unretrievedFutures(): Future<unknown>[] {
+    const out: Future<unknown>[] = [];
+    for (const ref of this.unretrieved) {
+      const fut = ref.deref();
+      if (fut !== undefined) out.push(fut);
+    }
+    return out;
+  }
+
+  /** @internal The sockets, servers and transports still open on this loop (net/registry.ts). */
+  _openResources(): LoopResource[] {
+    return _openNetResources(this);
   }
 
   /** @internal Remembers a failed future whose error nobody has read yet. */

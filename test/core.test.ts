@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { Ring } from "../src/core/ring.ts";
 import { TimerHeap, type HeapTimer } from "../src/core/heap.ts";
 import { EventLoop, getRunningLoop, run, sleep } from "../src/index.ts";
-import { VirtualClock } from "../src/testing.ts";
+import { VirtualClock } from "asyncio-ts/testing";
 
 test("Ring is FIFO across its blocks, as it fills and drains", () => {
   const ring = new Ring<number>();

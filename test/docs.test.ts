@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import ts from "typescript";
 
 const INDEX = fileURLToPath(new URL("../src/index.ts", import.meta.url));
-const TESTING = fileURLToPath(new URL("../src/testing.ts", import.meta.url));
+const TESTING = fileURLToPath(new URL("../src/testing/index.ts", import.meta.url));
 /** Every entry point of the package and its source, as tsconfig.json maps them for the tests. */
 const ENTRIES: [string, string][] = Object.entries(
   (JSON.parse(readFileSync(new URL("../tsconfig.json", import.meta.url), "utf8")) as { compilerOptions: { paths: Record<string, string[]> } }).compilerOptions.paths,
@@ -166,10 +166,10 @@ test("every public method of an exported class has TSDoc", () => {
   assert.ok(methodsChecked > 200, `only ${methodsChecked} public methods were found`);
 });
 
-test("asyncio-ts/testing exports exactly VirtualClock and waitAllTasksBlocked", () => {
+test("asyncio-ts/testing exports exactly asyncioTest, LeftoversError, VirtualClock and waitAllTasksBlocked", () => {
   assert.deepEqual(
     valueExports(TESTING).map((e) => e.name),
-    ["VirtualClock", "waitAllTasksBlocked"],
+    ["LeftoversError", "VirtualClock", "asyncioTest", "waitAllTasksBlocked"],
   );
 });
 

@@ -1,16 +1,25 @@
 /**
- * What several test files share: running a test body as the main task of a fresh loop, and
- * awaiting something for the error it throws.
+ * What several test files share: running a test body as the main task of a fresh loop (through
+ * `asyncioTest`, so a test that leaves anything behind or deadlocks fails), and awaiting
+ * something for the error it throws.
  */
 import assert from "node:assert/strict";
-import { CancelledError, getRunningLoop, run, type Awaitable, type Coroutine, type EventLoop, type Task } from "../src/index.ts";
-import { VirtualClock } from "../src/testing.ts";
+import { CancelledError, type Awaitable, type Coroutine, type EventLoop, type Task } from "../src/index.ts";
+import { VirtualClock, asyncioTest } from "asyncio-ts/testing";
 
-/** Runs `body(loop)` as the main task of a fresh loop, on the real clock unless `options.clock`. */
-export function inLoop<T>(body: (loop: EventLoop) => Coroutine<T>, options?: { clock?: VirtualClock }): Promise<T> {
-  return run(function* () {
-    return yield* body(getRunningLoop());
-  }, options);
+/**
+ * Runs `body(loop)` as the main task of a fresh loop, on the real clock unless `options.clock`,
+ * and gives its result; the test fails if it leaves a task, timer, socket or Node handle behind.
+ */
+export async function inLoop<T>(body: (loop: EventLoop) => Coroutine<T>, options?: { clock?: VirtualClock }): Promise<T> {
+  let result: T | undefined;
+  await asyncioTest(
+    function* (loop) {
+      result = yield* body(loop);
+    },
+    { clock: options?.clock ?? "real", debug: false },
+  )();
+  return result as T;
 }
 
 /** Runs `body(loop)` on a fresh loop whose time is virtual (it starts at 0 and jumps to the next timer). */

@@ -23,7 +23,7 @@ import {
   type Coroutine,
   type ExceptionContext,
 } from "../src/index.ts";
-import { VirtualClock } from "../src/testing.ts";
+import { VirtualClock } from "asyncio-ts/testing";
 
 class SpamError extends Error {
   override name = "SpamError";

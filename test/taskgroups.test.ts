@@ -24,7 +24,7 @@ import {
   type Task,
 } from "../src/index.ts";
 import { outcome } from "./helpers.ts";
-import { VirtualClock } from "../src/testing.ts";
+import { VirtualClock } from "asyncio-ts/testing";
 
 class ZeroDivisionError extends Error {
   override name = "ZeroDivisionError";

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
 import { RuntimeError, ThreadPoolExecutor, createTask, fromPromise, gather, getRunningLoop, run, sleep, timeout, waitFor, type Coroutine } from "../src/index.ts";
-import { VirtualClock, waitAllTasksBlocked } from "../src/testing.ts";
+import { VirtualClock, waitAllTasksBlocked } from "asyncio-ts/testing";
 
 test("autojump: sleep(3600) returns at once and loop.time() then reads 3600", async () => {
   const clock = new VirtualClock();

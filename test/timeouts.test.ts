@@ -22,7 +22,7 @@ import {
   waitFor,
   type Coroutine,
 } from "../src/index.ts";
-import { VirtualClock } from "../src/testing.ts";
+import { VirtualClock } from "asyncio-ts/testing";
 import { inVirtualLoop, outcome } from "./helpers.ts";
 
 class KeyError extends Error {

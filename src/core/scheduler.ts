@@ -128,6 +128,12 @@ export abstract class Scheduler implements Wakeable {
    * real time and may come back before the next timer is due.
    */
   _realPending = 0;
+  /**
+   * @internal Called whenever a batch leaves the loop with nothing of its own to do (no ready
+   * runnable, no finite timer): `asyncioTest` checks there whether anything else could still
+   * come, to report a deadlock at once. Null (the default) costs one comparison per batch.
+   */
+  _idleHook: (() => void) | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private nodeTimer: NodeJS.Timeout | null = null;
   private nodeTimerWhen = Infinity;
@@ -253,8 +259,25 @@ export abstract class Scheduler implements Wakeable {
       running = prev;
     }
     if (exit !== null || this._stopping) this.finish(exit);
-    else this.scheduleNext();
+    else {
+      this.scheduleNext();
+      if (this._idleHook !== null && this.isIdle()) this._idleHook();
+    }
   };
+
+  /** Nothing of the loop's own is scheduled: no batch, no Node timer, no finite timer. */
+  private isIdle(): boolean {
+    if (this.immediate !== null || this.nodeTimer !== null || this._ready.length > 0) return false;
+    const next = this._timers.peek();
+    return next === undefined || next._when === Infinity;
+  }
+
+  /** @internal Ends the current run with the deadlock report, if the loop is idle and running. */
+  _failDeadlocked(): boolean {
+    if (!this._running || this._inBatch || !this.isIdle()) return false;
+    this.finish(this._deadlockError());
+    return true;
+  }
 
   /** Moves every timer that is due onto the ring, earliest first. */
   private moveDueTimers(): void {

@@ -31,6 +31,11 @@ export function untrackResource(loop: EventLoop, r: LoopResource): void {
   openByLoop.get(loop)?.delete(r);
 }
 
+/** What `loop` has open now. */
+export function _openNetResources(loop: EventLoop): LoopResource[] {
+  return [...(openByLoop.get(loop) ?? [])];
+}
+
 /** Closes everything `loop` still has open; called by `EventLoop.close()`. */
 export function _closeNetResources(loop: EventLoop): void {
   const set = openByLoop.get(loop);

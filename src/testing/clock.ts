@@ -1,16 +1,12 @@
-/// <reference types="node" preserve="true" />
 /**
- * Tools for testing asyncio code (`asyncio-ts/testing`): a virtual clock and
- * `waitAllTasksBlocked` (after Trio's `MockClock` and `wait_all_tasks_blocked`).
- * @module asyncio-ts/testing
+ * Virtual time for tests: `VirtualClock` (after Trio's `MockClock`) and `waitAllTasksBlocked`
+ * (after Trio's `wait_all_tasks_blocked`).
  */
 
 import { inspect } from "node:util";
-import type { Wakeable, WakingClock } from "./core/scheduler.ts";
-import { getRunningLoop } from "./events.ts";
-import { ValueError } from "./exceptions.ts";
-import { sleep } from "./tasks.ts";
-import type { Coroutine } from "./types.ts";
+import { ValueError, getRunningLoop, sleep, type Coroutine } from "asyncio-ts";
+// The one internal name this folder uses: the loop's side of a clock that wakes it (a type only).
+import type { Wakeable, WakingClock } from "../core/scheduler.ts";
 
 /**
  * A clock that moves only when told to, after Trio's `MockClock` (asyncio has none). Pass it as
