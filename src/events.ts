@@ -12,7 +12,7 @@ import { inspect } from "node:util";
 import { Scheduler, runningScheduler, type Clock, type Runnable, type Timer } from "./core/scheduler.ts";
 import { Context, _captureContext, _checkContext, _enterContext, _leaveContext } from "./contextvars.ts";
 import { RuntimeError, ValueError, _isBaseExit } from "./exceptions.ts";
-import { Future, fromPromise, isFuture } from "./futures.ts";
+import { Future, _waitOwner, fromPromise, isFuture } from "./futures.ts";
 import { Task, ensureFuture, type TaskOptions } from "./tasks.ts";
 import type { Coroutine, Awaitable } from "./types.ts";
 // -- begin: runInExecutor imports (issue 5) --
@@ -874,7 +874,8 @@ function describeWaitChain(fut: Future<unknown>): string {
   while (cur instanceof Task && cur._waiter !== null && !seen.has(cur)) {
     seen.add(cur);
     cur = cur._waiter;
-    parts.push(String(cur));
+    const owner = cur instanceof Future ? _waitOwner(cur) : undefined;
+    parts.push(owner === undefined ? String(cur) : `${String(cur)} in ${String(owner)}`);
   }
   return parts.length === 0 ? "" : `; it waits on ${parts.join(", which waits on ")}`;
 }

@@ -551,6 +551,19 @@ function holdRealUntilDone(loop: EventLoop, fut: Future<unknown>): void {
   fut.addDoneCallback(() => loop._releaseReal());
 }
 
+/** In debug mode, what each waiter future waits in (an Event, a Lock, a Queue...), for the reports. */
+const waitOwners = new WeakMap<Future<unknown>, object>();
+
+/** @internal Notes, in debug mode, that `fut` is a waiter of `owner` (locks.ts and queues.ts). */
+export function _noteWaitOwner(fut: Future<unknown>, owner: object): void {
+  if (fut._loop.getDebug()) waitOwners.set(fut, owner);
+}
+
+/** @internal What `fut` is a waiter of, if that was noted. */
+export function _waitOwner(fut: Future<unknown>): object | undefined {
+  return waitOwners.get(fut);
+}
+
 /** The subset of `concurrent.futures.Future` that `wrapFuture` needs. */
 export interface ConcurrentFutureLike<T> {
   cancel(): boolean;

@@ -22,7 +22,7 @@
 import { inspect } from "node:util";
 import { getRunningLoop, type EventLoop } from "./events.ts";
 import { BrokenBarrierError, CancelledError, RuntimeError, ValueError } from "./exceptions.ts";
-import type { Future } from "./futures.ts";
+import { _noteWaitOwner, type Future } from "./futures.ts";
 import type { Coroutine } from "./types.ts";
 
 const EMPTY: never[] = [];
@@ -130,6 +130,13 @@ export class LoopBound {
     return loop;
   }
 
+  /** @internal A future for a task to wait on here; in debug mode the reports name this primitive. */
+  _newWaiter<T>(): Future<T> {
+    const fut = this._getLoop().createFuture<T>();
+    _noteWaitOwner(fut, this);
+    return fut;
+  }
+
   [inspect.custom](): string {
     return String(this);
   }
@@ -234,7 +241,7 @@ export class Lock extends Acquirable {
       this._locked = true;
       return true;
     }
-    const fut = this._getLoop().createFuture<boolean>();
+    const fut = this._newWaiter<boolean>();
     this._waiters.push(fut);
     try {
       try {
@@ -331,7 +338,7 @@ export class Event extends LoopBound {
    */
   *wait(): Coroutine<true> {
     if (this._value) return true;
-    const fut = this._getLoop().createFuture<boolean>();
+    const fut = this._newWaiter<boolean>();
     this._waiters.push(fut);
     try {
       yield* fut;
@@ -416,7 +423,7 @@ export class Condition extends Acquirable {
    */
   *wait(): Coroutine<true> {
     if (!this.locked()) throw new RuntimeError("cannot wait on un-acquired lock");
-    const fut = this._getLoop().createFuture<boolean>();
+    const fut = this._newWaiter<boolean>();
     this.release();
     try {
       try {
@@ -554,7 +561,7 @@ export class Semaphore extends Acquirable {
       this._value--;
       return true;
     }
-    const fut = this._getLoop().createFuture<boolean>();
+    const fut = this._newWaiter<boolean>();
     this._waiters.push(fut);
     try {
       try {

@@ -133,7 +133,7 @@ export class Queue<T = unknown> extends LoopBound {
   *put(item: T): Coroutine<void> {
     while (this.full()) {
       if (this._isShutdown) throw shutDownForPut();
-      const putter = this._getLoop().createFuture<void>();
+      const putter = this._newWaiter<void>();
       this._putters.push(putter);
       try {
         yield* putter;
@@ -179,7 +179,7 @@ export class Queue<T = unknown> extends LoopBound {
   *get(): Coroutine<T> {
     while (this.empty()) {
       if (this._isShutdown) throw shutDownForGet();
-      const getter = this._getLoop().createFuture<void>();
+      const getter = this._newWaiter<void>();
       this._getters.push(getter);
       try {
         yield* getter;

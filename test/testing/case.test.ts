@@ -105,9 +105,17 @@ test("a deadlocked test fails alone, at once, with the loop's report naming what
     }),
     (e: unknown) => {
       assert.ok(e instanceof RuntimeError);
-      assert.match(e.message, /^Event loop deadlock: nothing can ever run again .* but <Task pending .*> is still pending; it waits on <Future pending/);
+      assert.match(e.message, /^Event loop deadlock: nothing can ever run again .* but <Task pending .*> is still pending; it waits on <Future pending.*> in <Event \[unset, waiters:1\]>$/);
       return true;
     },
+  );
+  await assert.rejects(
+    asyncioTest(function* () {
+      const jobs = new Queue<string>();
+      createTask(jobs.get(), { name: "consumer" });
+      yield* jobs.get();
+    }),
+    /it waits on <Future pending> in <Queue maxsize=0 _getters\[2\]>$/,
   );
   assert.ok(performance.now() - started < 2000, "found without waiting for the process to exit");
   // The file goes on: this test still runs, with another fresh loop.
