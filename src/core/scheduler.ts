@@ -134,6 +134,11 @@ export abstract class Scheduler implements Wakeable {
    * come, to report a deadlock at once. Null (the default) costs one comparison per batch.
    */
   _idleHook: (() => void) | null = null;
+  /**
+   * @internal A seeded random number generator (values in [0, 1)) to shuffle the order of the
+   * runnables within each batch, for `asyncioTest({ shuffle })`; null keeps FIFO order.
+   */
+  _shuffle: (() => number) | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private nodeTimer: NodeJS.Timeout | null = null;
   private nodeTimerWhen = Infinity;
@@ -238,6 +243,7 @@ export abstract class Scheduler implements Wakeable {
         let n = ready.length;
         if (n === 0) break;
         budget -= n;
+        if (this._shuffle !== null) this.shuffleReady();
         if (debug) {
           while (n-- > 0) this._runDebug(ready.shift());
         } else {
@@ -264,6 +270,21 @@ export abstract class Scheduler implements Wakeable {
       if (this._idleHook !== null && this.isIdle()) this._idleHook();
     }
   };
+
+  /**
+   * Shuffles the ready ring (`_shuffle`), so that a test whose outcome depends on the order of
+   * callbacks within one turn of the loop shows it (Trio shuffles each batch likewise). The batch
+   * then runs from the ring as usual; what it schedules waits for the next batch.
+   */
+  private shuffleReady(): void {
+    const batch: Runnable[] = [];
+    while (this._ready.length > 0) batch.push(this._ready.shift());
+    for (let i = batch.length - 1; i > 0; i--) {
+      const j = Math.floor(this._shuffle!() * (i + 1));
+      [batch[i], batch[j]] = [batch[j]!, batch[i]!];
+    }
+    for (const r of batch) this._ready.push(r);
+  }
 
   /** Nothing of the loop's own is scheduled: no batch, no Node timer, no finite timer. */
   private isIdle(): boolean {

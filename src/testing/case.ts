@@ -38,9 +38,28 @@ export interface AsyncioTestOptions {
    * @default []
    */
   allow?: readonly (string | RegExp)[];
+  /**
+   * Shuffle the order in which the callbacks and task steps of each turn of the loop run, with
+   * this seed (or a random one for `true`), so that a test that passes only in FIFO order fails;
+   * its failure then names the seed, and the same seed gives the same order again.
+   * @default false (FIFO order, as asyncio runs)
+   */
+  shuffle?: number | boolean;
 }
 
-const OPTION_KEYS = ["clock", "debug", "allow"];
+const OPTION_KEYS = ["clock", "debug", "allow", "shuffle"];
+
+/** A small seeded generator of numbers in [0, 1) (mulberry32). */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 /**
  * What a test left behind, listed one per line in the message; `leftovers` holds the same lines.
@@ -67,6 +86,7 @@ export class LeftoversError extends Error {
  * @param options.clock "real", "virtual" or a VirtualClock. @default "real"
  * @param options.debug debug mode. @default true
  * @param options.allow leftovers allowed on purpose. @default []
+ * @param options.shuffle shuffle each turn's callbacks with this seed (true: a random one). @default false
  * @returns the test function: it resolves with nothing, or rejects with the test's own error, the
  *   loop's deadlock `RuntimeError`, or a `LeftoversError`.
  * @throws TypeError for an unknown option or a body that is not a generator function.
@@ -91,6 +111,8 @@ export function asyncioTest(body: (loop: EventLoop) => Coroutine<unknown>, optio
   return async () => {
     const clock = options.clock === "virtual" ? new VirtualClock() : options.clock === "real" || options.clock === undefined ? null : options.clock;
     const loop = newEventLoop(clock === null ? { debug: options.debug ?? true } : { clock, debug: options.debug ?? true });
+    const seed = options.shuffle === true ? Math.floor(Math.random() * 2 ** 32) : typeof options.shuffle === "number" ? options.shuffle : null;
+    if (seed !== null) loop._shuffle = seededRandom(seed);
     const handles = new HandleTracker();
     handles.start();
     setEventLoop(loop);
@@ -117,7 +139,10 @@ export function asyncioTest(body: (loop: EventLoop) => Coroutine<unknown>, optio
     }
     handles.stop();
     setEventLoop(null);
-    if (failure !== null) throw failure;
+    if (failure !== null) {
+      if (seed !== null && failure instanceof Error) failure.message += `\n(the ready queue was shuffled with seed ${seed}: asyncioTest(body, { shuffle: ${seed} }) runs it in the same order again)`;
+      throw failure;
+    }
     const reported = leftovers.filter((l) => !allow.some((a) => (typeof a === "string" ? l.includes(a) : a.test(l))));
     if (reported.length > 0) throw new LeftoversError(reported);
   };

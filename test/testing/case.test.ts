@@ -151,9 +151,47 @@ test("a test that fails gets its own error, and its loop is closed with the left
 test("asyncioTest refuses an unknown option and a body that is not a function", () => {
   assert.throws(() => asyncioTest(function* () {}, { timeout: 1 } as never), {
     name: "TypeError",
-    message: "asyncioTest(): unknown option `timeout` (the options are clock, debug, allow)",
+    message: "asyncioTest(): unknown option `timeout` (the options are clock, debug, allow, shuffle)",
   });
   assert.throws(() => asyncioTest(42 as never), { name: "TypeError", message: "asyncioTest() takes a generator function (loop) => Coroutine, got 42" });
+});
+
+test("shuffle: the order within a turn changes with the seed, the same seed repeats it, and a failure names the seed", async () => {
+  function orderWith(seed: number): Promise<string> {
+    let order = "";
+    return asyncioTest(
+      function* (loop) {
+        for (const c of "abcdefgh") loop.callSoon(() => (order += c));
+        yield* sleep(0);
+        yield* sleep(0);
+      },
+      { shuffle: seed },
+    )().then(() => order);
+  }
+  const first = await orderWith(1);
+  assert.equal(first.split("").sort().join(""), "abcdefgh");
+  assert.equal(await orderWith(1), first, "the same seed, the same order");
+  const orders = new Set([first, await orderWith(2), await orderWith(3), await orderWith(4)]);
+  assert.ok(orders.size > 1, "different seeds give different orders");
+  let fifo = "";
+  await asyncioTest(function* (loop) {
+    for (const c of "abcdefgh") loop.callSoon(() => (fifo += c));
+    yield* sleep(0);
+  })();
+  assert.equal(fifo, "abcdefgh", "without shuffle, FIFO as asyncio");
+  await assert.rejects(
+    asyncioTest(
+      function* (loop) {
+        // Seed 7 runs these two in the order b, a (the generator is deterministic).
+        let order = "";
+        for (const c of "ab") loop.callSoon(() => (order += c));
+        yield* sleep(0);
+        assert.equal(order, "ab");
+      },
+      { shuffle: 7 },
+    ),
+    /\(the ready queue was shuffled with seed 7: asyncioTest\(body, \{ shuffle: 7 \}\) runs it in the same order again\)$/,
+  );
 });
 
 // createServer from node:net, outside any test: a handle made outside the wrapper is not its business.
