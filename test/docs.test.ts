@@ -1,7 +1,8 @@
 /**
  * The documentation and the public surface, read with the TypeScript compiler: every value that
- * `asyncio-ts` and `asyncio-ts/testing` export has TSDoc with an `@example`, every public method
- * of an exported class has TSDoc, and the list of value exports of the root is a deliberate one.
+ * `asyncio-ts`, `asyncio-ts/testing` and `asyncio-ts/http` export has TSDoc with an `@example`,
+ * every public method of an exported class has TSDoc, and the lists of value exports of the root
+ * and of `asyncio-ts/http` are deliberate ones.
  */
 
 import { test } from "node:test";
@@ -11,8 +12,9 @@ import ts from "typescript";
 
 const INDEX = fileURLToPath(new URL("../src/index.ts", import.meta.url));
 const TESTING = fileURLToPath(new URL("../src/testing.ts", import.meta.url));
+const HTTP = fileURLToPath(new URL("../src/http/index.ts", import.meta.url));
 
-const program = ts.createProgram([INDEX, TESTING], {
+const program = ts.createProgram([INDEX, TESTING, HTTP], {
   target: ts.ScriptTarget.ES2022,
   module: ts.ModuleKind.NodeNext,
   moduleResolution: ts.ModuleResolutionKind.NodeNext,
@@ -149,10 +151,11 @@ const PUBLIC_VALUES = [
   "waitFor", "workerFunction", "wrapFuture",
 ];
 
-test("every value exported from asyncio-ts and asyncio-ts/testing has TSDoc with an @example", () => {
+test("every value exported from asyncio-ts, asyncio-ts/testing and asyncio-ts/http has TSDoc with an @example", () => {
   const problems = [
     ...valueExports(INDEX).flatMap((e) => exportProblems(e, "asyncio-ts")),
     ...valueExports(TESTING).flatMap((e) => exportProblems(e, "asyncio-ts/testing")),
+    ...valueExports(HTTP).flatMap((e) => exportProblems(e, "asyncio-ts/http")),
   ];
   assert.deepEqual(problems, []);
 });
@@ -161,6 +164,7 @@ test("every public method of an exported class has TSDoc", () => {
   const problems = [
     ...valueExports(INDEX).flatMap((e) => methodProblems(e, "asyncio-ts")),
     ...valueExports(TESTING).flatMap((e) => methodProblems(e, "asyncio-ts/testing")),
+    ...valueExports(HTTP).flatMap((e) => methodProblems(e, "asyncio-ts/http")),
   ];
   assert.deepEqual(problems, []);
   assert.ok(methodsChecked > 200, `only ${methodsChecked} public methods were found`);
@@ -177,3 +181,17 @@ test("the value exports of asyncio-ts are exactly this list (a change to the pub
   assert.deepEqual(valueExports(INDEX).map((e) => e.name), PUBLIC_VALUES);
 });
 
+
+/** The value exports of `asyncio-ts/http`, sorted by code unit. A change here is a change of its public API. */
+const HTTP_VALUES = [
+  "AppRunner", "Application", "ClientError", "ClientResponse", "ClientResponseError", "ClientSession",
+  "ClientTimeout", "ConnectionTimeoutError", "ContentTypeError", "HTTPBadRequest", "HTTPException",
+  "HTTPForbidden", "HTTPGatewayTimeout", "HTTPInternalServerError", "HTTPMethodNotAllowed", "HTTPNotFound",
+  "HTTPRequestEntityTooLarge", "HTTPRequestTimeout", "HTTPServiceUnavailable", "InvalidURL", "Request",
+  "Response", "Route", "RouteTableDef", "ServerTimeoutError", "SocketTimeoutError", "StreamResponse",
+  "TCPConnector", "TCPSite", "UrlDispatcher", "jsonResponse", "runApp",
+];
+
+test("the value exports of asyncio-ts/http are exactly this list (a change to the public surface is deliberate)", () => {
+  assert.deepEqual(valueExports(HTTP).map((e) => e.name), HTTP_VALUES);
+});
