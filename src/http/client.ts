@@ -21,7 +21,7 @@ import { ClientResponse } from "./client_reqrep.ts";
 import { TCPConnector, type Connection } from "./connector.ts";
 import { checkOptions } from "./options.ts";
 import { toOSError } from "./oserrors.ts";
-import { ClientTimeout, earliest, within } from "./timeouts.ts";
+import { ClientTimeout, earliest, failAt } from "./timeouts.ts";
 
 /** Options of a `ClientSession`. */
 export interface ClientSessionOptions {
@@ -226,14 +226,17 @@ export class ClientSession {
     req.end(body ?? undefined);
     const readDeadline = t.sockRead === null ? null : loop.time() + t.sockRead;
     const deadline = earliest(totalDeadline, readDeadline);
+    const timer = failAt(loop, deadline, head, () =>
+      deadline === totalDeadline ? totalExpired(what, t.total!) : new SocketTimeoutError(`Timeout on reading data from socket: no response head within ${t.sockRead} s (${what})`),
+    );
     let message: http.IncomingMessage;
     try {
-      message = yield* within(deadline, () => head, () =>
-        deadline === totalDeadline ? totalExpired(what, t.total!) : new SocketTimeoutError(`Timeout on reading data from socket: no response head within ${t.sockRead} s (${what})`),
-      );
+      message = yield* head;
     } catch (e) {
       abandon();
       throw e;
+    } finally {
+      timer?.cancel();
     }
     return new ClientResponse(message, { loop, method, url, totalDeadline, sockRead: t.sockRead, abandon });
   }

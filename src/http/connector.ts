@@ -27,7 +27,7 @@ import { RuntimeError, getRunningLoop, type Coroutine, type EventLoop, type Futu
 import { ConnectionTimeoutError } from "./client_exceptions.ts";
 import { checkCount, checkOptions, checkSeconds } from "./options.ts";
 import { toOSError } from "./oserrors.ts";
-import { earliest, within } from "./timeouts.ts";
+import { earliest, failAt } from "./timeouts.ts";
 
 /** Options of a `TCPConnector` (httpx's `Limits` too: see docs/porting.md). */
 export interface TCPConnectorOptions {
@@ -203,13 +203,16 @@ export class TCPConnector {
       const fut = this.loop.createFuture<Connection | null>();
       h.waiters.push({ fut, seq: this.seq++ });
       const until = earliest(deadlines.acquire, deadlines.pool);
+      const timer = failAt(this.loop, until, fut, () => new ConnectionTimeoutError(`Connection timeout: no free connection in the pool within the deadline (${what})`));
       try {
-        got = yield* within(until, () => fut, () => new ConnectionTimeoutError(`Connection timeout: no free connection in the pool within the deadline (${what})`));
+        got = yield* fut;
       } catch (e) {
         // Handed a slot in the same iteration as the cancellation: give it back.
         if (fut.done() && !fut.cancelled() && fut.exception() === null) this.giveBack(h, fut.result());
         else fut.cancel();
         throw e;
+      } finally {
+        timer?.cancel();
       }
     }
     if (got !== RESERVED) return got;
@@ -392,11 +395,14 @@ export class TCPConnector {
     // A pooled socket always has an error listener: Node leaves it without one between requests.
     socket.on("error", (e) => void (fut.done() || fut.setException(toOSError(e, what, `Connect call failed ${address}`) ?? e)));
     socket.once("connect", () => void (fut.done() || fut.setResult(socket)));
+    const timer = failAt(loop, deadline, fut, () => new ConnectionTimeoutError(`Connection timeout to host ${address} (${what})`));
     try {
-      return yield* within(deadline, () => fut, () => new ConnectionTimeoutError(`Connection timeout to host ${address} (${what})`));
+      return yield* fut;
     } catch (e) {
       socket.destroy();
       throw e;
+    } finally {
+      timer?.cancel();
     }
   }
 

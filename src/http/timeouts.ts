@@ -13,7 +13,7 @@
  */
 
 import { inspect } from "node:util";
-import { TimeoutError, timeoutAt, type Awaitable, type Coroutine } from "asyncio-ts";
+import type { EventLoop, Future, TimerHandle } from "asyncio-ts";
 import { checkOptions, checkSeconds } from "./options.ts";
 
 /** Options of a `ClientTimeout`: each phase's bound in seconds, or null for none. */
@@ -71,23 +71,14 @@ export function earliest(a: number | null, b: number | null): number | null {
 }
 
 /**
- * Runs `body` under the deadline `when` (loop seconds; null: none), built on `timeoutAt`. When the
- * deadline cancels it, throws `expired()` instead of the bare `TimeoutError`, so the caller names
- * the phase and the URL; a `TimeoutError` from inside `body` passes through unchanged.
+ * Fails `fut` with `expired()` at loop time `when` (null: never) unless it is done by then; cancel
+ * the returned timer once it is. A phase's deadline is one loop timer on the future it waits for,
+ * not a `timeout()` block: every request has a deadline (the total's 300 s by default), and this
+ * spares each a Timeout and a task cancellation (bench/: http, client fan-out).
  */
-export function* within<T>(when: number | null, body: () => Awaitable<T>, expired: () => Error): Coroutine<T> {
-  if (when === null) return yield* body();
-  let mine = false;
-  try {
-    return yield* timeoutAt(when, function* (cm) {
-      try {
-        return yield* body();
-      } finally {
-        mine = cm.expired();
-      }
-    });
-  } catch (e) {
-    if (mine && e instanceof TimeoutError) throw expired();
-    throw e;
-  }
+export function failAt(loop: EventLoop, when: number | null, fut: Future<unknown>, expired: () => Error): TimerHandle | null {
+  if (when === null) return null;
+  return loop.callAt(when, () => {
+    if (!fut.done()) fut.setException(expired());
+  });
 }
