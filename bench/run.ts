@@ -5,10 +5,12 @@
  * bench/python/bench.py for CPython), so no workload's heap or JIT state skews another's, and each
  * reports the best of up to 5 repetitions (fewer when they take over 3 s; the same rule in both
  * languages). The echo workload starts a server process, warms it up with a short client,
- * then measures it with a separate client process.
+ * then measures it with a separate client process; the http workload likewise starts each HTTP
+ * server (bench/workloads/http-server.ts, bench/python/http_bench.py) and measures it with a client
+ * process (bench/workloads/http-client.ts: autocannon, or the clients under test).
  * The table goes to stdout and, as markdown with the machine it ran on, to bench/RESULTS.md.
  *
- * Usage: npm run bench [-- [--quick] WORKLOAD...]   (switch spawn timers memory queue echo executor)
+ * Usage: npm run bench [-- [--quick] WORKLOAD...]   (switch spawn timers memory queue echo executor http)
  * Running a subset, or `--quick` (every size divided by 10), prints the table but leaves RESULTS.md
  * alone; BENCH_RESULTS=FILE writes the markdown to FILE in any case.
  */
@@ -43,6 +45,16 @@ const ECHO_SECONDS = QUICK ? 0.5 : 2;
 const ECHO_CONNECTIONS = 10;
 /** How long the throwaway client that warms each echo server up runs (see runEcho). */
 const ECHO_WARM_UP_SECONDS = 0.5;
+/** The Python of the HTTP anchors: Debian's, with python3-fastapi, -uvicorn, -aiohttp and -httpx. */
+const HTTP_PYTHON = process.env.HTTP_PYTHON ?? "/usr/bin/python3";
+const HTTP_SCRIPT = path.join(BENCH_DIR, "python", "http_bench.py");
+/** The seed's workload: this many simultaneous `GET /timeit/1`. */
+const HTTP_TIMEIT = size(1000);
+const HTTP_CONNECTIONS = 100;
+/** How long each of autocannon's 3 runs lasts, after a 1 s warm-up. */
+const HTTP_SECONDS = QUICK ? 1 : 3;
+const FANOUT = size(10_000);
+const FANOUT_LIMIT = 10;
 /** The kernel's clock ticks per second, the unit of CPU times in /proc/PID/stat. */
 const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout) || 100;
 const fmt = (n: number): string => n.toLocaleString("en-US");
@@ -51,9 +63,14 @@ const fmt = (n: number): string => n.toLocaleString("en-US");
 
 /** One child process: a Node workload contender, a Python anchor, or an echo server + client. */
 interface Job {
-  /** "node": bench/workloads/FILE.ts CONTENDER ARGS; "python": bench.py ARGS; "echo": a server's command. */
-  kind: "node" | "python" | "echo";
+  /**
+   * "node": bench/workloads/FILE.ts CONTENDER ARGS; "python": bench.py ARGS; "echo": a server's
+   * command; "http": a server's command, measured by `client`; "fixed": a figure given, `[value, unit]`.
+   */
+  kind: "node" | "python" | "echo" | "http" | "fixed";
   argv: string[];
+  /** For "http": the client's command, `{port}` standing for the server's port. */
+  client?: string[];
 }
 
 interface Anchor {
@@ -91,6 +108,83 @@ const echoPython = (uvloop: boolean): Job => ({
   kind: "echo",
   argv: [PYTHON, PYTHON_SCRIPT, "echo-server", ...(uvloop ? ["--uvloop"] : [])],
 });
+
+const httpNode = (server: string): string[] => [process.execPath, "--import", "tsx", path.join(BENCH_DIR, "workloads", "http-server.ts"), server];
+const httpPython = (server: string): string[] => [HTTP_PYTHON, HTTP_SCRIPT, server];
+const httpClient = (...args: (string | number)[]): string[] => [process.execPath, "--import", "tsx", path.join(BENCH_DIR, "workloads", "http-client.ts"), ...args.map(String)];
+const httpJob = (server: string[], client: string[]): Job => ({ kind: "http", argv: server, client });
+const fixed = (value: number, unit: string): Job => ({ kind: "fixed", argv: [String(value), unit] });
+
+/** The comparisons of workload http: the seed's 1,000 sleepers, keep-alive throughput, the client's fan-out. */
+function httpComparisons(python: PythonInfo): Comparison[] {
+  const py = python.http;
+  const timeit = (server: string[]): Job => httpJob(server, httpClient("timeit", "{port}", HTTP_TIMEIT));
+  const cannon = (server: string[]): Job => httpJob(server, httpClient("autocannon", "{port}", HTTP_CONNECTIONS, HTTP_SECONDS));
+  const fanout = (client: string[]): Job => httpJob(httpNode("raw-node"), client);
+  const oursTimeit = timeit(httpNode("asyncio-ts"));
+  const timeitAnchors = (withIdeal: boolean): Anchor[] => [
+    ...(withIdeal ? [{ label: "the ideal: 1 s (every request's sleep at once)", job: fixed(1, "s wall"), target: 1.1 }] : []),
+    { label: "raw `node:http` + `setTimeout`", job: timeit(httpNode("raw-node")) },
+    ...(py ? [{ label: "FastAPI on uvicorn (`async def`)", job: timeit(httpPython("server-fastapi")) }] : []),
+    ...(py ? [{ label: `aiohttp ${python.aiohttp} web`, job: timeit(httpPython("server-aiohttp")) }] : []),
+  ];
+  const oursFanout = fanout(httpClient("fanout-asyncio-ts", "{port}", FANOUT, FANOUT_LIMIT));
+  const fanoutAnchors = (target: number | undefined): Anchor[] =>
+    py
+      ? [
+          { label: `httpx ${python.httpx} \`AsyncClient\`, \`Limits(max_connections=${FANOUT_LIMIT})\``, job: fanout(httpPython("fanout-httpx").concat("{port}", String(FANOUT), String(FANOUT_LIMIT))), target },
+          { label: `aiohttp ${python.aiohttp} \`ClientSession\`, \`limit_per_host=${FANOUT_LIMIT}\``, job: fanout(httpPython("fanout-aiohttp").concat("{port}", String(FANOUT), String(FANOUT_LIMIT))), target },
+        ]
+      : [];
+  return [
+    {
+      workload: "http",
+      what: `the seed's workload: ${fmt(HTTP_TIMEIT)} simultaneous \`GET /timeit/1\`, a connection each: wall time until the last answer`,
+      ours: { label: "asyncio-ts/http `Application`", job: oursTimeit },
+      lowerIsBetter: true,
+      anchors: timeitAnchors(true),
+    },
+    {
+      workload: "http",
+      what: "the servers above: resident memory of the server process after serving them",
+      ours: { label: "asyncio-ts/http `Application`", job: oursTimeit },
+      lowerIsBetter: true,
+      metric: "serverRss",
+      anchors: timeitAnchors(false),
+    },
+    {
+      workload: "http",
+      what: `keep-alive throughput: autocannon, ${HTTP_CONNECTIONS} connections, \`GET /\` answering \`{"Hello":"World"}\``,
+      ours: { label: "asyncio-ts/http `Application`", job: cannon(httpNode("asyncio-ts")) },
+      anchors: [
+        { label: "raw `node:http`", job: cannon(httpNode("raw-node")), target: 0.85 },
+        ...(py ? [{ label: `aiohttp ${python.aiohttp} web`, job: cannon(httpPython("server-aiohttp")), target: 2 }] : []),
+        ...(py ? [{ label: "FastAPI on uvicorn", job: cannon(httpPython("server-fastapi")), target: 2 }] : []),
+      ],
+    },
+    {
+      workload: "http",
+      what: `client fan-out: ${fmt(FANOUT)} \`GET /\` through \`gather\`, ${FANOUT_LIMIT} connections per host, against one raw \`node:http\` server`,
+      ours: { label: "asyncio-ts/http `ClientSession`", job: oursFanout },
+      anchors: fanoutAnchors(2),
+    },
+    {
+      workload: "http",
+      what: "the fan-outs above: the most sockets the server had open at once",
+      ours: { label: "asyncio-ts/http `ClientSession`", job: oursFanout },
+      metric: "maxSockets",
+      lowerIsBetter: true,
+      anchors: [{ label: `the limit: ${FANOUT_LIMIT}`, job: fixed(FANOUT_LIMIT, "sockets"), target: 1 }, ...fanoutAnchors(undefined)],
+    },
+    {
+      workload: "http",
+      what: `after the fan-out, ${fmt(FANOUT)} more requests with half cancelled in flight, then 1,000 more`,
+      ours: { label: "asyncio-ts/http `ClientSession`", job: oursFanout },
+      metric: "cancelCheck",
+      anchors: [{ label: "all of them", job: fixed(1000, "succeeded"), target: 1 }],
+    },
+  ];
+}
 
 function comparisons(python: PythonInfo): Comparison[] {
   /** CPython's asyncio (and uvloop, when installed) as anchors of one workload. */
@@ -204,6 +298,7 @@ function comparisons(python: PythonInfo): Comparison[] {
       ours: { label: "asyncio-ts `ProcessPoolExecutor`", job: nodeJob("executor", "asyncio-ts-processes", PROCESS_JOBS) },
       anchors: python.version ? [{ label: "CPython `ProcessPoolExecutor(2)`", job: pythonJob(false, "process-pool", PROCESS_JOBS) }] : [],
     },
+    ...httpComparisons(python),
   ];
 }
 
@@ -273,7 +368,66 @@ function firstErrorLine(stderr: string): string {
 async function runJob(job: Job): Promise<Result> {
   if (job.kind === "node") return parseOutput(await runChild(process.execPath, ["--import", "tsx", "--expose-gc", ...job.argv]));
   if (job.kind === "python") return parseOutput(await runChild(PYTHON, job.argv));
+  if (job.kind === "fixed") return { value: Number(job.argv[0]), unit: job.argv[1]! };
+  if (job.kind === "http") return runHttp(job.argv, job.client!);
   return runEcho(job.argv);
+}
+
+/**
+ * Starts an HTTP server, waits for its port, runs the client process against it, then adds the
+ * server's resident memory (`serverRss`) and, where the server counts them (raw-node's
+ * `GET /__max`), the most sockets it had open at once (`maxSockets`); stops the server.
+ */
+function runHttp(serverArgv: string[], clientArgv: string[]): Promise<Result> {
+  return new Promise((resolve) => {
+    const server = spawn(serverArgv[0]!, serverArgv.slice(1), { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    let settled = false;
+    const finish = (r: Result): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      server.kill("SIGKILL");
+      resolve(r);
+    };
+    const timer = setTimeout(() => finish({ error: "the server did not listen within 30 s" }), 30_000);
+    server.stderr.on("data", (d) => (stderr += d));
+    server.on("close", (code) => finish({ error: firstErrorLine(stderr) || `the server exited with code ${code}` }));
+    server.on("error", (e) => finish({ error: String(e) }));
+    server.stdout.on("data", async (d) => {
+      stdout += d;
+      const nl = stdout.indexOf("\n");
+      if (nl < 0 || settled) return;
+      const { port } = JSON.parse(stdout.slice(0, nl)) as { port: number };
+      stdout = "\0";
+      clearTimeout(timer);
+      const argv = clientArgv.map((a) => (a === "{port}" ? String(port) : a));
+      const result = parseOutput(await runChild(argv[0]!, argv.slice(1)));
+      if ("value" in result) {
+        result.extra ??= {};
+        const rss = rssBytes(server.pid);
+        if (rss !== null) result.extra.serverRss = { value: rss / 1e6, unit: "MB RSS" };
+        try {
+          const max = (await (await fetch(`http://127.0.0.1:${port}/__max`)).json()) as { maxOpen?: number };
+          if (typeof max.maxOpen === "number") result.extra.maxSockets = { value: max.maxOpen, unit: "sockets" };
+        } catch {
+          // only raw-node counts its sockets
+        }
+      }
+      finish(result);
+    });
+  });
+}
+
+/** A process's resident memory in bytes (Linux /proc), or null where unknown. */
+function rssBytes(pid: number | undefined): number | null {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m === null ? null : Number(m[1]) * 1024;
+  } catch {
+    return null;
+  }
 }
 
 /** Starts the echo server, waits for its port, runs the client process against it, stops the server. */
@@ -373,6 +527,8 @@ function formatFigure(r: Result, notes?: string[]): string {
     return `${"skip" in r ? "skipped" : "failed"} [${i + 1}]`;
   }
   if (r.unit === "bytes/task") return `${Math.round(r.value)} B/task`;
+  // Counts (sockets, requests that succeeded) are whole numbers: no prefix, no decimals.
+  if (Number.isInteger(r.value) && r.value < 1e4) return `${fmt(r.value)} ${r.unit}`;
   if (r.unit.startsWith("µs")) return `${r.value.toFixed(1)} ${r.unit}${r.detail ? ` (${r.detail})` : ""}`;
   const [unitScale, prefix] = SI.find(([s]) => r.value >= s) ?? [1, ""];
   const scaled = r.value / unitScale;
@@ -402,7 +558,8 @@ function rowsOf(comparison: Comparison, results: Map<string, Result>, notes: str
     return [{ ...base, anchor: "(no anchor on this machine)", anchorFigure: "", ratio: "", target: "", met: "" }];
   }
   return comparison.anchors.map((a) => {
-    const theirs = select(results.get(keyOf(a.job))!, comparison.metric);
+    // A fixed figure (an ideal, a limit) is compared as it is, whatever the metric.
+    const theirs = select(results.get(keyOf(a.job))!, a.job.kind === "fixed" ? undefined : comparison.metric);
     const x = figureOf(ours);
     const y = figureOf(theirs);
     const ratio = x !== null && y !== null ? x / y : null;
@@ -468,13 +625,20 @@ function markdownTable(rows: Row[]): string {
 interface PythonInfo {
   version: string | null;
   uvloop: boolean;
+  /** Whether HTTP_PYTHON has the HTTP anchors (fastapi, uvicorn, aiohttp, httpx), and their versions. */
+  http: boolean;
+  aiohttp: string;
+  httpx: string;
 }
 
 function pythonInfo(): PythonInfo {
+  const web = spawnSync(HTTP_PYTHON, ["-c", "import fastapi, uvicorn, aiohttp, httpx; print(aiohttp.__version__, httpx.__version__)"], { encoding: "utf8" });
+  const [aiohttp = "", httpx = ""] = web.status === 0 ? web.stdout.trim().split(" ") : [];
+  const http = { http: web.status === 0, aiohttp, httpx };
   const v = spawnSync(PYTHON, ["--version"], { encoding: "utf8" });
-  if (v.status !== 0) return { version: null, uvloop: false };
+  if (v.status !== 0) return { version: null, uvloop: false, ...http };
   const uvloop = spawnSync(PYTHON, ["-c", "import uvloop"], { encoding: "utf8" }).status === 0;
-  return { version: (v.stdout || v.stderr).trim().replace(/^Python /, ""), uvloop };
+  return { version: (v.stdout || v.stderr).trim().replace(/^Python /, ""), uvloop, ...http };
 }
 
 /** The commit measured, and whether src/ had uncommitted changes. */
@@ -501,7 +665,7 @@ function machineLines(python: PythonInfo, loadBefore: number[], loadAfter: numbe
 // -- main --------------------------------------------------------------------------------
 
 function keyOf(job: Job): string {
-  return `${job.kind} ${job.argv.join(" ")}`;
+  return `${job.kind} ${job.argv.join(" ")}${job.client === undefined ? "" : ` <- ${job.client.join(" ")}`}`;
 }
 
 async function main(): Promise<void> {

@@ -1,86 +1,74 @@
 /**
- * A slow web endpoint and a concurrent client, both on one loop. The server (`startServer`)
- * answers `GET /timeit/{seconds}` after sleeping that long; the client fires three requests at
- * once with `gather`. Each handler only waits, so the waits overlap: the requests finish in the
- * order of their delays, and the total is the longest one (0.3 s), not the sum (0.6 s).
+ * The seed's web demo, for real: its FastAPI server (`GET /` answers `{"Hello": "World"}`,
+ * `GET /timeit/{seconds}` sleeps, then answers) and its httpx client, which sends two requests at
+ * once with `gather`, both on one loop through `asyncio-ts/http`. Each handler only waits, so the
+ * waits overlap: the total is the longest request, not the sum. (The seed sleeps 1 and 2 s;
+ * this demo 0.3 and 0.6 s, so the test suite stays fast: examples/web_server.ts and
+ * examples/web_client.ts are the seed's programs at full length.)
  *
- *     async def timeit(request):
- *         seconds = float(request.match_info["seconds"])
- *         await asyncio.sleep(seconds)
- *         return web.Response(text=f"slept {seconds} s")
+ *     app = FastAPI()
  *
- *     async def main():
- *         start = time.perf_counter()
- *         await asyncio.gather(*(fetch(f"/timeit/{s}") for s in (0.3, 0.2, 0.1)))
- *         print(f"total: {time.perf_counter() - start:.2f} s")
+ *     @app.get("/")
+ *     def read_root():
+ *         return {"Hello": "World"}
+ *
+ *     @app.get("/timeit/{seconds}")
+ *     def timeit(seconds):
+ *         seconds = int(seconds)
+ *         time.sleep(seconds)
+ *         return f"sleep seconds: {seconds}"
+ *
+ *     async def get_timeit():
+ *         start_time = time.time()
+ *         async with httpx.AsyncClient() as client:
+ *             response = client.get("http://127.0.0.1:8000/timeit/1")
+ *             response2 = client.get("http://127.0.0.1:8000/timeit/2")
+ *             await asyncio.gather(response, response2)
+ *         end_time = time.time()
+ *         print("total time is: ", end_time - start_time)
  */
-import { gather, openConnection, run, sleep, startServer, type Coroutine, type StreamReader, type StreamWriter } from "asyncio-ts";
+import { gather, run, sleep, type Coroutine } from "asyncio-ts";
+import { AppRunner, Application, ClientSession, HTTPBadRequest, RouteTableDef, TCPSite, jsonResponse } from "asyncio-ts/http";
 
-const STATUS: Record<number, string> = { 200: "OK", 400: "Bad Request", 404: "Not Found" };
+const routes = new RouteTableDef();
 
-/** One HTTP/1.0-style exchange per connection: read the request head, answer, close. */
-function* handle(reader: StreamReader, writer: StreamWriter): Coroutine<void> {
-  try {
-    const requestLine = (yield* reader.readline()).toString("latin1").trimEnd();
-    // Skip the headers: the demo needs only the path.
-    while ((yield* reader.readline()).toString("latin1").trimEnd() !== "");
-    const [method, path = ""] = requestLine.split(" ");
-    const match = /^\/timeit\/([0-9.]+)$/.exec(path);
-    let status = 200;
-    let text: string;
-    if (method !== "GET" || match === null) {
-      status = 404;
-      text = `no route for ${method} ${path}`;
-    } else {
-      const seconds = Number(match[1]);
-      if (!Number.isFinite(seconds) || seconds > 10) {
-        status = 400;
-        text = `bad number of seconds: ${match[1]}`;
-      } else {
-        yield* sleep(seconds);
-        text = `slept ${seconds} s`;
-      }
-    }
-    const body = Buffer.from(`${text}\n`);
-    writer.write(`HTTP/1.1 ${status} ${STATUS[status]}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
-    writer.write(body);
-    yield* writer.drain();
-  } finally {
-    writer.close();
-  }
-}
+routes.get("/", function* () {
+  return jsonResponse({ Hello: "World" });
+});
 
-/** GETs `path` and returns the status line and the body. */
-function* fetch(port: number, path: string): Coroutine<[string, string]> {
-  const [reader, writer] = yield* openConnection("127.0.0.1", port);
-  writer.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`);
-  const status = (yield* reader.readline()).toString("latin1").trimEnd();
-  while ((yield* reader.readline()).toString("latin1").trimEnd() !== "");
-  const body = (yield* reader.read()).toString("utf8").trimEnd();
-  writer.close();
-  yield* writer.waitClosed();
-  return [status, body];
-}
+routes.get("/timeit/{seconds}", function* (request) {
+  const seconds = Number(request.matchInfo.seconds);
+  if (!Number.isFinite(seconds) || seconds < 0) throw new HTTPBadRequest({ text: `seconds must be a number, got ${request.matchInfo.seconds}` });
+  // asyncio's sleep, not time.sleep: the loop serves other requests meanwhile.
+  yield* sleep(seconds);
+  return jsonResponse(`sleep seconds: ${seconds}`);
+});
 
-function* timed(port: number, path: string, t0: number): Coroutine<string> {
-  const [status, body] = yield* fetch(port, path);
-  const line = `GET ${path} -> ${status.replace(/^HTTP\/1\.1 /, "")}: ${body} (at ${((performance.now() - t0) / 1000).toFixed(1)} s)`;
-  console.log(line);
-  return line;
+function* timed(session: ClientSession, path: string, t0: number): Coroutine<void> {
+  const resp = yield* session.get(path);
+  const body = yield* resp.text();
+  console.log(`GET ${path} -> ${resp.status} ${resp.reason}: ${body} (at ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 }
 
 function* main(): Coroutine<void> {
-  const server = yield* startServer(handle, "127.0.0.1", 0);
-  const [host, port] = server.sockets[0]!.getsockname() as [string, number];
-  console.log(`serving /timeit/{seconds} on ${host}:${port}`);
+  const app = new Application();
+  app.addRoutes(routes);
+  const runner = new AppRunner(app);
+  yield* runner.setup();
   try {
-    const t0 = performance.now();
-    yield* gather(timed(port, "/timeit/0.3", t0), timed(port, "/timeit/0.2", t0), timed(port, "/timeit/0.1", t0), timed(port, "/nothing-here", t0));
-    const total = (performance.now() - t0) / 1000;
-    console.log(`total: ${total.toFixed(1)} s for 0.3 + 0.2 + 0.1 = 0.6 s of sleeping: the longest request, not the sum`);
+    const site = new TCPSite(runner, "127.0.0.1", 0);
+    yield* site.start();
+    console.log(`serving / and /timeit/{seconds} on ${site.host}:${site.port}`);
+    yield* new ClientSession({ baseUrl: site.name }).with(function* (client) {
+      const root = yield* client.get("/");
+      console.log(`GET / -> ${root.status} ${root.reason}: ${yield* root.text()}`);
+      const t0 = performance.now();
+      yield* gather(timed(client, "/timeit/0.6", t0), timed(client, "/timeit/0.3", t0));
+      const total = (performance.now() - t0) / 1000;
+      console.log(`total time is: ${total.toFixed(1)} s for 0.6 + 0.3 = 0.9 s of sleeping: the longest request, not the sum`);
+    });
   } finally {
-    server.close();
-    yield* server.waitClosed();
+    yield* runner.cleanup();
   }
 }
 

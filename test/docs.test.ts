@@ -1,7 +1,8 @@
 /**
  * The documentation and the public surface, read with the TypeScript compiler: every value that
  * an entry point of the package exports has TSDoc with an `@example`, every public method
- * of an exported class has TSDoc, and the list of value exports of the root is a deliberate one.
+ * of an exported class has TSDoc, and the lists of value exports of the root and of
+ * `asyncio-ts/http` are deliberate ones.
  */
 
 import { test } from "node:test";
@@ -12,6 +13,7 @@ import ts from "typescript";
 
 const INDEX = fileURLToPath(new URL("../src/index.ts", import.meta.url));
 const TESTING = fileURLToPath(new URL("../src/testing/index.ts", import.meta.url));
+const HTTP = fileURLToPath(new URL("../src/http/index.ts", import.meta.url));
 /** Every entry point of the package and its source, as tsconfig.json maps them for the tests. */
 const ENTRIES: [string, string][] = Object.entries(
   (JSON.parse(readFileSync(new URL("../tsconfig.json", import.meta.url), "utf8")) as { compilerOptions: { paths: Record<string, string[]> } }).compilerOptions.paths,
@@ -177,3 +179,15 @@ test("the value exports of asyncio-ts are exactly this list (a change to the pub
   assert.deepEqual(valueExports(INDEX).map((e) => e.name), PUBLIC_VALUES);
 });
 
+const HTTP_VALUES = [
+  "AppRunner", "Application", "ClientError", "ClientResponse", "ClientResponseError", "ClientSession",
+  "ClientTimeout", "ConnectionTimeoutError", "ContentTypeError", "HTTPBadRequest", "HTTPException",
+  "HTTPForbidden", "HTTPGatewayTimeout", "HTTPInternalServerError", "HTTPMethodNotAllowed", "HTTPNotFound",
+  "HTTPRequestEntityTooLarge", "HTTPRequestTimeout", "HTTPServiceUnavailable", "InvalidURL", "Request",
+  "Response", "Route", "RouteTableDef", "ServerTimeoutError", "SocketTimeoutError", "StreamResponse",
+  "TCPConnector", "TCPSite", "UrlDispatcher", "jsonResponse", "runApp",
+];
+
+test("the value exports of asyncio-ts/http are exactly this list (a change to the public surface is deliberate)", () => {
+  assert.deepEqual(valueExports(HTTP).map((e) => e.name), HTTP_VALUES);
+});

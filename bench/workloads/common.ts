@@ -29,6 +29,8 @@ export interface Outcome {
   unit: string;
   reps?: number;
   note?: string;
+  /** Further figures, by name, that a comparison of run.ts may select with its `metric`. */
+  extra?: Record<string, { value: number; unit: string; detail?: string }>;
 }
 
 /** Thrown by a contender that cannot run here; run.ts prints the message as a note. */
