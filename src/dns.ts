@@ -14,7 +14,7 @@ import { readFile } from "node:fs/promises";
 import { isIP } from "node:net";
 import type { EventLoop } from "./events.ts";
 import { GaiError, ValueError } from "./exceptions.ts";
-import type { Future } from "./futures.ts";
+import { _holdRealUntilDone, type Future } from "./futures.ts";
 import type { Coroutine } from "./types.ts";
 
 /**
@@ -225,6 +225,7 @@ function* resolvePort(
   }
   if (flags & AI_NUMERICSERV) throw gaiError(EAI_NONAME);
   const fut: Future<Map<string, number>> = loop.createFuture();
+  _holdRealUntilDone(loop, fut);
   services().then((table) => loop._runFromNode(() => fut.done() || fut.setResult(table)));
   const table = yield* fut;
   for (const [t] of kinds) {
@@ -263,6 +264,7 @@ function* resolveHost(loop: EventLoop, host: string | null | undefined, family: 
   if (flags & AI_ALL) hints |= ALL;
   const nodeFamily = family === AF_INET ? 4 : family === AF_INET6 ? 6 : 0;
   const fut: Future<LookupAddress[]> = loop.createFuture();
+  _holdRealUntilDone(loop, fut); // the lookup takes real time: a virtual clock waits for it
   lookup(host, { all: true, family: nodeFamily, hints }, (err, addresses) => {
     loop._runFromNode(() => {
       if (fut.done()) return;

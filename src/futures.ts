@@ -538,15 +538,16 @@ export function fromPromise<T>(
       if (!fut.done()) fut.setException(error);
     },
   );
-  holdRealUntilDone(loop, fut);
+  _holdRealUntilDone(loop, fut);
   return fut;
 }
 
 /**
- * Counts the real work behind `fut` (a promise, an executor job) as pending on `loop` until `fut`
- * is done, settled by that work or cancelled: a virtual clock does not jump meanwhile.
+ * @internal Counts the real work behind `fut` (a promise, an executor job, a connect, a DNS lookup,
+ * a child process, a drain) as pending on `loop` until `fut` is done, settled by that work or
+ * cancelled: a virtual clock does not jump meanwhile.
  */
-function holdRealUntilDone(loop: EventLoop, fut: Future<unknown>): void {
+export function _holdRealUntilDone(loop: EventLoop, fut: Future<unknown>): void {
   loop._holdReal();
   fut.addDoneCallback(() => loop._releaseReal());
 }
@@ -590,7 +591,7 @@ export function wrapFuture<T>(source: ConcurrentFutureLike<T> | Future<T>, optio
   dest.addDoneCallback((d) => {
     if (d.cancelled()) source.cancel();
   });
-  holdRealUntilDone(loop, dest);
+  _holdRealUntilDone(loop, dest);
   source.addDoneCallback((s) => {
     loop._runFromNode(() => {
       if (dest.done()) return;

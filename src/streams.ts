@@ -22,7 +22,7 @@
 import { inspect } from "node:util";
 import { _getRunningLoop, getEventLoop, getRunningLoop, type EventLoop } from "./events.ts";
 import { ConnectionResetError } from "./exceptions.ts";
-import type { Future } from "./futures.ts";
+import { _holdRealUntilDone, type Future } from "./futures.ts";
 import {
   createConnection,
   createUnixConnection,
@@ -192,6 +192,7 @@ export class StreamReaderProtocol extends Protocol {
     if (this._connectionLost) throw new ConnectionResetError(null, "Connection lost");
     if (!this._paused) return;
     const waiter = this._loop.createFuture<void>();
+    _holdRealUntilDone(this._loop, waiter); // the peer reads in real time: a virtual clock waits for the drain
     this.drainWaiters.push(waiter);
     try {
       yield* waiter;

@@ -27,7 +27,7 @@ import { inspect } from "node:util";
 import { toOSError } from "./net/errors.ts";
 import { getRunningLoop, type EventLoop } from "./events.ts";
 import { BrokenPipeError, ConnectionResetError, ProcessLookupError, ValueError } from "./exceptions.ts";
-import type { Future } from "./futures.ts";
+import { _holdRealUntilDone, type Future } from "./futures.ts";
 import { BaseProtocol, Protocol, SubprocessProtocol } from "./protocols.ts";
 import { _checkSignal } from "./signals.ts";
 import { DEFAULT_LIMIT, StreamReader, StreamReaderProtocol, StreamWriter } from "./streams.ts";
@@ -230,6 +230,7 @@ export class SubprocessPipesTransport extends SubprocessTransport {
   *_wait(): Coroutine<number> {
     if (this.returncode !== null && this.exitWaiters === null) return this.returncode;
     const waiter = this._loop.createFuture<number>();
+    _holdRealUntilDone(this._loop, waiter); // the child runs in real time: a virtual clock waits for its exit
     this.exitWaiters!.push(waiter);
     try {
       return yield* waiter;
@@ -382,6 +383,7 @@ function* makeSubprocessTransport(
   const heldOutput = new Map<Readable, HeldOutput>();
   for (const s of [merged?.[0] ?? proc.stdout, proc.stderr]) if (s) heldOutput.set(s, holdOutput(s));
   const started = loop.createFuture<void>();
+  _holdRealUntilDone(loop, started);
   const onSpawn = (): void => loop._runFromNode(() => started.done() || started.setResult());
   const onError = (e: Error): void => loop._runFromNode(() => started.done() || started.setException(toOSError(e, undefined, shownName)));
   proc.once("spawn", onSpawn);

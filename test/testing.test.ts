@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
-import { RuntimeError, ThreadPoolExecutor, createTask, fromPromise, gather, getRunningLoop, run, sleep, timeout, waitFor, type Coroutine } from "../src/index.ts";
+import { RuntimeError, ThreadPoolExecutor, createSubprocessExec, createTask, fromPromise, gather, getRunningLoop, openConnection, run, sleep, startServer, timeout, waitFor, type Coroutine } from "../src/index.ts";
 import { VirtualClock, waitAllTasksBlocked } from "asyncio-ts/testing";
 
 test("autojump: sleep(3600) returns at once and loop.time() then reads 3600", async () => {
@@ -276,4 +276,28 @@ test("autojumpThreshold: with real work pending and every task blocked, the cloc
     message: "`autojumpThreshold` must be a non-negative number of seconds (Infinity: never jump while real work is pending), got -1",
   });
   assert.equal(inspect(new VirtualClock({ autojumpThreshold: 0 })), "<VirtualClock now=0 autojump=true autojumpThreshold=0>");
+});
+
+test("the virtual clock waits for a connect, a DNS lookup and a child process: timeouts around them do not expire in no time", async () => {
+  const got = await run(
+    function* (): Coroutine<string[]> {
+      const loop = getRunningLoop();
+      const log: string[] = [];
+      const server = yield* startServer((_r, w) => w.close(), "127.0.0.1", 0);
+      const port = (server.sockets[0]!.getsockname() as [string, number])[1];
+      const [, writer] = yield* waitFor(openConnection("127.0.0.1", port), 5);
+      writer.close();
+      yield* writer.waitClosed();
+      log.push(`connected at ${loop.time()}`);
+      const infos = yield* waitFor(loop.getaddrinfo("localhost", 80), 5);
+      log.push(`resolved at ${loop.time()}: ${infos.length > 0}`);
+      const proc = yield* createSubprocessExec(process.execPath, "-e", "setTimeout(() => process.exit(3), 100)");
+      log.push(`exit ${yield* waitFor(proc.wait(), 5)} at ${loop.time()}`);
+      server.close();
+      yield* server.waitClosed();
+      return log;
+    },
+    { clock: new VirtualClock() },
+  );
+  assert.deepEqual(got, ["connected at 0", "resolved at 0: true", "exit 3 at 0"]);
 });

@@ -12,6 +12,7 @@ import * as tls from "node:tls";
 import { inspect } from "node:util";
 import type { EventLoop } from "../events.ts";
 import { OverflowError, ValueError } from "../exceptions.ts";
+import { _holdRealUntilDone } from "../futures.ts";
 import type { BaseProtocol } from "../protocols.ts";
 import type { Transport } from "../transports.ts";
 import type { Coroutine } from "../types.ts";
@@ -61,6 +62,7 @@ function* connectWith<P extends BaseProtocol>(
   address: string,
 ): Coroutine<[Transport, P]> {
   const fut = loop.createFuture<[Transport, P]>();
+  _holdRealUntilDone(loop, fut); // the connect takes real time: a virtual clock waits for it
   const socket = makeSocket();
   const onError = (e: Error): void => {
     loop._runFromNode(() => {
@@ -207,6 +209,7 @@ export function* startTls(
   const owner: ConnectionOwner | null = transport._server;
   const raw = transport._detachSocket();
   const fut = loop.createFuture<Transport>();
+  _holdRealUntilDone(loop, fut);
   let tlsSocket: tls.TLSSocket;
   const opts = tlsOptions(ssl as ClientSSL);
   if (serverSide) {
