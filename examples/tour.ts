@@ -31,7 +31,7 @@ for (const name of wanted.length > 0 ? wanted : all) {
   const r = spawnSync(process.execPath, ["--import", "tsx", join(here, `${name}.ts`)], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
   const secs = ((performance.now() - t0) / 1000).toFixed(2);
   process.stdout.write(r.stdout);
-  const expected = expectedTranscript(name);
+  const expected = expectedTranscript(join(here, `${name}.ts`));
   const diff = expected === null ? null : compareTranscript(expected, r.stdout);
   const verdict =
     r.status !== 0 ? `failed (exit ${r.status})` : expected === null ? "ran" : diff === null ? "matched the Python original" : `did NOT match the Python original (${diff})`;
