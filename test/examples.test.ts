@@ -93,9 +93,15 @@ test("the seeds' programs each have a port and a transcript of the Python origin
   }
 });
 
+// 000_02's "Complete in ~4.0 seconds" includes starting two worker threads (about 50 ms of CPU
+// each), which a busy machine stretches past the tolerance: at the start of this file, other test
+// files (docs.test.ts's TypeScript compiler) keep both cores busy. So it starts last.
+const STARTS_LAST = new Set(["000_02_run_in_executor"]);
+
 describe("examples print what their Python originals print", { concurrency: true }, () => {
-  for (const program of ported) test(program.name, () => checkExample(join(seeds, `${program.name}.ts`), program));
+  for (const program of ported.filter((p) => !STARTS_LAST.has(p.name))) test(program.name, () => checkExample(join(seeds, `${program.name}.ts`), program));
   for (const name of others) test(name, () => checkExample(join(examples, `${name}.ts`)));
+  for (const program of ported.filter((p) => STARTS_LAST.has(p.name))) test(program.name, () => checkExample(join(seeds, `${program.name}.ts`), program));
 });
 
 test("the transcript comparison allows timing tolerance, wildcards, lines in any order, and nothing else", () => {
