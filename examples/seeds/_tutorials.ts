@@ -35,11 +35,55 @@ export interface Tutorial {
   readonly programs: readonly Program[];
 }
 
+const HTTP = "asyncio-ts/http";
+
 export const tutorials: readonly Tutorial[] = [
   {
     file: "000_f7a027b2c804bd02.txt",
     subject: "the event loop; blocking code through run_in_executor",
     programs: [{ name: "000_01_hello_world" }, { name: "000_02_run_in_executor" }],
+  },
+  {
+    file: "001_8035d624070b9cd9.txt",
+    subject: "tasks, wait, futures, concurrent.futures, awaitables",
+    programs: [
+      // Both clients run against the tutorial's FastAPI server, which each will start on 127.0.0.1.
+      { name: "001_01_httpx_get", needs: HTTP },
+      { name: "001_02_httpx_gather", needs: HTTP },
+      { name: "001_03_create_task" },
+      {
+        name: "001_04_wait_timeout",
+        differences: [
+          {
+            python: "{<Task finished name='Task-{*}' coro=<real_async() done, defined at {*}> result=None>, <Task finished name='Task-{*}' coro=<real_async() done, defined at {*}> result=None>}",
+            asyncioTs: "{<Task finished name='Task-{*}' result=undefined>, <Task finished name='Task-{*}' result=undefined>}",
+            why: "a Task's repr shows no coro=<...> (docs/differences.md: a generator does not know its function), and a coroutine that returns nothing has the result undefined",
+          },
+        ],
+      },
+      { name: "001_05_run_wait" },
+      {
+        name: "001_06_thread_pool_submit",
+        differences: [
+          {
+            python: "<Future at 0x{*} state=running>",
+            asyncioTs: "<ConcurrentFuture state=pending>",
+            why: "a ConcurrentFuture shows as <ConcurrentFuture state=...>, and submit() hands the job to a thread only in a microtask after it returns, so a future just submitted is still pending",
+          },
+          {
+            python: "<Future at 0x{*} state=pending>",
+            asyncioTs: "<ConcurrentFuture state=pending>",
+            why: "a ConcurrentFuture shows as <ConcurrentFuture state=...>",
+          },
+        ],
+      },
+      { name: "001_07_run_in_executor" },
+      { name: "001_08_run_until_complete" },
+      { name: "001_09_asyncio_run" },
+      { name: "001_10_gather_outside_loop" },
+      { name: "001_11_gather_task_list" },
+      { name: "001_12_run_wait_task_list" },
+    ],
   },
 ];
 
