@@ -85,6 +85,17 @@ export const tutorials: readonly Tutorial[] = [
       { name: "001_12_run_wait_task_list" },
     ],
   },
+  {
+    file: "002_f06ca3eb7ad36d64.txt",
+    subject: "Future and Task; the official examples in the old style",
+    programs: [
+      { name: "002_01_coroutine_hello_world" },
+      { name: "002_02_display_date" },
+      { name: "002_03_factorial" },
+      { name: "002_04_run_forever" },
+      { name: "002_05_gather_thread_ident" },
+    ],
+  },
 ];
 
 /** The transcript of a program as asyncio-ts prints it: Python's, with each difference's line replaced. */
