@@ -96,6 +96,17 @@ export const tutorials: readonly Tutorial[] = [
       { name: "002_05_gather_thread_ident" },
     ],
   },
+  {
+    file: "003_b83f952ded8968fe.txt",
+    subject: "how the loop runs coroutines, step by step",
+    programs: [
+      { name: "003_01_create_task" },
+      { name: "003_02_gather" },
+      { name: "003_03_crawler_sequential" },
+      { name: "003_04_crawler_concurrent" },
+      { name: "003_05_producer_consumer" },
+    ],
+  },
 ];
 
 /** The transcript of a program as asyncio-ts prints it: Python's, with each difference's line replaced. */
