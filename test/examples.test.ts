@@ -76,7 +76,9 @@ async function checkExample(file: string, program?: Program): Promise<void> {
   }
 }
 
-test("the seeds' programs each have a port and a transcript of the Python original, or name the entry point they need", () => {
+test("the seeds' 27 programs each have a port and a transcript of the Python original, or name the entry point they need", () => {
+  assert.equal(programs.length, 27);
+  assert.deepEqual(tutorials.map((t) => t.file.slice(0, 3)), ["000", "001", "002", "003", "004"]);
   for (const t of tutorials) {
     t.programs.forEach((p, i) => assert.match(p.name, new RegExp(`^${t.file.slice(0, 3)}_${String(i + 1).padStart(2, "0")}_[a-z0-9_]+$`), `${p.name} is program ${i + 1} of ${t.file}`));
   }

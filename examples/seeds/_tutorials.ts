@@ -1,8 +1,9 @@
 /**
  * The tutorials asyncio-ts was made from (the five Chinese tutorials on Python's asyncio that the
- * project keeps as its seeds) and their programs, in the order they come in each tutorial. Each
- * program is ported line by line as `seeds/NAME.ts`, with what the Python original prints in
- * `seeds/expected/NAME.txt`; the tour (examples/tour.ts) and test/examples.test.ts read this list.
+ * project keeps as its seeds, 27 programs in all) and their programs, in the order they come in
+ * each tutorial. Each program is ported line by line as `seeds/NAME.ts`, with what the Python
+ * original prints in `seeds/expected/NAME.txt`; the tour (examples/tour.ts) and
+ * test/examples.test.ts read this list.
  *
  * A program that needs an entry point asyncio-ts does not have yet names it in `needs` and has no
  * port yet. Where asyncio-ts prints something else than Python for a line, `differences` says
@@ -106,6 +107,11 @@ export const tutorials: readonly Tutorial[] = [
       { name: "003_04_crawler_concurrent" },
       { name: "003_05_producer_consumer" },
     ],
+  },
+  {
+    file: "004_863ddc36705fe188.txt",
+    subject: "@asyncio.coroutine and yield from",
+    programs: [{ name: "004_01_yield_from_hello" }, { name: "004_02_current_thread" }, { name: "004_03_wget" }],
   },
 ];
 
