@@ -7,8 +7,9 @@
  *
  * `if __name__ == "__main__":` is the test that this file is the program Node was started with;
  * random.randint(1, 10) is written with Math.random. CPython 3.13 runs it as it is, in this order.
- * (The tutorial's own output has the consumers swapped in some rounds: CPython's timer heap does not
- * keep equal deadlines in order, and a coarse clock, such as Windows' 15.6 ms one, makes them equal.)
+ * (The tutorial's own output has the consumers swapped in some rounds, probably from a coarse clock:
+ * CPython's timer heap keeps no order among equal deadlines, and Windows' monotonic clock ticked
+ * every 15.6 ms before 3.13.)
  */
 import { fileURLToPath } from "node:url";
 import { Queue, createTask, gather, run, sleep, type Coroutine } from "asyncio-ts";
