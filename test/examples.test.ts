@@ -30,29 +30,33 @@ function namesIn(dir: string, ext: string): string[] {
 }
 
 // The examples mostly sleep, so they run side by side. But a Node start compiles TypeScript for
-// about 0.4 s of CPU, and a worker thread's start takes 30 ms or more: several starting at once on
-// a small machine delay the timers and threads of those already running past their tolerance
-// (0.15 s; 000_02's threads took 1.4 s to start in a full run). So they start one at a time: each
-// SETTLE_MS after the one before printed its first line (by which time it has started its threads
-// or its server), when the one before exits, or STARTUP_WAIT_MS after the one before started.
-const SETTLE_MS = 300;
+// about 0.4 s of CPU: several starting at once on a small machine delay the timers of those already
+// running past their tolerance (0.15 s). So they start one at a time, each once the one before has
+// printed its first line (or STARTUP_WAIT_MS after it started).
+//
+// Two depend on how fast worker threads start (about 50 ms of CPU each, which a busy machine
+// stretched to 0.6-1.6 s): 000_02's "Complete in ~4.0 seconds" includes starting two, and in 001_06
+// a job whose thread started late printed after one queued behind it on another thread. They run
+// last, after the other test files that start with this one (docs.test.ts's TypeScript compiler),
+// and alone among starts: the next example starts when one of them exits.
 const STARTUP_WAIT_MS = 1000;
+const THREADED = ["001_06_thread_pool_submit", "000_02_run_in_executor"];
 let started: Promise<void> = Promise.resolve();
 
-function runExample(file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runExample(file: string, alone: boolean): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const before = started;
   let up!: () => void;
   started = new Promise<void>((resolve) => (up = resolve));
   return before.then(
     () =>
       new Promise((resolve, reject) => {
-        const timer = setTimeout(up, STARTUP_WAIT_MS);
+        const timer = alone ? undefined : setTimeout(up, STARTUP_WAIT_MS);
         const child = spawn(process.execPath, ["--import", "tsx", file], { stdio: ["ignore", "pipe", "pipe"] });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d) => {
-          if (stdout === "") setTimeout(up, SETTLE_MS);
           stdout += d;
+          if (!alone) up();
         });
         child.stderr.on("data", (d) => (stderr += d));
         child.on("error", reject);
@@ -66,7 +70,7 @@ function runExample(file: string): Promise<{ code: number | null; stdout: string
 }
 
 async function checkExample(file: string, program?: Program): Promise<void> {
-  const r = await runExample(file);
+  const r = await runExample(file, program !== undefined && THREADED.includes(program.name));
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stderr, "", "an example writes nothing to stderr");
   const expected = expectedTranscript(file)!;
@@ -95,17 +99,10 @@ test("the seeds' 27 programs each have a port and a transcript of the Python ori
   }
 });
 
-// Two examples depend on how fast worker threads start (about 50 ms of CPU each, which a busy
-// machine stretched to 0.6-1.6 s): 000_02's "Complete in ~4.0 seconds" includes starting two, and
-// in 001_06 a job whose thread started late printed after a job queued behind it on another
-// thread. At the start of this file other test files (docs.test.ts's TypeScript compiler) keep
-// both cores busy, so these two start last.
-const STARTS_LAST = new Set(["000_02_run_in_executor", "001_06_thread_pool_submit"]);
-
 describe("examples print what their Python originals print", { concurrency: true }, () => {
-  for (const program of ported.filter((p) => !STARTS_LAST.has(p.name))) test(program.name, () => checkExample(join(seeds, `${program.name}.ts`), program));
+  for (const program of ported.filter((p) => !THREADED.includes(p.name))) test(program.name, () => checkExample(join(seeds, `${program.name}.ts`), program));
   for (const name of others) test(name, () => checkExample(join(examples, `${name}.ts`)));
-  for (const program of ported.filter((p) => STARTS_LAST.has(p.name))) test(program.name, () => checkExample(join(seeds, `${program.name}.ts`), program));
+  for (const name of THREADED) test(name, () => checkExample(join(seeds, `${name}.ts`), ported.find((p) => p.name === name)));
 });
 
 test("the transcript comparison allows timing tolerance, wildcards, lines in any order, and nothing else", () => {
