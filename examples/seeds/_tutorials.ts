@@ -37,6 +37,8 @@ export interface Tutorial {
 }
 
 const HTTP = "asyncio-ts/http";
+const SUBMITTED =
+  "a ConcurrentFuture shows as <ConcurrentFuture state=...>, not <Future at 0x... state=...>, and submit() hands a job to a thread only in a microtask after it returns, so the five jobs Python shows running are still pending";
 
 export const tutorials: readonly Tutorial[] = [
   {
@@ -66,16 +68,8 @@ export const tutorials: readonly Tutorial[] = [
       {
         name: "001_06_thread_pool_submit",
         differences: [
-          {
-            python: "<Future at 0x{*} state=running>",
-            asyncioTs: "<ConcurrentFuture state=pending>",
-            why: "a ConcurrentFuture shows as <ConcurrentFuture state=...>, and submit() hands the job to a thread only in a microtask after it returns, so a future just submitted is still pending",
-          },
-          {
-            python: "<Future at 0x{*} state=pending>",
-            asyncioTs: "<ConcurrentFuture state=pending>",
-            why: "a ConcurrentFuture shows as <ConcurrentFuture state=...>",
-          },
+          { python: "<Future at 0x{*} state=running>", asyncioTs: "<ConcurrentFuture state=pending>", why: SUBMITTED },
+          { python: "<Future at 0x{*} state=pending>", asyncioTs: "<ConcurrentFuture state=pending>", why: SUBMITTED },
         ],
       },
       { name: "001_07_run_in_executor" },
