@@ -341,8 +341,8 @@ test("ConcurrentFuture follows concurrent.futures.Future: states, callbacks, res
   assert.ok(new BrokenExecutorError("x") instanceof Error && new RuntimeError("y") instanceof Error);
 });
 
-test("examples/thread_pool.ts: the ticker runs while the jobs block their threads, and the results come in order", () => {
-  const example = fileURLToPath(new URL("../examples/thread_pool.ts", import.meta.url));
+test("test/fixtures/executors/ticker.ts: the ticker runs while the jobs block their threads, and the results come in order", () => {
+  const example = fileURLToPath(new URL("./fixtures/executors/ticker.ts", import.meta.url));
   const r = spawnSync(process.execPath, ["--import", "tsx", example, "0.3"], { encoding: "utf8", timeout: 15_000 });
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trimEnd().split("\n");
