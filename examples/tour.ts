@@ -95,7 +95,7 @@ if (tutorialVerdicts.length > 0) {
   const named = (v: Verdict): string[] => tutorialVerdicts.filter(([, x]) => x === v).map(([n]) => n);
   const notes = [
     named("differs").length > 0 ? `differ only where asyncio-ts is known to print otherwise: ${named("differs").join(", ")}` : "",
-    named("needs").length > 0 ? `not ported until asyncio-ts/http exists: ${named("needs").join(", ")}` : "",
+    named("needs").length > 0 ? `not ported until the entry points they need exist: ${named("needs").join(", ")}` : "",
     failed.length > 0 ? `FAILED: ${failed.join(", ")}` : "",
   ].filter((s) => s !== "");
   if (notes.length > 0) console.log(`\n${notes.join("\n")}`);

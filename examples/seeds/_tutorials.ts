@@ -36,7 +36,6 @@ export interface Tutorial {
   readonly programs: readonly Program[];
 }
 
-const HTTP = "asyncio-ts/http";
 const SUBMITTED =
   "a ConcurrentFuture shows as <ConcurrentFuture state=...>, not <Future at 0x... state=...>, and submit() hands a job to a thread only in a microtask after it returns, so the five jobs Python shows running are still pending";
 
@@ -50,9 +49,9 @@ export const tutorials: readonly Tutorial[] = [
     file: "001_8035d624070b9cd9.txt",
     subject: "tasks, wait, futures, concurrent.futures, awaitables",
     programs: [
-      // Both clients run against the tutorial's FastAPI server, which each will start on 127.0.0.1.
-      { name: "001_01_httpx_get", needs: HTTP },
-      { name: "001_02_httpx_gather", needs: HTTP },
+      // Both clients run against the tutorial's FastAPI server, which each starts on 127.0.0.1.
+      { name: "001_01_httpx_get" },
+      { name: "001_02_httpx_gather" },
       { name: "001_03_create_task" },
       {
         name: "001_04_wait_timeout",
