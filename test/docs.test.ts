@@ -134,7 +134,7 @@ const PUBLIC_VALUES = [
   "DEFAULT_LIMIT", "DEVNULL", "DatagramProtocol", "DatagramTransport", "Event", "EventLoop",
   "ExceptionGroup", "FIRST_COMPLETED", "FIRST_EXCEPTION", "FileNotFoundError", "FlowControl", "Future",
   "GaiError", "Handle", "INHERIT", "IPPROTO_TCP", "IPPROTO_UDP", "IncompleteReadError", "InvalidStateError",
-  "KeyboardInterrupt", "LifoQueue", "LimitOverrunError", "Lock", "LookupError", "MapResult", "OSError",
+  "JobSpec", "KeyboardInterrupt", "LifoQueue", "LimitOverrunError", "Lock", "LookupError", "MapResult", "OSError",
   "PIPE", "PermissionError", "PriorityQueue", "Process", "ProcessLookupError", "ProcessPoolExecutor",
   "Protocol", "Queue", "QueueEmpty", "QueueFull", "QueueShutDown", "ReadPipeTransport", "ReadTransport",
   "Runner", "RuntimeError", "SOCK_DGRAM", "SOCK_RAW", "SOCK_STREAM", "STDOUT", "Semaphore", "Server",
@@ -146,7 +146,7 @@ const PUBLIC_VALUES = [
   "gather", "getEventLoop", "getRunningLoop", "isCancellation", "isCoroutine", "isCoroutineFunction",
   "isFuture", "newEventLoop", "openConnection", "openUnixConnection", "run", "setEventLoop", "shield",
   "sleep", "startServer", "startUnixServer", "taskGroup", "timeout", "timeoutAt", "toThread", "wait",
-  "waitFor", "workerFunction", "wrapFuture",
+  "waitFor", "withJobOptions", "workerFunction", "wrapFuture",
 ];
 
 test("every value exported from asyncio-ts and asyncio-ts/testing has TSDoc with an @example", () => {
