@@ -13,7 +13,8 @@ import { Scheduler, runningScheduler, type Clock, type Runnable, type Timer } fr
 import { Context, _captureContext, _enterContext, _leaveContext } from "./contextvars.ts";
 import { RuntimeError, ValueError } from "./exceptions.ts";
 import { Future, fromPromise } from "./futures.ts";
-import { Task, ensureFuture, type TaskOptions } from "./tasks.ts";
+import { TASK_OPTION_KEYS, Task, ensureFuture, type TaskOptions } from "./tasks.ts";
+import { checkOptions } from "./options.ts";
 import type { Coroutine, Awaitable } from "./types.ts";
 // -- begin: runInExecutor imports (issue 5) --
 import { wrapFuture, type ConcurrentFutureLike } from "./futures.ts";
@@ -74,6 +75,9 @@ export interface LoopOptions {
    */
   clock?: Clock;
 }
+
+/** @internal The keys of `LoopOptions`. */
+export const LOOP_OPTION_KEYS = ["debug", "clock"] as const;
 
 /** The arguments of every callback scheduled without any: one shared empty array, not one per handle. */
 const NO_ARGS: unknown[] = [];
@@ -236,6 +240,7 @@ export class EventLoop extends Scheduler {
 
   /** A new loop, not running; `newEventLoop(options)` is the same. */
   constructor(options: LoopOptions = {}) {
+    checkOptions(options, LOOP_OPTION_KEYS, "EventLoop()");
     super(options.clock ?? null);
     this.debug = options.debug ?? process.env.ASYNCIO_DEBUG === "1";
   }
@@ -322,6 +327,7 @@ export class EventLoop extends Scheduler {
    */
   createTask<T>(coro: Coroutine<T>, options?: TaskOptions): Task<T> {
     this.checkClosed();
+    checkOptions(options, TASK_OPTION_KEYS, "createTask()");
     if (this.taskFactory !== null) return this.taskFactory(this, coro, options);
     return new Task(coro, options === undefined ? this.ownTaskOptions : { ...options, loop: this });
   }
@@ -802,7 +808,7 @@ function describeWaitChain(fut: Future<unknown>): string {
  */
 export interface Executor {
   submit<T>(fn: (...args: any[]) => T | PromiseLike<T>, ...args: unknown[]): unknown;
-  shutdown(options?: { wait?: boolean; cancelFutures?: boolean }): unknown;
+  shutdown(options?: { wait?: boolean; cancelFutures?: boolean; timeout?: number | null }): unknown;
 }
 
 // -- the running loop and the current loop --------------------------------------------------

@@ -52,6 +52,7 @@ export { Future, isFuture, fromPromise, wrapFuture, type ConcurrentFutureLike } 
 export {
   Task,
   createTask,
+  cancellationSignal,
   ensureFuture,
   currentTask,
   allTasks,
@@ -75,7 +76,7 @@ export {
 } from "./tasks.ts";
 export { timeout, timeoutAt, Timeout } from "./timeouts.ts";
 export { taskGroup, TaskGroup } from "./taskgroups.ts";
-export { run, Runner } from "./runners.ts";
+export { run, Runner, type RunOptions } from "./runners.ts";
 export { ThreadPoolExecutor, type ThreadPoolOptions } from "./executors/thread.ts";
 export { ProcessPoolExecutor } from "./executors/process.ts";
 export { ConcurrentFuture, type DoneCallback } from "./executors/concurrent.ts";

@@ -9,6 +9,7 @@ import { inspect } from "node:util";
 import type { Wakeable, WakingClock } from "./core/scheduler.ts";
 import { getRunningLoop } from "./events.ts";
 import { ValueError } from "./exceptions.ts";
+import { checkOptions } from "./options.ts";
 import { sleep } from "./tasks.ts";
 import type { Coroutine } from "./types.ts";
 
@@ -37,6 +38,7 @@ export class VirtualClock implements WakingClock {
    * @param options.start the time the clock starts at, in seconds. @default 0
    */
   constructor(options: { autojump?: boolean; start?: number } = {}) {
+    checkOptions(options, ["autojump", "start"], "VirtualClock()");
     this.autojump = options.autojump ?? true;
     this.current = options.start ?? 0;
   }

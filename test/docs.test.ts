@@ -141,7 +141,7 @@ const PUBLIC_VALUES = [
   "ServerSocket", "StreamReader", "StreamReaderProtocol", "StreamWriter", "SubprocessPipesTransport",
   "SubprocessProtocol", "SubprocessTransport", "Task", "TaskGroup", "ThreadPoolExecutor", "Timeout",
   "TimeoutError", "TimerHandle", "Token", "Transport", "UDPTransport", "ValueError", "WorkerFunction",
-  "WritePipeTransport", "WriteTransport", "allTasks", "asCompleted", "copyContext", "createSubprocessExec",
+  "WritePipeTransport", "WriteTransport", "allTasks", "asCompleted", "cancellationSignal", "copyContext", "createSubprocessExec",
   "createSubprocessShell", "createTask", "currentTask", "eagerTaskFactory", "ensureFuture", "fromPromise",
   "gather", "getEventLoop", "getRunningLoop", "isCancellation", "isCoroutine", "isCoroutineFunction",
   "isFuture", "newEventLoop", "openConnection", "openUnixConnection", "run", "setEventLoop", "shield",
