@@ -311,3 +311,16 @@ test("the pools' options are checked: unknown keys are TypeErrors naming the acc
   });
   await pool.shutdown();
 });
+
+test("20,000 tiny jobs through 2 processes all finish: revoked jobs are never stranded by an idle pool letting Node exit", async () => {
+  const pool = new ProcessPoolExecutor({ maxWorkers: 2 });
+  try {
+    const inc = (x: number): number => x + 1;
+    for (let round = 0; round < 3; round++) {
+      const results = await Promise.all(Array.from({ length: 20_000 }, (_, i) => pool.submit(inc, i)));
+      assert.equal(results.filter((v, i) => v === i + 1).length, 20_000);
+    }
+  } finally {
+    await pool.shutdown();
+  }
+});

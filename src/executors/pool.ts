@@ -245,6 +245,15 @@ export abstract class WorkerSlot {
     });
   }
 
+  /**
+   * No job, and every claim cell free: nothing more will come from this worker. Until then it
+   * holds Node's loop open, since reports of revoked jobs (SKIPPED) and a child's answers to
+   * revocations are still due, and the jobs they give back must not be stranded by an exit.
+   */
+  settled(): boolean {
+    return this.jobs.size === 0 && this.freeCells.length === CELLS;
+  }
+
   /** The cell's job is done: the cell may serve another. */
   release(job: AnyJob): void {
     this.freeCell(job._cell);
@@ -578,7 +587,7 @@ export abstract class Pool {
       }
       back.sort((a, b) => a._id - b._id);
       this.requeue(back);
-      if (slot.jobs.size === 0 && slot.refd) slot.unref();
+      if (slot.refd && slot.settled()) slot.unref();
       done();
     });
   }
@@ -668,7 +677,7 @@ export abstract class Pool {
       retry.length = 0;
     }
     this.requeue(retry);
-    if (slot.jobs.size === 0 && slot.refd) slot.unref();
+    if (slot.refd && slot.settled()) slot.unref();
   }
 
   // -- stopping a running job ------------------------------------------------------------------
@@ -791,7 +800,7 @@ export abstract class Pool {
   }
 
   private afterProgress(slot: WorkerSlot): void {
-    if (slot.jobs.size === 0 && slot.refd) slot.unref();
+    if (slot.refd && slot.settled()) slot.unref();
     if (this.queued > 0) this.flush();
     else if (this.shutdownRequested) this.stopIdleWorkers();
     else this.steal();
@@ -853,7 +862,7 @@ export abstract class Pool {
   private stopIdleWorkers(): void {
     if (!this.shutdownRequested || this.queued > 0) return;
     for (const s of this._slots) {
-      if (s.jobs.size === 0 && !s.stopping && s.killedFor === null) {
+      if (s.settled() && !s.stopping && s.killedFor === null) {
         s.stopping = true;
         s.stop();
       }
