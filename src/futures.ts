@@ -530,7 +530,7 @@ export interface ConcurrentFutureLike<T> {
 
 /**
  * An asyncio Future mirroring an executor's future (`asyncio.wrap_future`): it settles when the
- * source does, and cancelling it cancels the source (a job not yet started). A Future is returned as it is.
+ * source does, and cancelling it cancels the source (a pool's job stops, even a running one). A Future is returned as it is.
  * @param source a `ConcurrentFuture` (from `pool.submit`), or anything with its methods.
  * @param options.loop the loop of the new future. @default the running loop, else getEventLoop()
  * @example
