@@ -120,7 +120,7 @@ const fixed = (value: number, unit: string): Job => ({ kind: "fixed", argv: [Str
 /** The comparisons of workload http: the seed's 1,000 sleepers, keep-alive throughput, the client's fan-out. */
 function httpComparisons(python: PythonInfo): Comparison[] {
   const py = python.http;
-  const timeit = (server: string[]): Job => httpJob(server, httpClient("timeit", "{port}", HTTP_TIMEIT));
+  const timeit = (server: string[], seconds = 1): Job => httpJob(server, httpClient("timeit", "{port}", HTTP_TIMEIT, seconds));
   const cannon = (server: string[]): Job => httpJob(server, httpClient("autocannon", "{port}", HTTP_CONNECTIONS, HTTP_SECONDS));
   const fanout = (client: string[]): Job => httpJob(httpNode("raw-node"), client);
   const oursTimeit = timeit(httpNode("asyncio-ts"));
@@ -145,6 +145,17 @@ function httpComparisons(python: PythonInfo): Comparison[] {
       ours: { label: "asyncio-ts/http `Application`", job: oursTimeit },
       lowerIsBetter: true,
       anchors: timeitAnchors(true),
+    },
+    {
+      workload: "http",
+      what: `the same with \`GET /timeit/0\`: what ${fmt(HTTP_TIMEIT)} connections opened, served and closed at once cost by themselves`,
+      ours: { label: "asyncio-ts/http `Application`", job: timeit(httpNode("asyncio-ts"), 0) },
+      lowerIsBetter: true,
+      anchors: [
+        { label: "raw `node:http` + `setTimeout`", job: timeit(httpNode("raw-node"), 0) },
+        ...(py ? [{ label: "FastAPI on uvicorn (`async def`)", job: timeit(httpPython("server-fastapi"), 0) }] : []),
+        ...(py ? [{ label: `aiohttp ${python.aiohttp} web`, job: timeit(httpPython("server-aiohttp"), 0) }] : []),
+      ],
     },
     {
       workload: "http",

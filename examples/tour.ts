@@ -14,9 +14,11 @@ import { tutorials, withDifferences, type Program } from "./seeds/_tutorials.ts"
 
 const here = dirname(fileURLToPath(import.meta.url));
 const seeds = join(here, "seeds");
-const others = readdirSync(here)
-  .filter((f) => f.endsWith(".ts") && f !== "tour.ts" && !f.startsWith("_"))
-  .map((f) => f.slice(0, -3))
+// The other examples the tour runs are those with a transcript to check (examples/expected/);
+// web_server.ts and web_client.ts are tools that take arguments, run with node directly.
+const others = readdirSync(join(here, "expected"))
+  .filter((f) => f.endsWith(".txt"))
+  .map((f) => f.slice(0, -4))
   .sort();
 const programs = tutorials.flatMap((t) => t.programs);
 const totalPrograms = programs.length;

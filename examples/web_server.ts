@@ -5,7 +5,7 @@
  * 0 picks a free port), prints `listening on PORT` once it accepts connections, and serves
  * until Ctrl-C, then shuts down gracefully.
  *
- *     npm start -- web_server          # or: node --import tsx examples/web_server.ts [PORT]
+ *     node --import tsx examples/web_server.ts [PORT]
  *
  * The seed's httpx client (or examples/web_client.ts) works against it, as ours does against
  * the seed's uvicorn server: test/http/interop.test.ts runs both ways.

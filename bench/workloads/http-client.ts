@@ -1,9 +1,10 @@
 /**
  * The HTTP clients of workload http, run against a server of http-server.ts (or of
  * bench/python/http_bench.py) on 127.0.0.1:PORT; each prints one JSON line for bench/run.ts.
- * - timeit N: N simultaneous `GET /timeit/1`, each on a connection of its own (node:http, no
- *   pooling: the seed's 1,000 users at once); the figure is the wall time from the first request
- *   to the last answer, the best (least) of 3 repetitions.
+ * - timeit N SECONDS: N simultaneous `GET /timeit/SECONDS`, each on a connection of its own
+ *   (node:http, no pooling: the seed's 1,000 users at once); the figure is the wall time from the
+ *   first request to the last answer, the best (least) of 3 repetitions. With SECONDS 0 it is
+ *   what opening, serving and closing N connections at once costs by itself.
  * - autocannon CONNECTIONS SECONDS: keep-alive load on `GET /` from autocannon (one connection
  *   per virtual user, no pipelining), after a 1 s warm-up; the best of 3 runs' requests/s.
  * - fanout-asyncio-ts N LIMIT: N `GET /` through `gather` on one asyncio-ts ClientSession whose
@@ -20,14 +21,14 @@ import { bestRate, main, now, type Contender } from "./common.ts";
 
 const REPS = 3;
 
-function timeitOnce(port: number, n: number): Promise<number> {
+function timeitOnce(port: number, n: number, seconds: string): Promise<number> {
   const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
   return new Promise((resolve, reject) => {
     const t0 = now();
     let left = n;
     for (let i = 0; i < n; i++) {
       http
-        .get({ host: "127.0.0.1", port, path: "/timeit/1", agent }, (res) => {
+        .get({ host: "127.0.0.1", port, path: `/timeit/${seconds}`, agent }, (res) => {
           if (res.statusCode !== 200) reject(new Error(`status ${res.statusCode}`));
           res.resume();
           res.on("end", () => {
@@ -53,9 +54,9 @@ function cannon(port: number, connections: number, seconds: number): Promise<num
 }
 
 const contenders: Record<string, Contender> = {
-  async timeit([port, n]) {
+  async timeit([port, n, seconds = "1"]) {
     let best = Infinity;
-    for (let i = 0; i < REPS; i++) best = Math.min(best, await timeitOnce(Number(port), Number(n)));
+    for (let i = 0; i < REPS; i++) best = Math.min(best, await timeitOnce(Number(port), Number(n), seconds));
     return { value: best, unit: "s wall", reps: REPS };
   },
 

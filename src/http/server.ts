@@ -241,10 +241,8 @@ export class AppRunner {
     const task = this.loop!.createTask(this.handle(request, chain, plan?.handlerTimeout ?? null), { name: `${request.method} ${url}` });
     this.tasks.add(task);
     if (plan === null || plan.handlerCancellation) {
-      res.once("close", () => {
-        // "close" also follows a response sent in full; only an unfinished one means the client left.
-        if (!res.writableFinished && !task.done()) task.cancel("client disconnected");
-      });
+      (res as ResponseWithTask)[HANDLER_TASK] = task;
+      res.on("close", onResponseClose);
     }
   };
 
@@ -325,6 +323,16 @@ export class AppRunner {
   }
 }
 
+/** Where a response keeps the task answering it, for `onResponseClose`: one shared listener, no closure per request. */
+const HANDLER_TASK = Symbol("handlerTask");
+type ResponseWithTask = http.ServerResponse & { [HANDLER_TASK]?: Task<void> };
+
+function onResponseClose(this: ResponseWithTask): void {
+  const task = this[HANDLER_TASK];
+  // "close" also follows a response sent in full; only an unfinished one means the client left.
+  if (task !== undefined && !this.writableFinished && !task.done()) task.cancel("client disconnected");
+}
+
 function decodePath(raw: string): string | null {
   if (raw.indexOf("%") < 0) return raw;
   try {
@@ -335,9 +343,8 @@ function decodePath(raw: string): string | null {
 }
 
 function writeException(res: http.ServerResponse, e: HTTPException): void {
-  const body = Buffer.from(e.text, "utf8");
-  res.writeHead(e.status, e.reason, { ...e.headers, "Content-Type": e.contentType, "Content-Length": String(body.length) });
-  res.end(body);
+  res.writeHead(e.status, e.reason, { ...e.headers, "Content-Type": e.contentType, "Content-Length": String(Buffer.byteLength(e.text, "utf8")) });
+  res.end(e.text, "utf8");
 }
 
 /** Options of a `TCPSite`. */

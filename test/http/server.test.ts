@@ -485,15 +485,32 @@ test("an error in a handler is a 500 and reaches the loop's exception handler; a
   );
 });
 
-test("headersTimeout: a client that never finishes its head gets 408 and is closed; keepaliveTimeout closes an idle connection", async () => {
+test("headersTimeout: a client that never finishes its head gets 408 and is closed; requestTimeout the same for its body; keepaliveTimeout closes an idle connection", async () => {
+  const reading: string[] = [];
+  const app = seedApp();
+  app.router.addPost("/upload", function* (request) {
+    reading.push("reading");
+    try {
+      return new Response({ text: yield* request.text() });
+    } catch (e) {
+      reading.push((e as Error).name === "CancelledError" ? "cancelled" : String(e));
+      throw e;
+    }
+  });
   await inLoop(function* () {
     yield* serving(
-      seedApp(),
+      app,
       function* (_base, runner, port) {
         const t0 = performance.now();
         const slow = yield* rawExchange(port, "GET / HTTP/1.1\r\nHost: x\r\n");
         assert.match(slow, /^HTTP\/1\.1 408 Request Timeout\r\n/);
         assert.ok(performance.now() - t0 < 1500, `closed after ${performance.now() - t0} ms`);
+        // The head in time, the body never: requestTimeout (1 s) answers 408 and cancels the handler.
+        const t2 = performance.now();
+        const dribble = yield* rawExchange(port, "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab");
+        assert.match(dribble, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+        assert.ok(performance.now() - t2 >= 950 && performance.now() - t2 < 2500, `closed after ${performance.now() - t2} ms`);
+        assert.deepEqual(reading, ["reading", "cancelled"]);
         const t1 = performance.now();
         const idle = yield* rawExchange(port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
         assert.match(idle, /^HTTP\/1\.1 200 OK\r\n[^]*\{"Hello":"World"\}$/);
@@ -635,4 +652,29 @@ test("a request to a closed connection's handler: StreamResponse.write throws Co
     });
   });
   assert.deepEqual(outcome, ["ConnectionResetError: Cannot write to closing transport"]);
+});
+
+test("Response keeps text as text until it is needed as bytes; Content-Length counts UTF-8 bytes; body and text can be replaced", async () => {
+  const r = new Response({ text: "héllo" });
+  assert.equal(r.text, "héllo");
+  assert.equal(r.body.length, 6);
+  assert.equal(r.headers["Content-Type"], "text/plain; charset=utf-8");
+  r.body = Buffer.from("bytes");
+  assert.equal(r.text, "bytes");
+  r.text = "ünï";
+  assert.deepEqual([...r.body], [...Buffer.from("ünï", "utf8")]);
+  assert.throws(() => new Response({ text: "a", body: new Uint8Array(1) }), { name: "TypeError", message: "Response takes `body` or `text`, not both" });
+  assert.throws(() => new Response({ txt: "a" } as never), { name: "TypeError", message: "Response got an unknown option `txt`; the options are `status`, `reason`, `headers`, `body`, `text`, `contentType`" });
+  const app = new Application();
+  app.router.addGet("/", function* () {
+    return new Response({ text: "héllo", status: 201, reason: "Made" });
+  });
+  await inLoop(function* () {
+    yield* serving(app, function* (base) {
+      yield* withSession(base, function* (s) {
+        const resp = yield* s.get("/");
+        assert.deepEqual([resp.status, resp.reason, resp.headers["content-length"], yield* resp.text()], [201, "Made", "6", "héllo"]);
+      });
+    });
+  });
 });
