@@ -20,7 +20,7 @@ import {
   run,
   sleep,
   type Coroutine,
-} from "../src/index.ts";
+} from "asyncio-ts";
 import { inVirtualLoop } from "./helpers.ts";
 
 /** Runs `fn` in a fresh empty context, so tests do not see each other's values. */

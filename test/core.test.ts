@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Ring } from "../src/core/ring.ts";
 import { TimerHeap, type HeapTimer } from "../src/core/heap.ts";
-import { EventLoop, getRunningLoop, run, sleep } from "../src/index.ts";
+import { EventLoop, getRunningLoop, run, sleep } from "asyncio-ts";
 import { VirtualClock } from "asyncio-ts/testing";
 
 test("Ring is FIFO across its blocks, as it fills and drains", () => {

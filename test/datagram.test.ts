@@ -14,7 +14,7 @@ import {
   type DatagramTransport,
   type Future,
   type UDPTransport,
-} from "../src/index.ts";
+} from "asyncio-ts";
 
 type Addr = [string, number];
 

@@ -18,7 +18,7 @@ import {
   getRunningLoop,
   run,
   type AddrInfo,
-} from "../src/index.ts";
+} from "asyncio-ts";
 
 function resolve(host: string | null, port: number | string | null, options?: Parameters<ReturnType<typeof getRunningLoop>["getaddrinfo"]>[2]): Promise<AddrInfo[]> {
   return run(function* () {

@@ -20,7 +20,7 @@ import {
   sleep,
   type Coroutine,
   type Task,
-} from "../src/index.ts";
+} from "asyncio-ts";
 
 test("callSoon runs callbacks in FIFO order, never inside the call that scheduled them", async () => {
   const order: string[] = [];

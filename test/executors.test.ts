@@ -19,7 +19,7 @@ import {
   workerFunction,
   wrapFuture,
   type Coroutine,
-} from "../src/index.ts";
+} from "asyncio-ts";
 
 const POOLS = [ThreadPoolExecutor, ProcessPoolExecutor] as const;
 const jobsTs = new URL("./fixtures/executors/jobs.ts", import.meta.url);

@@ -24,7 +24,7 @@ import {
   type Coroutine,
   type EventLoop,
   type ExceptionContext,
-} from "../src/index.ts";
+} from "asyncio-ts";
 import { caught, inLoop } from "./helpers.ts";
 
 /** Awaits `f` and checks that it throws an error of that name and message. */

@@ -4,7 +4,7 @@
  * something for the error it throws.
  */
 import assert from "node:assert/strict";
-import { CancelledError, type Awaitable, type Coroutine, type EventLoop, type Task } from "../src/index.ts";
+import { CancelledError, type Awaitable, type Coroutine, type EventLoop, type Task } from "asyncio-ts";
 import { VirtualClock, asyncioTest } from "asyncio-ts/testing";
 
 /**

@@ -27,7 +27,7 @@ import {
   type Coroutine,
   type Future,
   type Task,
-} from "../src/index.ts";
+} from "asyncio-ts";
 import { inVirtualLoop, expectCancelled } from "./helpers.ts";
 
 function* ticks(n: number): Coroutine<void> {

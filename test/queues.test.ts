@@ -22,7 +22,7 @@ import {
   type Awaitable,
   type Coroutine,
   type Task,
-} from "../src/index.ts";
+} from "asyncio-ts";
 import { inVirtualLoop, expectCancelled } from "./helpers.ts";
 import { Deque } from "../src/locks.ts";
 

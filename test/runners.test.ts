@@ -22,7 +22,7 @@ import {
   type Context,
   type Coroutine,
   type ExceptionContext,
-} from "../src/index.ts";
+} from "asyncio-ts";
 import { VirtualClock } from "asyncio-ts/testing";
 
 class SpamError extends Error {

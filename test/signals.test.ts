@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { RuntimeError, ValueError, getRunningLoop, newEventLoop, run, sleep } from "../src/index.ts";
+import { RuntimeError, ValueError, getRunningLoop, newEventLoop, run, sleep } from "asyncio-ts";
 
 const fixture = fileURLToPath(new URL("./fixtures/subprocess/signal-child.ts", import.meta.url));
 

@@ -28,7 +28,7 @@ import {
   startUnixServer,
   type Coroutine,
   type Server,
-} from "../src/index.ts";
+} from "asyncio-ts";
 import { inLoop, caught } from "./helpers.ts";
 
 const fixtures = new URL("./fixtures/net/", import.meta.url);

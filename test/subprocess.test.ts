@@ -22,7 +22,7 @@ import {
   type Coroutine,
   type SubprocessTransport,
   gather,
-} from "../src/index.ts";
+} from "asyncio-ts";
 
 const node = process.execPath;
 

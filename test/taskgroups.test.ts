@@ -22,7 +22,7 @@ import {
   timeout,
   type Coroutine,
   type Task,
-} from "../src/index.ts";
+} from "asyncio-ts";
 import { outcome } from "./helpers.ts";
 import { VirtualClock } from "asyncio-ts/testing";
 

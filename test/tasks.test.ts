@@ -36,7 +36,7 @@ import {
   type EventLoop,
   type ReturnWhen,
   type TaskOptions,
-} from "../src/index.ts";
+} from "asyncio-ts";
 import { inLoop, inVirtualLoop, caught } from "./helpers.ts";
 import { VirtualClock } from "asyncio-ts/testing";
 

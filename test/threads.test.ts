@@ -14,7 +14,7 @@ import {
   workerFunction,
   type Coroutine,
   type Executor,
-} from "../src/index.ts";
+} from "asyncio-ts";
 
 /** Blocks the calling thread for `ms` (as `time.sleep` would), then returns `value`. */
 function blockFor(ms: number, value: string): string {

@@ -21,7 +21,7 @@ import {
   timeoutAt,
   waitFor,
   type Coroutine,
-} from "../src/index.ts";
+} from "asyncio-ts";
 import { VirtualClock } from "asyncio-ts/testing";
 import { inVirtualLoop, outcome } from "./helpers.ts";
 

@@ -25,7 +25,7 @@ import {
   type EventLoop,
   type Future,
   type Server,
-} from "../src/index.ts";
+} from "asyncio-ts";
 
 const fixtures = new URL("./fixtures/net/", import.meta.url);
 const KEY = readFileSync(new URL("TEST-ONLY-localhost.key", fixtures));
