@@ -66,6 +66,9 @@ class ProcessSlot extends WorkerSlot {
     child.on("exit", (code, signal) => {
       exitCode = code;
       exitSignal = signal;
+      // The crash pipe may close after the exit; unref'd, it would let Node exit first, and a
+      // `shutdown()` waiting for this worker would never settle.
+      (crashPipe as { ref?: () => void } | null | undefined)?.ref?.();
       gone();
     });
   }

@@ -64,6 +64,9 @@ class ThreadSlot extends WorkerSlot {
   }
 
   stop(): void {
+    // Hold the parent until the thread is gone, so `await shutdown()` sees it exit: an idle
+    // (unref'd) thread being terminated keeps nothing alive, and Node could exit first.
+    this.ref();
     void this.worker.terminate();
   }
 }
