@@ -5,7 +5,7 @@
  * @module asyncio-ts
  */
 
-export type { Coroutine, Awaitable, AwaitedOf } from "./types.ts";
+export type { Coroutine, Awaitable, AwaitedOf } from "./loop/types.ts";
 export {
   CancelledError,
   TimeoutError,
@@ -49,8 +49,8 @@ export {
   type Executor,
   type LoopOptions,
   type TaskFactory,
-} from "./events.ts";
-export { Future, isFuture, fromPromise, wrapFuture, type ConcurrentFutureLike } from "./futures.ts";
+} from "./loop/events.ts";
+export { Future, isFuture, fromPromise, wrapFuture, type ConcurrentFutureLike } from "./loop/futures.ts";
 export {
   Task,
   createTask,
@@ -76,17 +76,17 @@ export {
   type GatherResultsOrErrors,
   type ReturnWhen,
   type AsCompletedIterator,
-} from "./tasks.ts";
-export { timeout, timeoutAt, Timeout } from "./timeouts.ts";
-export { taskGroup, TaskGroup } from "./taskgroups.ts";
-export { run, Runner } from "./runners.ts";
+} from "./loop/tasks.ts";
+export { timeout, timeoutAt, Timeout } from "./primitives/timeouts.ts";
+export { taskGroup, TaskGroup } from "./primitives/taskgroups.ts";
+export { run, Runner } from "./loop/runners.ts";
 export { ThreadPoolExecutor } from "./executors/thread.ts";
 export { ProcessPoolExecutor } from "./executors/process.ts";
 export { ConcurrentFuture, type DoneCallback } from "./executors/concurrent.ts";
 export { MapResult, type PoolFunction, type PoolOptions, type PoolStats, type ShutdownOptions } from "./executors/pool.ts";
 export { workerFunction, WorkerFunction } from "./executors/functions.ts";
-export { toThread } from "./threads.ts";
-export { ContextVar, Context, Token, copyContext } from "./contextvars.ts";
+export { toThread } from "./executors/threads.ts";
+export { ContextVar, Context, Token, copyContext } from "./loop/contextvars.ts";
 export type { Clock } from "./core/scheduler.ts";
 export {
   Lock,
@@ -101,8 +101,8 @@ export {
   type ConditionStatistics,
   type SemaphoreStatistics,
   type BarrierStatistics,
-} from "./locks.ts";
-export { Queue, PriorityQueue, LifoQueue, type QueueStatistics, type QueueStore } from "./queues.ts";
+} from "./primitives/locks.ts";
+export { Queue, PriorityQueue, LifoQueue, type QueueStatistics, type QueueStore } from "./primitives/queues.ts";
 export {
   AF_UNSPEC,
   AF_INET,
@@ -121,8 +121,8 @@ export {
   AI_NUMERICSERV,
   type AddrInfo,
   type GetaddrinfoOptions,
-} from "./dns.ts";
-export { UDPTransport, type DatagramAddress, type DatagramEndpointOptions } from "./datagram.ts";
+} from "./net/dns.ts";
+export { UDPTransport, type DatagramAddress, type DatagramEndpointOptions } from "./net/datagram.ts";
 export {
   createSubprocessExec,
   createSubprocessShell,
@@ -135,9 +135,9 @@ export {
   type StdioSpec,
   type SubprocessOptions,
   type CreateSubprocessOptions,
-} from "./subprocess.ts";
+} from "./net/subprocess.ts";
 export { ReadPipeTransport, WritePipeTransport } from "./net/pipes.ts";
-export { BaseProtocol, Protocol, BufferedProtocol, DatagramProtocol, SubprocessProtocol } from "./protocols.ts";
+export { BaseProtocol, Protocol, BufferedProtocol, DatagramProtocol, SubprocessProtocol } from "./net/protocols.ts";
 export {
   BaseTransport,
   ReadTransport,
@@ -147,7 +147,7 @@ export {
   SubprocessTransport,
   FlowControl,
   DEFAULT_HIGH_WATER,
-} from "./transports.ts";
+} from "./net/transports.ts";
 export {
   StreamReader,
   StreamWriter,
@@ -163,7 +163,7 @@ export {
   type OpenUnixConnectionOptions,
   type StartServerOptions,
   type ReadingTransport,
-} from "./streams.ts";
+} from "./net/streams.ts";
 export { Server, ServerSocket, type CreateServerOptions, type ServerSSL } from "./net/server.ts";
 export type { ClientSSL, CreateConnectionOptions, CreateUnixConnectionOptions, StartTlsOptions } from "./net/connect.ts";
 export type { SocketTransport } from "./net/socket_transport.ts";

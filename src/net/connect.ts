@@ -10,12 +10,12 @@
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { inspect } from "node:util";
-import type { EventLoop } from "../events.ts";
+import type { EventLoop } from "../loop/events.ts";
 import { OverflowError, ValueError } from "../exceptions.ts";
-import { _holdRealUntilDone } from "../futures.ts";
-import type { BaseProtocol } from "../protocols.ts";
-import type { Transport } from "../transports.ts";
-import type { Coroutine } from "../types.ts";
+import { _holdRealUntilDone } from "../loop/futures.ts";
+import type { BaseProtocol } from "./protocols.ts";
+import type { Transport } from "./transports.ts";
+import type { Coroutine } from "../loop/types.ts";
 import { connectError, describeAddress } from "./errors.ts";
 import { SocketTransport, socketAddress, type ConnectionOwner } from "./socket_transport.ts";
 

@@ -6,10 +6,10 @@
 
 import type { Readable, Writable } from "node:stream";
 import { inspect } from "node:util";
-import type { EventLoop } from "../events.ts";
+import type { EventLoop } from "../loop/events.ts";
 import { BrokenPipeError } from "../exceptions.ts";
-import type { BaseProtocol, Protocol } from "../protocols.ts";
-import { FlowControl, ReadTransport, WriteTransport, type Transport } from "../transports.ts";
+import type { BaseProtocol, Protocol } from "./protocols.ts";
+import { FlowControl, ReadTransport, WriteTransport, type Transport } from "./transports.ts";
 import { toOSError } from "./errors.ts";
 
 /** How many writes after the pipe was lost pass silently before a warning (CPython's value). */

@@ -9,7 +9,7 @@
  * as CPython's ResourceWarning does).
  */
 
-import type { EventLoop } from "../events.ts";
+import type { EventLoop } from "../loop/events.ts";
 
 /** A socket transport or a server, as the registry sees it. */
 export interface LoopResource {

@@ -15,12 +15,12 @@
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { inspect } from "node:util";
-import type { EventLoop } from "../events.ts";
+import type { EventLoop } from "../loop/events.ts";
 import { RuntimeError, ValueError } from "../exceptions.ts";
-import type { Future } from "../futures.ts";
-import type { BaseProtocol } from "../protocols.ts";
-import { sleep } from "../tasks.ts";
-import type { Coroutine } from "../types.ts";
+import type { Future } from "../loop/futures.ts";
+import type { BaseProtocol } from "./protocols.ts";
+import { sleep } from "../loop/tasks.ts";
+import type { Coroutine } from "../loop/types.ts";
 import { bindError, describeAddress } from "./errors.ts";
 import { trackResource, untrackResource, type LoopResource } from "./registry.ts";
 import { SocketTransport, socketAddress, type ConnectionOwner } from "./socket_transport.ts";

@@ -19,10 +19,10 @@
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { inspect } from "node:util";
-import type { EventLoop } from "../events.ts";
+import type { EventLoop } from "../loop/events.ts";
 import { RuntimeError } from "../exceptions.ts";
-import type { BaseProtocol, BufferedProtocol, Protocol } from "../protocols.ts";
-import { FlowControl, Transport } from "../transports.ts";
+import type { BaseProtocol, BufferedProtocol, Protocol } from "./protocols.ts";
+import { FlowControl, Transport } from "./transports.ts";
 import { toOSError } from "./errors.ts";
 import { trackResource, untrackResource, type LoopResource } from "./registry.ts";
 

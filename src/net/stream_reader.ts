@@ -7,10 +7,10 @@
  */
 
 import { inspect } from "node:util";
-import { _getRunningLoop, getEventLoop, type EventLoop } from "../events.ts";
+import { _getRunningLoop, getEventLoop, type EventLoop } from "../loop/events.ts";
 import { IncompleteReadError, LimitOverrunError, RuntimeError, ValueError } from "../exceptions.ts";
-import type { Future } from "../futures.ts";
-import type { Coroutine } from "../types.ts";
+import type { Future } from "../loop/futures.ts";
+import type { Coroutine } from "../loop/types.ts";
 import { ByteQueue } from "./bytequeue.ts";
 
 /**

@@ -1,0 +1,190 @@
+/**
+ * Task groups (CPython: `asyncio/taskgroups.py`): `taskGroup`, `TaskGroup`.
+ *
+ * `async with TaskGroup() as tg:` becomes `yield* taskGroup(function* (tg) { ... })`. The block
+ * waits for every task created with `tg.createTask`. The first task to fail cancels the others and
+ * the body (the parent task is cancelled, then un-cancelled at the exit so it carries on); all the
+ * failures are then thrown together as an `ExceptionGroup`. A cancellation of the parent from
+ * outside cancels the tasks too and goes on as a CancelledError once they are done. A
+ * `KeyboardInterrupt` or `SystemExit` (Python's base errors) is thrown as it is, once the tasks are
+ * done (from a task, it also ends the loop's run, as in CPython).
+ */
+
+import { getRunningLoop, type EventLoop } from "../loop/events.ts";
+import { CancelledError, ExceptionGroup, RuntimeError, _isBaseExit } from "../exceptions.ts";
+import type { Future } from "../loop/futures.ts";
+import { currentTask, type Task, type TaskOptions } from "../loop/tasks.ts";
+import type { Coroutine } from "../loop/types.ts";
+
+/**
+ * A group of tasks that finish together (`asyncio.TaskGroup`); made by `taskGroup`, which
+ * passes it to the body. The first task to fail cancels the others and the body.
+ *
+ * @example
+ * yield* taskGroup(function* (tg) {
+ *   const a = tg.createTask(fetchPage("a"), { name: "fetch-a" });
+ *   tg.createTask(fetchPage("b"));
+ * });
+ */
+export class TaskGroup {
+  private entered = false;
+  private exiting = false;
+  private aborting = false;
+  private loop: EventLoop | null = null;
+  private parentTask: Task<unknown> | null = null;
+  private parentCancelRequested = false;
+  private readonly tasks = new Set<Task<unknown>>();
+  private errors: unknown[] = [];
+  /** A KeyboardInterrupt or SystemExit from a task or the body: thrown as it is, not in a group (CPython's base errors). */
+  private baseError: unknown = null;
+  private onCompleted: Future<boolean> | null = null;
+
+  /**
+   * Creates a task in the group (`TaskGroup.create_task`); the block waits for it.
+   * @param options.name the task's name. @default `Task-N`
+   * @param options.context the context to run in. @default a copy of the current one
+   * @returns the task, which may be awaited or cancelled like any other.
+   * @throws RuntimeError when the group was not entered, is finished, or is shutting down after a
+   * failure (the coroutine is closed then).
+   * @example const task = tg.createTask(fetchPage(url), { name: `fetch ${url}` });
+   */
+  createTask<T>(coro: Coroutine<T>, options?: Omit<TaskOptions, "eagerStart">): Task<T> {
+    const refuse = !this.entered
+      ? "has not been entered"
+      : this.exiting && this.tasks.size === 0
+        ? "is finished"
+        : this.aborting
+          ? "is shutting down"
+          : null;
+    if (refuse !== null) {
+      coro.return?.(undefined as T);
+      throw new RuntimeError(`TaskGroup ${String(this)} ${refuse}`);
+    }
+    const task = this.loop!.createTask(coro, options);
+    // Through the callback even if the task is done already (an eager task may finish inside
+    // createTask): handled inline, its failure would cancel the siblings before the task that is
+    // creating it is in the group, so that one would never be cancelled (gh-128550).
+    this.tasks.add(task as Task<unknown>);
+    task.addDoneCallback(this.onTaskDone);
+    return task;
+  }
+
+  toString(): string {
+    const info = [];
+    if (this.tasks.size > 0) info.push(`tasks=${this.tasks.size}`);
+    if (this.errors.length > 0) info.push(`errors=${this.errors.length}`);
+    if (this.aborting) info.push("cancelling");
+    else if (this.entered) info.push("entered");
+    return `<TaskGroup${info.length > 0 ? " " + info.join(" ") : ""}>`;
+  }
+
+  /** @internal */
+  _enter(): void {
+    if (this.entered) throw new RuntimeError(`TaskGroup ${String(this)} has already been entered`);
+    this.loop = getRunningLoop();
+    this.parentTask = currentTask(this.loop);
+    if (this.parentTask === null) throw new RuntimeError(`TaskGroup ${String(this)} cannot determine the parent task`);
+    this.entered = true;
+  }
+
+  /** @internal The `__aexit__`: waits for the tasks, then throws what must be thrown. */
+  *_exit(failed: boolean, error: unknown): Coroutine<void> {
+    this.exiting = true;
+    if (failed && _isBaseExit(error)) this.baseError ??= error;
+    let propagateCancellation: unknown = failed && error instanceof CancelledError ? error : null;
+    if (failed && !this.aborting) this.abort();
+    // A loop, because the wait can be cancelled several times if the parent is cancelled repeatedly.
+    while (this.tasks.size > 0) {
+      this.onCompleted ??= this.loop!.createFuture<boolean>();
+      try {
+        yield* this.onCompleted;
+      } catch (e) {
+        if (!(e instanceof CancelledError)) throw e;
+        if (!this.aborting) {
+          propagateCancellation = e;
+          this.abort();
+        }
+      }
+      this.onCompleted = null;
+    }
+    if (this.baseError !== null) throw this.baseError;
+    const parent = this.parentTask!;
+    if (this.parentCancelRequested && parent.uncancel() === 0) {
+      // Our own cancellation of the parent is over: it must not escape the block.
+      propagateCancellation = null;
+    }
+    if (propagateCancellation !== null && this.errors.length === 0) throw propagateCancellation;
+    if (failed && !(error instanceof CancelledError)) this.errors.push(error);
+    if (this.errors.length > 0) {
+      // Cancelled from outside as well: keep the count of cancellations stable.
+      if (parent.cancelling() > 0) {
+        parent.uncancel();
+        parent.cancel();
+      }
+      const errors = this.errors;
+      this.errors = [];
+      throw new ExceptionGroup("unhandled errors in a TaskGroup", errors);
+    }
+  }
+
+  private abort(): void {
+    this.aborting = true;
+    for (const t of this.tasks) if (!t.done()) t.cancel();
+  }
+
+  private readonly onTaskDone = (task: Task<unknown>): void => {
+    this.tasks.delete(task);
+    if (this.onCompleted !== null && this.tasks.size === 0 && !this.onCompleted.done()) this.onCompleted.setResult(true);
+    if (task.cancelled()) return;
+    const error = task.exception();
+    if (error === null) return;
+    this.errors.push(error);
+    if (_isBaseExit(error)) this.baseError ??= error;
+    const parent = this.parentTask!;
+    if (parent.done()) {
+      this.loop!.callExceptionHandler({
+        message: `Task ${String(task)} has errored out but its parent task ${String(parent)} is already completed`,
+        exception: error,
+        task,
+      });
+      return;
+    }
+    if (!this.aborting && !this.parentCancelRequested) {
+      // Interrupt whatever the body awaits now; the exit un-cancels the parent.
+      this.abort();
+      this.parentCancelRequested = true;
+      parent.cancel();
+    }
+  };
+}
+
+/**
+ * Runs `body` with a new task group and waits for all its tasks (`async with asyncio.TaskGroup() as tg`).
+ * @param body a generator function given the `TaskGroup`.
+ * @returns what `body` returns, once every task of the group is done.
+ * @throws ExceptionGroup holding every error of the tasks and the body, in the order they happened
+ * ("unhandled errors in a TaskGroup (N sub-exceptions)"); CancelledError when the parent task was
+ * cancelled from outside and nothing failed; KeyboardInterrupt and SystemExit as they are.
+ *
+ * @example
+ * yield* taskGroup(function* (tg) {
+ *   tg.createTask(download("a"));
+ *   tg.createTask(download("b"));
+ * }); // both are done here
+ */
+export function* taskGroup<T>(body: (tg: TaskGroup) => Coroutine<T>): Coroutine<T> {
+  if (typeof body !== "function") {
+    throw new TypeError(`taskGroup() takes a generator function (tg) => Coroutine, got ${String(body)}`);
+  }
+  const tg = new TaskGroup();
+  tg._enter();
+  let result: T;
+  try {
+    result = yield* body(tg);
+  } catch (e) {
+    yield* tg._exit(true, e);
+    throw e;
+  }
+  yield* tg._exit(false, undefined);
+  return result;
+}
