@@ -5,6 +5,11 @@
  * @module asyncio-ts
  */
 
+// The layers above the scheduling loop add their methods to EventLoop when loaded (loop/events.ts):
+// futures and tasks come with what is exported below; these two bring the rest.
+import "./executors/loop_methods.ts"; // runInExecutor
+import "./net/loop_methods.ts"; // connections, servers, getaddrinfo, UDP, subprocesses, signals
+
 export type { Coroutine, Awaitable, AwaitedOf } from "./loop/types.ts";
 export {
   CancelledError,
@@ -48,7 +53,6 @@ export {
   type ExceptionHandler,
   type Executor,
   type LoopOptions,
-  type TaskFactory,
 } from "./loop/events.ts";
 export { Future, isFuture, fromPromise, wrapFuture, type ConcurrentFutureLike } from "./loop/futures.ts";
 export {
@@ -58,13 +62,13 @@ export {
   currentTask,
   allTasks,
   eagerTaskFactory,
+  type TaskFactory,
   createEagerTaskFactory,
   isCoroutine,
   isCoroutineFunction,
   sleep,
   gather,
   wait,
-  waitFor,
   asCompleted,
   shield,
   FIRST_COMPLETED,
@@ -77,7 +81,7 @@ export {
   type ReturnWhen,
   type AsCompletedIterator,
 } from "./loop/tasks.ts";
-export { timeout, timeoutAt, Timeout } from "./primitives/timeouts.ts";
+export { timeout, timeoutAt, Timeout, waitFor } from "./primitives/timeouts.ts";
 export { taskGroup, TaskGroup } from "./primitives/taskgroups.ts";
 export { run, Runner } from "./loop/runners.ts";
 export { ThreadPoolExecutor } from "./executors/thread.ts";
@@ -88,6 +92,8 @@ export { workerFunction, WorkerFunction } from "./executors/functions.ts";
 export { toThread } from "./executors/threads.ts";
 export { ContextVar, Context, Token, copyContext } from "./loop/contextvars.ts";
 export type { Clock } from "./core/scheduler.ts";
+/** @internal The loop's side of a clock that wakes it, for asyncio-ts/testing's VirtualClock. */
+export type { WakingClock, Wakeable } from "./core/scheduler.ts";
 export {
   Lock,
   Event,

@@ -3,6 +3,7 @@
  */
 
 import { getRunningLoop } from "../loop/events.ts";
+import "./loop_methods.ts"; // loop.runInExecutor
 import type { PoolFunction } from "./pool.ts";
 import type { Coroutine } from "../loop/types.ts";
 

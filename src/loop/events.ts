@@ -1,47 +1,26 @@
 /**
- * The event loop (CPython: `asyncio/events.py` and `base_events.py`): `EventLoop`, `Handle`,
- * `TimerHandle`, and the running-loop bookkeeping (`getRunningLoop`, `getEventLoop`, ...).
+ * The event loop's scheduling layer (CPython: `asyncio/events.py` and the scheduling half of
+ * `base_events.py`): `EventLoop`, `Handle`, `TimerHandle`, and the running-loop bookkeeping
+ * (`getRunningLoop`, `getEventLoop`, ...).
  *
  * `EventLoop` adds asyncio's public face to the scheduler in `core/`: callbacks with handles,
- * timers, futures and tasks, the exception handler, debug mode, `runUntilComplete`/`runForever`/
- * `stop`/`close`. In Python `run_until_complete` blocks; here it returns a promise, because the
- * loop runs inside Node's and JavaScript cannot block (see docs/differences.md).
+ * timers, the exception handler, debug mode, `runForever`/`stop`/`close`. In Python
+ * `run_until_complete` blocks; here it returns a promise, because the loop runs inside Node's and
+ * JavaScript cannot block (see docs/differences.md).
+ *
+ * This module knows nothing of futures, tasks, executors or sockets. The layers above add their
+ * methods to the one `EventLoop` with `_extendEventLoop`, each beside the code that implements
+ * them, and declare them by module augmentation (`declare module ".../loop/events.ts"`):
+ * futures.ts (`createFuture`), tasks.ts (`createTask`, `runUntilComplete`, the task factory),
+ * executors/loop_methods.ts (`runInExecutor`), net/loop_methods.ts (connections, servers, DNS,
+ * UDP, subprocesses, signals). The package's entry point loads them all, so users see one loop
+ * with every method, as CPython's `BaseEventLoop` has.
  */
 
 import { inspect } from "node:util";
 import { Scheduler, runningScheduler, type Clock, type Runnable, type Timer } from "../core/scheduler.ts";
 import { Context, _captureContext, _checkContext, _enterContext, _leaveContext } from "./contextvars.ts";
 import { RuntimeError, ValueError, _isBaseExit } from "../exceptions.ts";
-import { Future, _waitOwner, fromPromise, isFuture } from "./futures.ts";
-import { Task, ensureFuture, type TaskOptions } from "./tasks.ts";
-import type { Coroutine, Awaitable } from "./types.ts";
-// -- begin: runInExecutor imports (issue 5) --
-import { wrapFuture, type ConcurrentFutureLike } from "./futures.ts";
-import { ThreadPoolExecutor } from "../executors/thread.ts";
-import type { PoolFunction } from "../executors/pool.ts";
-// -- end: runInExecutor imports --
-// -- begin: TCP/TLS/Unix connections and servers (issue 4; bodies in net/connect.ts, net/server.ts) --
-import type { BaseProtocol } from "../net/protocols.ts";
-import type { Transport } from "../net/transports.ts";
-import {
-  createConnection as _createConnection,
-  createUnixConnection as _createUnixConnection,
-  startTls as _startTls,
-  type ClientSSL,
-  type CreateConnectionOptions,
-  type CreateUnixConnectionOptions,
-  type StartTlsOptions,
-} from "../net/connect.ts";
-import { createServer as _createServer, createUnixServer as _createUnixServer, type CreateServerOptions, type Server } from "../net/server.ts";
-import { _closeNetResources, _openNetResources, type LoopResource } from "../net/registry.ts";
-// -- end: TCP/TLS/Unix connections and servers --
-// -- begin: signals, getaddrinfo, UDP, subprocesses (issue 4) --
-import { _getaddrinfo, type AddrInfo, type GetaddrinfoOptions } from "../net/dns.ts";
-import { _addSignalHandler, _removeSignalHandler, _removeAllSignalHandlers } from "../net/signals.ts";
-import { _createDatagramEndpoint, type DatagramEndpointOptions, type UDPTransport } from "../net/datagram.ts";
-import type { DatagramProtocol, SubprocessProtocol } from "../net/protocols.ts";
-import { _splitArgs, _subprocessExec, _subprocessShell, type SubprocessOptions, type SubprocessPipesTransport } from "../net/subprocess.ts";
-// -- end: signals, getaddrinfo, UDP, subprocesses --
 
 /**
  * What the exception handler receives (CPython's `context` dict): always `message`, and the
@@ -50,16 +29,12 @@ import { _splitArgs, _subprocessExec, _subprocessShell, type SubprocessOptions, 
 export interface ExceptionContext {
   message: string;
   exception?: unknown;
-  future?: Future<unknown>;
-  task?: Task<unknown>;
   handle?: Handle;
   [key: string]: unknown;
 }
 
 /** A handler for `loop.setExceptionHandler` (CPython's `handler(loop, context)`). */
 export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => void;
-/** A factory for `loop.setTaskFactory`: makes the Task for `loop.createTask` (see `eagerTaskFactory`). */
-export type TaskFactory = <T>(loop: EventLoop, coro: Coroutine<T>, options?: TaskOptions) => Task<T>;
 
 /** Options of `new EventLoop()`, `newEventLoop()`, `run()` and `Runner`. */
 export interface LoopOptions {
@@ -74,7 +49,6 @@ export interface LoopOptions {
    */
   clock?: Clock;
 }
-
 /** The arguments of every callback scheduled without any: one shared empty array, not one per handle. */
 const NO_ARGS: unknown[] = [];
 
@@ -205,6 +179,33 @@ function checkCallback(method: string, cb: unknown): void {
   if (typeof cb !== "function") throw new TypeError(`a callable object was expected by ${method}(), got ${inspect(cb, { depth: 0 })}`);
 }
 
+/**
+ * @internal What a layer above this one adds to every loop, beside its methods (see `_extendEventLoop`).
+ */
+export interface _LoopExtension {
+  /** Sets the layer's own fields on a new loop; every loop gets them in the same order, so one shape. */
+  init?(loop: EventLoop): void;
+  /** Releases what the layer still holds for a closing loop; layers close in the order they were added. */
+  close?(loop: EventLoop): void;
+  /** Why a deadlocked loop cannot go on, as far as the layer knows: "<Task ...> is still pending; ...". */
+  deadlock?(loop: EventLoop): string | undefined;
+}
+
+const extensions: _LoopExtension[] = [];
+
+/**
+ * @internal Adds `methods` to every `EventLoop` (non-enumerable, as a class's own methods are) and
+ * registers the layer's `extension` hooks. The layer declares the same methods on `EventLoop` by
+ * module augmentation, which types each implementation here from its declaration.
+ */
+export function _extendEventLoop<K extends keyof EventLoop>(methods: Pick<EventLoop, K> & ThisType<EventLoop>, extension?: _LoopExtension): void {
+  for (const [name, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(methods))) {
+    if (Object.hasOwn(EventLoop.prototype, name)) throw new RuntimeError(`EventLoop.${name} is defined twice`);
+    Object.defineProperty(EventLoop.prototype, name, { ...descriptor, enumerable: false });
+  }
+  if (extension !== undefined) extensions.push(extension);
+}
+
 let loopIds = 0;
 
 /**
@@ -222,26 +223,13 @@ let loopIds = 0;
 export class EventLoop extends Scheduler {
   /** A callback or task step slower than this (seconds) is logged in debug mode. @default 0.1 */
   slowCallbackDuration = 0.1;
-  /** @internal The task whose step is running, if any. */
-  _currentTask: Task<unknown> | null = null;
-  /**
-   * @internal Every pending task of this loop, held strongly (see API.md), in creation order: a
-   * doubly linked list threaded through the tasks themselves, so registering and unregistering a
-   * task is O(1) with no hash table behind it (a Set halved the task spawn rate).
-   */
-  _firstTask: Task<unknown> | null = null;
-  /** @internal */ _lastTask: Task<unknown> | null = null;
-  /** @internal The future `runUntilComplete` waits for, named in deadlock reports. */
-  _mainFuture: Future<unknown> | null = null;
+  /** @internal The task whose step is running, if any: a `Task`, which tasks.ts sets and reads. */
+  _currentTask: object | null = null;
+  /** @internal The executor `runInExecutor(null, ...)` uses (executors/loop_methods.ts), shut down by `close()`. */
+  defaultExecutor: Executor | null = null;
   private closed = false;
   private debug: boolean;
   private exceptionHandler: ExceptionHandler | null = null;
-  private taskFactory: TaskFactory | null = null;
-  /** `{ loop: this }`, made once: the options of every task created without options. */
-  private readonly ownTaskOptions: { loop: EventLoop } = { loop: this };
-  /** Failed futures whose error nobody read yet, reported at close (see futures.ts). */
-  private readonly unretrieved = new Set<WeakRef<Future<unknown>>>();
-  /** @internal A number for this loop, for reprs and messages. */
   /** @internal A number for this loop, for reprs and messages. */
   readonly _id = ++loopIds;
 
@@ -249,6 +237,7 @@ export class EventLoop extends Scheduler {
   constructor(options: LoopOptions = {}) {
     super(options.clock ?? null);
     this.debug = options.debug ?? process.env.ASYNCIO_DEBUG === "1";
+    for (const ext of extensions) ext.init?.(this);
   }
 
   // -- callbacks and timers -------------------------------------------------------------
@@ -283,7 +272,7 @@ export class EventLoop extends Scheduler {
   }
 
   private soon(method: string, callback: (...args: any[]) => unknown, args: unknown[], context: Context | null): Handle {
-    this.checkClosed();
+    this._checkClosed();
     // Always, not only in debug mode as CPython does: a typeof costs nothing measurable, and
     // a bad callback found at once beats a "cb.apply is not a function" logged later.
     checkCallback(method, callback);
@@ -350,51 +339,11 @@ export class EventLoop extends Scheduler {
   }
 
   private timerAt(when: number, callback: (...args: any[]) => unknown, args: unknown[], context: Context | null): TimerHandle {
-    this.checkClosed();
+    this._checkClosed();
     checkCallback("callAt", callback);
     const t = new TimerHandle(when, callback, args, this, context);
     this._schedule(t);
     return t;
-  }
-
-  // -- futures and tasks ---------------------------------------------------------------
-
-  /**
-   * A new pending Future bound to this loop (`loop.create_future`).
-   * @example
-   * const fut = loop.createFuture<number>();
-   * loop.callLater(0.1, () => fut.setResult(42));
-   * yield* fut; // 42
-   */
-  createFuture<T>(): Future<T> {
-    return new Future<T>({ loop: this });
-  }
-
-  /**
-   * Wraps `coro` in a Task scheduled on this loop (`loop.create_task`), through the task factory
-   * if one is set. Unlike the function `createTask`, the loop need not be running.
-   * @throws RuntimeError "Event loop is closed"; TypeError when `coro` is not a coroutine.
-   * @example const task = loop.createTask(fetchPage(url), { name: "fetch" });
-   */
-  createTask<T>(coro: Coroutine<T>, options?: TaskOptions): Task<T> {
-    this.checkClosed();
-    if (this.taskFactory !== null) return this.taskFactory(this, coro, options);
-    return new Task(coro, options === undefined ? this.ownTaskOptions : { ...options, loop: this });
-  }
-
-  /**
-   * Sets the factory `createTask` uses to make tasks (`loop.set_task_factory`); null restores the default.
-   * @throws TypeError when `factory` is neither a function nor null.
-   * @example loop.setTaskFactory(eagerTaskFactory);
-   */
-  setTaskFactory(factory: TaskFactory | null): void {
-    if (factory !== null && typeof factory !== "function") throw new TypeError("task factory must be a callable or null");
-    this.taskFactory = factory;
-  }
-
-  /** The task factory set by `setTaskFactory`, or null (`loop.get_task_factory`). */
-  getTaskFactory(): TaskFactory | null {
-    return this.taskFactory;
   }
 
   // -- running and stopping ------------------------------------------------------------
@@ -409,52 +358,8 @@ export class EventLoop extends Scheduler {
    * await loop.runForever(); // returns after 1 s
    */
   runForever(): Promise<void> {
-    this.checkClosed();
-    if (this._running) throw new RuntimeError("This event loop is already running");
-    const other = runningScheduler();
-    if (other !== null) throw new RuntimeError("Cannot run the event loop while another loop is running");
+    this._checkCanRun();
     return this._startRunning();
-  }
-
-  /**
-   * Runs the loop until `aw` is done and resolves with its result, or rejects with its error
-   * (`loop.run_until_complete`). A coroutine is wrapped in a task, a promise bridged with `fromPromise`.
-   * A `KeyboardInterrupt` or `SystemExit` thrown by any task or callback ends the run at once: the
-   * promise rejects with it, and the loop, stopped but not closed, may be run again.
-   * @throws RuntimeError when the loop is closed or already running, or another loop runs; the
-   * promise rejects with RuntimeError "Event loop stopped before Future completed." after an early `stop()`.
-   * @example const result = await loop.runUntilComplete(main());
-   */
-  runUntilComplete<T>(aw: Awaitable<T> | PromiseLike<T>): Promise<T> {
-    this.checkClosed();
-    if (this._running) throw new RuntimeError("This event loop is already running");
-    if (runningScheduler() !== null) throw new RuntimeError("Cannot run the event loop while another loop is running");
-    const newTask = !isFuture(aw);
-    const fut = ensureFuture(aw, this);
-    const stop = (f: Future<T>): void => {
-      // A future that failed with KeyboardInterrupt or SystemExit ended the run already; stopping
-      // now would stop the next run instead (CPython's _run_until_complete_cb, bpo-22429).
-      if (!f.cancelled() && _isBaseExit(f.exception())) return;
-      this.stop();
-    };
-    fut.addDoneCallback(stop);
-    this._mainFuture = fut;
-    return this._startRunning().then(
-      () => {
-        fut.removeDoneCallback(stop);
-        this._mainFuture = null;
-        if (!fut.done()) throw new RuntimeError("Event loop stopped before Future completed.");
-        return fut.result();
-      },
-      (e: unknown) => {
-        fut.removeDoneCallback(stop);
-        this._mainFuture = null;
-        // The task made here for a coroutine that threw a base error: the caller gets the error
-        // and has no way to read the task, so it is not reported as never retrieved (CPython).
-        if (newTask && fut.done() && !fut.cancelled()) fut.exception();
-        throw e;
-      },
-    );
   }
 
   /** Stops the loop after the callbacks of the current iteration have run (`loop.stop`). */
@@ -485,18 +390,12 @@ export class EventLoop extends Scheduler {
   close(): void {
     if (this._running) throw new RuntimeError("Cannot close a running event loop");
     if (this.closed) return;
-    this.reportUnretrieved();
-    for (const task of this._pendingTasks()) {
-      this.callExceptionHandler({ message: "Task was destroyed but it is pending!", task });
-    }
-    this._firstTask = this._lastTask = null;
+    for (const ext of extensions) ext.close?.(this); // unretrieved errors, pending tasks, signals, sockets
     this.closed = true;
     this._ready.clear();
     this._timers.clear();
     this.defaultExecutor?.shutdown({ wait: false });
     this.defaultExecutor = null;
-    _removeAllSignalHandlers(this);
-    _closeNetResources(this); // TCP/TLS/Unix transports and servers left open (net/registry.ts)
     if (getEventLoopIfSet() === this) setEventLoop(null);
   }
 
@@ -533,7 +432,8 @@ export class EventLoop extends Scheduler {
     }
     const e = context.exception;
     if (e !== undefined) lines.push(e instanceof Error ? (e.stack ?? String(e)) : inspect(e));
-    const created = context.task?._creationStack();
+    const task = context.task as { _creationStack?(): string | undefined } | undefined;
+    const created = task?._creationStack?.();
     if (created !== undefined) lines.push(`Task created at:\n${created}`);
     console.error(lines.join("\n"));
   }
@@ -576,174 +476,6 @@ export class EventLoop extends Scheduler {
     return this.debug;
   }
 
-  // -- begin: TCP/TLS/Unix connections and servers (issue 4; bodies in net/connect.ts, net/server.ts) --
-
-  /**
-   * Opens a TCP (or TLS) connection (`loop.create_connection`); once connected, makes the protocol
-   * with `protocolFactory()` and calls its `connectionMade(transport)`.
-   * @param options.ssl `true` or `tls.ConnectionOptions` for TLS. @default false
-   * @param options.serverHostname the name the certificate must match (only with ssl). @default host
-   * @param options.localAddr bind the local end to `[host, port]` first.
-   * @returns the transport and the protocol.
-   * @throws ConnectionRefusedError `[Errno 111] Connect call failed ('127.0.0.1', 1)` and other OSErrors;
-   *   OverflowError "connect(): port must be 0-65535, got 70000"; ValueError "server_hostname is only meaningful with ssl".
-   * @example const [transport, protocol] = yield* loop.createConnection(() => new Client(), "127.0.0.1", 8888);
-   */
-  createConnection<P extends BaseProtocol>(protocolFactory: () => P, host: string, port: number, options?: CreateConnectionOptions): Coroutine<[Transport, P]> {
-    return _createConnection(this, protocolFactory, host, port, options);
-  }
-
-  /**
-   * Listens on `host:port` (`loop.create_server`); each connection gets a protocol from
-   * `protocolFactory()`. `host` null listens on every interface; a list listens on each.
-   * @param options.ssl `tls.TlsOptions` (key, cert) to serve TLS. @default no TLS
-   * @param options.backlog @default 100
-   * @param options.startServing accept at once. @default true
-   * @returns the `Server`.
-   * @throws OSError "[Errno 98] error while attempting to bind on address ('127.0.0.1', 8080): address already in use".
-   * @example const server = yield* loop.createServer(() => new Echo(), "127.0.0.1", 0);
-   */
-  createServer(protocolFactory: () => BaseProtocol, host: string | readonly string[] | null, port: number | null, options?: CreateServerOptions): Coroutine<Server> {
-    return _createServer(this, protocolFactory, host, port, options);
-  }
-
-  /**
-   * `createConnection` to the Unix socket at `path` (`loop.create_unix_connection`).
-   * @throws FileNotFoundError or ConnectionRefusedError when nothing listens there.
-   * @example const [transport, protocol] = yield* loop.createUnixConnection(() => new Client(), "/tmp/app.sock");
-   */
-  createUnixConnection<P extends BaseProtocol>(protocolFactory: () => P, path: string, options?: CreateUnixConnectionOptions): Coroutine<[Transport, P]> {
-    return _createUnixConnection(this, protocolFactory, path, options);
-  }
-
-  /**
-   * `createServer` on a Unix socket at `path` (`loop.create_unix_server`); the file is removed on close.
-   * @throws OSError when it cannot listen.
-   * @example const server = yield* loop.createUnixServer(() => new Echo(), "/tmp/app.sock");
-   */
-  createUnixServer(protocolFactory: () => BaseProtocol, path: string, options?: Omit<CreateServerOptions, "reuseAddress" | "ipv6Only">): Coroutine<Server> {
-    return _createUnixServer(this, protocolFactory, path, options);
-  }
-
-  /**
-   * Upgrades an open connection to TLS (`loop.start_tls`) and returns the new transport, which
-   * serves `protocol` from then on.
-   * @param options.serverSide true on the accepting side. @default false
-   * @throws TypeError for a transport that is not a plain socket; TLS handshake errors.
-   * @example transport = yield* loop.startTls(transport, protocol, { ca: cert }, { serverHostname: "localhost" });
-   */
-  startTls(transport: Transport, protocol: BaseProtocol, ssl: ClientSSL | import("node:tls").TlsOptions, options?: StartTlsOptions): Coroutine<Transport> {
-    return _startTls(this, transport, protocol, ssl, options);
-  }
-
-  // -- end: TCP/TLS/Unix connections and servers --
-
-  // -- executors (the pools live in executors/) ----------------------------------------------
-
-  // -- begin: runInExecutor (issue 5; the pools are in executors/) --
-
-  /**
-   * Runs `fn(...args)` on `executor`'s worker and returns an asyncio Future of its result
-   * (`loop.run_in_executor`). With `null`, the loop's default executor is used: a
-   * `ThreadPoolExecutor` made on first use (or the one given to `setDefaultExecutor`), which
-   * `run()` shuts down at the end. `fn` is self-contained (shipped by its source) or a
-   * `workerFunction(moduleUrl, exportName)`; cancelling the future cancels a job not yet started.
-   * @throws RuntimeError when the loop is closed; TypeError when `fn` or an argument cannot be shipped.
-   * @example
-   * const n = yield* loop.runInExecutor(null, (s: string) => s.length, "hello"); // 5
-   */
-  runInExecutor<A extends unknown[], R>(executor: Executor | null, fn: PoolFunction<A, R>, ...args: A): Future<Awaited<R>> {
-    this.checkClosed();
-    const target = executor ?? (this.defaultExecutor ??= new ThreadPoolExecutor());
-    const concurrent = target.submit(fn as (...a: unknown[]) => unknown, ...args) as ConcurrentFutureLike<Awaited<R>>;
-    return wrapFuture(concurrent, { loop: this });
-  }
-
-  // -- end: runInExecutor --
-
-  // -- begin: signals, getaddrinfo, UDP, subprocesses (issue 4; bodies in signals.ts, dns.ts, datagram.ts, subprocess.ts) --
-
-  /**
-   * Runs `callback(...args)` as a loop callback each time the process receives `sig`
-   * (`loop.add_signal_handler`, Unix). A new handler for the same signal replaces the old one.
-   * While a handler is installed the process stays alive; `removeSignalHandler` or `close()` ends that.
-   * @param sig a signal name ("SIGTERM", "SIGUSR1") or number.
-   * @throws TypeError for a coroutine function or a non-function; ValueError for an unknown signal;
-   * RuntimeError "sig SIGKILL cannot be caught" for SIGKILL and SIGSTOP, or when the loop is closed.
-   * @example loop.addSignalHandler("SIGTERM", () => stopping.set());
-   */
-  addSignalHandler<A extends unknown[]>(sig: NodeJS.Signals | number, callback: (...args: A) => unknown, ...args: A): void {
-    _addSignalHandler(this, sig, callback, args);
-  }
-
-  /**
-   * Removes the handler of `sig` and restores Node's default behaviour (`loop.remove_signal_handler`).
-   * @returns true if a handler was removed, false if there was none.
-   * @throws TypeError or ValueError for an invalid signal.
-   */
-  removeSignalHandler(sig: NodeJS.Signals | number): boolean {
-    return _removeSignalHandler(this, sig);
-  }
-
-  /**
-   * Resolves `host` and `port` (`loop.getaddrinfo`, over Node's `dns.lookup`) into tuples
-   * `[family, type, proto, canonname, [address, port]]` (see `AddrInfo`).
-   * @param host a name, a numeric address, or null (loopback; with `AI_PASSIVE`, the wildcard).
-   * @param port a number, a numeric string, a service name ("http"), or null.
-   * @throws GaiError, such as `[Errno -2] Name or service not known`.
-   * @example const infos = yield* loop.getaddrinfo("localhost", 80, { type: SOCK_STREAM });
-   */
-  getaddrinfo(host: string | null, port: number | string | null, options?: GetaddrinfoOptions): Coroutine<AddrInfo[]> {
-    return _getaddrinfo(this, host, port, options);
-  }
-
-  /**
-   * Opens a UDP endpoint (`loop.create_datagram_endpoint`): binds to `localAddr`, connects to
-   * `remoteAddr` (either may be omitted), and calls the protocol from `protocolFactory()` as part
-   * of the loop: `connectionMade`, `datagramReceived(data, [host, port])`, `errorReceived`,
-   * `connectionLost`.
-   * @returns the transport (`sendto`, `close`, `abort`, `getExtraInfo`) and the protocol.
-   * @throws ValueError without any address nor family; OSError (such as EADDRINUSE) when no socket could be opened.
-   * @example
-   * const [transport, proto] = yield* loop.createDatagramEndpoint(() => new EchoProtocol(), { localAddr: ["127.0.0.1", 0] });
-   */
-  createDatagramEndpoint<P extends DatagramProtocol>(protocolFactory: () => P, options?: DatagramEndpointOptions): Coroutine<[UDPTransport, P]> {
-    return _createDatagramEndpoint(this, protocolFactory, options);
-  }
-
-  /**
-   * Runs `program` with `args` as a child process driven by a protocol (`loop.subprocess_exec`).
-   * stdin, stdout and stderr default to `PIPE` here; the last argument may be the options.
-   * @returns the transport (`getPid`, `getReturncode`, `getPipeTransport(fd)`, `sendSignal`,
-   * `terminate`, `kill`, `close`) once the protocol's `connectionMade` has run, and the protocol.
-   * @throws FileNotFoundError when `program` does not exist; other `OSError`s from spawning.
-   * @example
-   * const [transport, proto] = yield* loop.subprocessExec(() => new Collect(), "ls", "-l");
-   */
-  subprocessExec<P extends SubprocessProtocol>(
-    protocolFactory: () => P,
-    program: string,
-    ...args: Array<string | SubprocessOptions>
-  ): Coroutine<[SubprocessPipesTransport, P]> {
-    const [argv, options] = _splitArgs(args);
-    return _subprocessExec(this, protocolFactory, program, argv, options);
-  }
-
-  /**
-   * Runs `cmd` through `/bin/sh -c` as a child process driven by a protocol (`loop.subprocess_shell`).
-   * Options and result as `subprocessExec`.
-   * @throws ValueError when `cmd` is not a string.
-   * @example
-   * const [transport, proto] = yield* loop.subprocessShell(() => new Collect(), "echo $HOME");
-   */
-  subprocessShell<P extends SubprocessProtocol>(protocolFactory: () => P, cmd: string, options?: SubprocessOptions): Coroutine<[SubprocessPipesTransport, P]> {
-    return _subprocessShell(this, protocolFactory, cmd, options);
-  }
-
-  // -- end: signals, getaddrinfo, UDP, subprocesses --
-
-  /** @internal */ defaultExecutor: Executor | null = null;
-
   /**
    * Sets the executor `runInExecutor(null, ...)` and `toThread` use (`loop.set_default_executor`);
    * the loop shuts it down at the end of `run()`.
@@ -753,82 +485,23 @@ export class EventLoop extends Scheduler {
     this.defaultExecutor = executor;
   }
 
-  /**
-   * Shuts the default executor down and waits until its workers are gone
-   * (`loop.shutdown_default_executor`); `run()` does this at the end.
-   * @example yield* loop.shutdownDefaultExecutor();
-   */
-  *shutdownDefaultExecutor(): Coroutine<void> {
-    const executor = this.defaultExecutor;
-    this.defaultExecutor = null;
-    if (executor === null) return;
-    yield* fromPromise(Promise.resolve(executor.shutdown({ wait: true })));
-  }
-
   // -- internals -------------------------------------------------------------------------
 
-  /** @internal */
-  _registerTask(t: Task<unknown>): void {
-    const last = this._lastTask;
-    t._prevTask = last;
-    if (last === null) this._firstTask = t;
-    else last._nextTask = t;
-    this._lastTask = t;
-  }
-
-  /** @internal Idempotent. */
-  _unregisterTask(t: Task<unknown>): void {
-    const prev = t._prevTask;
-    const next = t._nextTask;
-    if (prev !== null) prev._nextTask = next;
-    else if (this._firstTask === t) this._firstTask = next;
-    else return;
-    if (next !== null) next._prevTask = prev;
-    else this._lastTask = prev;
-    t._prevTask = t._nextTask = null;
-  }
-
-  /** @internal The pending tasks, in creation order. */
-  _pendingTasks(): Task<unknown>[] {
-    const tasks = [];
-    for (let t = this._firstTask; t !== null; t = t._nextTask) tasks.push(t);
-    return tasks;
-  }
-
-  /** @internal The failed futures and tasks whose error nobody has read yet. */
-  _unretrievedFutures(): Future<unknown>[] {
-    const out: Future<unknown>[] = [];
-    for (const ref of this.unretrieved) {
-      const fut = ref.deref();
-      if (fut !== undefined) out.push(fut);
-    }
-    return out;
-  }
-
-  /** @internal The sockets, servers and transports still open on this loop (net/registry.ts). */
-  _openResources(): LoopResource[] {
-    return _openNetResources(this);
-  }
-
-  /** @internal Remembers a failed future whose error nobody has read yet. */
-  _trackUnretrieved(fut: Future<unknown>): WeakRef<Future<unknown>> {
-    const ref = new WeakRef(fut);
-    this.unretrieved.add(ref);
-    return ref;
-  }
-
-  /** @internal */
-  _untrackUnretrieved(ref: WeakRef<Future<unknown>>): void {
-    this.unretrieved.delete(ref);
-  }
-
-  private reportUnretrieved(): void {
-    for (const ref of this.unretrieved) ref.deref()?._reportUnretrieved();
-    this.unretrieved.clear();
-  }
-
-  private checkClosed(): void {
+  /** @internal Throws "Event loop is closed" once `close()` was called. */
+  _checkClosed(): void {
     if (this.closed) throw new RuntimeError("Event loop is closed");
+  }
+
+  /** @internal Throws unless the loop may start running now: open, not running, no other loop running. */
+  _checkCanRun(): void {
+    this._checkClosed();
+    if (this._running) throw new RuntimeError("This event loop is already running");
+    if (runningScheduler() !== null) throw new RuntimeError("Cannot run the event loop while another loop is running");
+  }
+
+  /** @internal Runs the loop until it stops (see `runForever`); for `runUntilComplete` in tasks.ts. */
+  _runLoop(): Promise<void> {
+    return this._startRunning();
   }
 
   protected _debugEnabled(): boolean {
@@ -849,12 +522,9 @@ export class EventLoop extends Scheduler {
   }
 
   protected _deadlockError(): Error {
-    const main = this._mainFuture;
-    const what = main === null ? "the loop runs forever" : `${String(main)} is still pending`;
-    const chain = main === null ? "" : describeWaitChain(main);
-    return new RuntimeError(
-      `Event loop deadlock: nothing can ever run again (no ready callback, no timer, no I/O), but ${what}${chain}`,
-    );
+    let what = "the loop runs forever";
+    for (const ext of extensions) what = ext.deadlock?.(this) ?? what;
+    return new RuntimeError(`Event loop deadlock: nothing can ever run again (no ready callback, no timer, no I/O), but ${what}`);
   }
 
   override toString(): string {
@@ -864,20 +534,6 @@ export class EventLoop extends Scheduler {
   [inspect.custom](): string {
     return this.toString();
   }
-}
-
-/** The chain of futures a task waits on, for the deadlock report: "; it waits on A, which waits on B". */
-function describeWaitChain(fut: Future<unknown>): string {
-  const parts: string[] = [];
-  const seen = new Set<unknown>();
-  let cur: unknown = fut;
-  while (cur instanceof Task && cur._waiter !== null && !seen.has(cur)) {
-    seen.add(cur);
-    cur = cur._waiter;
-    const owner = cur instanceof Future ? _waitOwner(cur) : undefined;
-    parts.push(owner === undefined ? String(cur) : `${String(cur)} in ${String(owner)}`);
-  }
-  return parts.length === 0 ? "" : `; it waits on ${parts.join(", which waits on ")}`;
 }
 
 /**

@@ -18,7 +18,7 @@ import { inspect } from "node:util";
 import type { Runnable } from "../core/scheduler.ts";
 import { BLOCKING, STATE_MASK, STATE_SHIFT } from "../core/step.ts";
 import { _captureContext, _checkContext, type Context } from "./contextvars.ts";
-import { Handle, getEventLoop, _getRunningLoop, type EventLoop } from "./events.ts";
+import { Handle, _extendEventLoop, getEventLoop, _getRunningLoop, type EventLoop } from "./events.ts";
 import { CancelledError, InvalidStateError, RuntimeError } from "../exceptions.ts";
 
 // A future's state, in the STATE_MASK bits of its `_flags`.
@@ -613,3 +613,64 @@ export function wrapFuture<T>(source: ConcurrentFutureLike<T> | Future<T>, optio
   });
   return dest;
 }
+
+// -- what the loop does with futures (added to EventLoop here; see loop/events.ts) -------------
+
+declare module "./events.ts" {
+  interface ExceptionContext {
+    future?: Future<unknown>;
+  }
+
+  interface EventLoop {
+    /**
+     * A new pending Future bound to this loop (`loop.create_future`).
+     * @example
+     * const fut = loop.createFuture<number>();
+     * loop.callLater(0.1, () => fut.setResult(42));
+     * yield* fut; // 42
+     */
+    createFuture<T>(): Future<T>;
+    /** @internal Failed futures whose error nobody read yet, reported at close. */
+    _unretrieved: Set<WeakRef<Future<unknown>>>;
+    /** @internal The failed futures and tasks whose error nobody has read yet. */
+    _unretrievedFutures(): Future<unknown>[];
+    /** @internal Remembers a failed future whose error nobody has read yet. */
+    _trackUnretrieved(fut: Future<unknown>): WeakRef<Future<unknown>>;
+    /** @internal */
+    _untrackUnretrieved(ref: WeakRef<Future<unknown>>): void;
+  }
+}
+
+_extendEventLoop(
+  {
+    createFuture<T>(): Future<T> {
+      return new Future<T>({ loop: this });
+    },
+    _unretrievedFutures() {
+      const out: Future<unknown>[] = [];
+      for (const ref of this._unretrieved) {
+        const fut = ref.deref();
+        if (fut !== undefined) out.push(fut);
+      }
+      return out;
+    },
+    _trackUnretrieved(fut) {
+      const ref = new WeakRef(fut);
+      this._unretrieved.add(ref);
+      return ref;
+    },
+    _untrackUnretrieved(ref) {
+      this._unretrieved.delete(ref);
+    },
+  },
+  {
+    init(loop) {
+      loop._unretrieved = new Set();
+    },
+    close(loop) {
+      for (const ref of loop._unretrieved) ref.deref()?._reportUnretrieved();
+      loop._unretrieved.clear();
+    },
+  },
+);
+

@@ -1,6 +1,6 @@
 /**
  * Tasks and the ways to compose them (CPython: `asyncio/tasks.py`): `Task`, `createTask`,
- * `ensureFuture`, `currentTask`, `allTasks`, eager tasks, `sleep`, `gather`, `wait`, `waitFor`,
+ * `ensureFuture`, `currentTask`, `allTasks`, eager tasks, `sleep`, `gather`, `wait`,
  * `asCompleted`, `shield`.
  *
  * A Task drives a coroutine (a generator) on its loop, one step at a time (core/step.ts). It is a
@@ -14,10 +14,9 @@ import { CANCELS_SHIFT, HAS_STEP_ERROR, LOW_BITS, MUST_CANCEL, NO_ERROR, step, t
 import type { Runnable, Timer } from "../core/scheduler.ts";
 import { SleepZero, sleepZero, type Waitable } from "../core/suspend.ts";
 import { Context, _adoptCurrentContext, _captureContext, _enterContext, _leaveContext } from "./contextvars.ts";
-import { checkDelay, getEventLoop, getRunningLoop, type EventLoop, type TaskFactory, type TimerHandle } from "./events.ts";
+import { _extendEventLoop, checkDelay, getEventLoop, getRunningLoop, type EventLoop, type TimerHandle } from "./events.ts";
 import { CancelledError, RuntimeError, TimeoutError, ValueError, _isBaseExit } from "../exceptions.ts";
-import { Future, fromPromise, isFuture, keepCancelledError, recordCancelOrigin } from "./futures.ts";
-import { timeout } from "../primitives/timeouts.ts";
+import { Future, _waitOwner, fromPromise, isFuture, keepCancelledError, recordCancelOrigin } from "./futures.ts";
 import type { Awaitable, AwaitedOf, Coroutine } from "./types.ts";
 
 /** Options of `createTask`. */
@@ -387,7 +386,7 @@ export function ensureFuture<T>(x: Awaitable<T> | PromiseLike<T>, loop?: EventLo
  * @example console.log(`${currentTask()?.getName()} starts`);
  */
 export function currentTask(loop?: EventLoop): Task<unknown> | null {
-  return (loop ?? getRunningLoop())._currentTask;
+  return (loop ?? getRunningLoop())._currentTask as Task<unknown> | null;
 }
 
 /**
@@ -851,63 +850,7 @@ export function asCompleted<T>(aws: Iterable<Awaitable<T>>, options: { timeout?:
   return new AsCompleted(aws, timeoutSeconds);
 }
 
-// -- waitFor, shield -------------------------------------------------------------------------
-
-/**
- * Waits for `aw` at most `timeoutSeconds` seconds (`asyncio.wait_for`); on timeout, cancels it,
- * waits for the cancellation to finish, and throws `TimeoutError`. `null` waits without limit. A
- * coroutine runs inside the calling task, as in Python 3.12+.
- * @param timeoutSeconds seconds; 0 or less times out at once unless `aw` is already done; null for no limit.
- * @returns what `aw` returns.
- * @throws TimeoutError on timeout; TypeError when the timeout is not a number or null; whatever `aw` throws.
- * @example
- * try {
- *   const reply = yield* waitFor(reader.readline(), 5);
- * } catch (e) {
- *   if (e instanceof TimeoutError) console.log("no reply within 5 s");
- *   else throw e;
- * }
- */
-export function* waitFor<T>(aw: Awaitable<T> | PromiseLike<T>, timeoutSeconds: number | null): Coroutine<T> {
-  if (timeoutSeconds !== null) {
-    if (typeof timeoutSeconds !== "number" || Number.isNaN(timeoutSeconds)) {
-      throw new TypeError(`\`timeout\` must be a number of seconds or null, got ${String(timeoutSeconds)}`);
-    }
-    if (timeoutSeconds <= 0) {
-      const fut = ensureFuture(aw);
-      if (fut.done()) return fut.result();
-      yield* cancelAndWait(fut);
-      try {
-        return fut.result();
-      } catch (e) {
-        if (e instanceof CancelledError) throw new TimeoutError("", { cause: e });
-        throw e;
-      }
-    }
-  }
-  // As in CPython 3.12+, a coroutine is awaited inside the calling task (no task of its own), so
-  // it sees the caller's context and currentTask(); futures and promises are awaited as they are.
-  const awaitable: Awaitable<T> = isCoroutine(aw) ? aw : ensureFuture(aw);
-  return yield* timeout(timeoutSeconds, function* () {
-    return yield* awaitable;
-  });
-}
-
-/** Cancels `fut` and waits until it is done, ignoring what it ends with (CPython's `_cancel_and_wait`). */
-function* cancelAndWait(fut: Future<unknown>): Coroutine<void> {
-  const loop = getRunningLoop();
-  const waiter = loop.createFuture<void>();
-  const release = (): void => {
-    if (!waiter.done()) waiter.setResult();
-  };
-  fut.addDoneCallback(release);
-  try {
-    fut.cancel();
-    yield* waiter;
-  } finally {
-    fut.removeDoneCallback(release);
-  }
-}
+// -- shield ----------------------------------------------------------------------------------
 
 /**
  * Protects `aw` from cancellation (`asyncio.shield`): cancelling the returned future does not
@@ -940,3 +883,170 @@ export function shield<T>(aw: Awaitable<T> | PromiseLike<T>): Future<T> {
   });
   return outer;
 }
+
+// -- what the loop does with tasks (added to EventLoop here; see loop/events.ts) ---------------
+
+/** A factory for `loop.setTaskFactory`: makes the Task for `loop.createTask` (see `eagerTaskFactory`). */
+export type TaskFactory = <T>(loop: EventLoop, coro: Coroutine<T>, options?: TaskOptions) => Task<T>;
+
+declare module "./events.ts" {
+  interface ExceptionContext {
+    task?: Task<unknown>;
+  }
+
+  interface EventLoop {
+    /**
+     * Wraps `coro` in a Task scheduled on this loop (`loop.create_task`), through the task factory
+     * if one is set. Unlike the function `createTask`, the loop need not be running.
+     * @throws RuntimeError "Event loop is closed"; TypeError when `coro` is not a coroutine.
+     * @example const task = loop.createTask(fetchPage(url), { name: "fetch" });
+     */
+    createTask<T>(coro: Coroutine<T>, options?: TaskOptions): Task<T>;
+    /**
+     * Sets the factory `createTask` uses to make tasks (`loop.set_task_factory`); null restores the default.
+     * @throws TypeError when `factory` is neither a function nor null.
+     * @example loop.setTaskFactory(eagerTaskFactory);
+     */
+    setTaskFactory(factory: TaskFactory | null): void;
+    /** The task factory set by `setTaskFactory`, or null (`loop.get_task_factory`). */
+    getTaskFactory(): TaskFactory | null;
+    /**
+     * Runs the loop until `aw` is done and resolves with its result, or rejects with its error
+     * (`loop.run_until_complete`). A coroutine is wrapped in a task, a promise bridged with `fromPromise`.
+     * A `KeyboardInterrupt` or `SystemExit` thrown by any task or callback ends the run at once: the
+     * promise rejects with it, and the loop, stopped but not closed, may be run again.
+     * @throws RuntimeError when the loop is closed or already running, or another loop runs; the
+     * promise rejects with RuntimeError "Event loop stopped before Future completed." after an early `stop()`.
+     * @example const result = await loop.runUntilComplete(main());
+     */
+    runUntilComplete<T>(aw: Awaitable<T> | PromiseLike<T>): Promise<T>;
+    /**
+     * Shuts the default executor down and waits until its workers are gone
+     * (`loop.shutdown_default_executor`); `run()` does this at the end.
+     * @example yield* loop.shutdownDefaultExecutor();
+     */
+    shutdownDefaultExecutor(): Coroutine<void>;
+    /**
+     * @internal Every pending task of this loop, held strongly (see API.md), in creation order: a
+     * doubly linked list threaded through the tasks themselves, so registering and unregistering a
+     * task is O(1) with no hash table behind it (a Set halved the task spawn rate).
+     */
+    _firstTask: Task<unknown> | null;
+    /** @internal */ _lastTask: Task<unknown> | null;
+    /** @internal The future `runUntilComplete` waits for, named in deadlock reports. */
+    _mainFuture: Future<unknown> | null;
+    /** @internal */ _taskFactory: TaskFactory | null;
+    /** @internal `{ loop: this }`, made once: the options of every task created without options. */
+    _ownTaskOptions: { loop: EventLoop };
+    /** @internal */ _registerTask(t: Task<unknown>): void;
+    /** @internal Idempotent. */ _unregisterTask(t: Task<unknown>): void;
+    /** @internal The pending tasks, in creation order. */ _pendingTasks(): Task<unknown>[];
+  }
+}
+
+_extendEventLoop(
+  {
+    createTask<T>(coro: Coroutine<T>, options?: TaskOptions): Task<T> {
+      this._checkClosed();
+      if (this._taskFactory !== null) return this._taskFactory(this, coro, options);
+      return new Task(coro, options === undefined ? this._ownTaskOptions : { ...options, loop: this });
+    },
+    setTaskFactory(factory) {
+      if (factory !== null && typeof factory !== "function") throw new TypeError("task factory must be a callable or null");
+      this._taskFactory = factory;
+    },
+    getTaskFactory() {
+      return this._taskFactory;
+    },
+    runUntilComplete<T>(aw: Awaitable<T> | PromiseLike<T>): Promise<T> {
+      this._checkCanRun();
+      const newTask = !isFuture(aw);
+      const fut = ensureFuture(aw, this);
+      const stop = (f: Future<T>): void => {
+        // A future that failed with KeyboardInterrupt or SystemExit ended the run already; stopping
+        // now would stop the next run instead (CPython's _run_until_complete_cb, bpo-22429).
+        if (!f.cancelled() && _isBaseExit(f.exception())) return;
+        this.stop();
+      };
+      fut.addDoneCallback(stop);
+      this._mainFuture = fut;
+      return this._runLoop().then(
+        () => {
+          fut.removeDoneCallback(stop);
+          this._mainFuture = null;
+          if (!fut.done()) throw new RuntimeError("Event loop stopped before Future completed.");
+          return fut.result();
+        },
+        (e: unknown) => {
+          fut.removeDoneCallback(stop);
+          this._mainFuture = null;
+          // The task made here for a coroutine that threw a base error: the caller gets the error
+          // and has no way to read the task, so it is not reported as never retrieved (CPython).
+          if (newTask && fut.done() && !fut.cancelled()) fut.exception();
+          throw e;
+        },
+      );
+    },
+    *shutdownDefaultExecutor() {
+      const executor = this.defaultExecutor;
+      this.defaultExecutor = null;
+      if (executor === null) return;
+      yield* fromPromise(Promise.resolve(executor.shutdown({ wait: true })));
+    },
+    _registerTask(t) {
+      const last = this._lastTask;
+      t._prevTask = last;
+      if (last === null) this._firstTask = t;
+      else last._nextTask = t;
+      this._lastTask = t;
+    },
+    _unregisterTask(t) {
+      const prev = t._prevTask;
+      const next = t._nextTask;
+      if (prev !== null) prev._nextTask = next;
+      else if (this._firstTask === t) this._firstTask = next;
+      else return;
+      if (next !== null) next._prevTask = prev;
+      else this._lastTask = prev;
+      t._prevTask = t._nextTask = null;
+    },
+    _pendingTasks() {
+      const tasks = [];
+      for (let t = this._firstTask; t !== null; t = t._nextTask) tasks.push(t);
+      return tasks;
+    },
+  },
+  {
+    init(loop) {
+      loop._firstTask = loop._lastTask = null;
+      loop._mainFuture = null;
+      loop._taskFactory = null;
+      loop._ownTaskOptions = { loop };
+    },
+    close(loop) {
+      for (const task of loop._pendingTasks()) {
+        loop.callExceptionHandler({ message: "Task was destroyed but it is pending!", task });
+      }
+      loop._firstTask = loop._lastTask = null;
+    },
+    deadlock(loop) {
+      const main = loop._mainFuture;
+      return main === null ? undefined : `${String(main)} is still pending${describeWaitChain(main)}`;
+    },
+  },
+);
+
+/** The chain of futures a task waits on, for the deadlock report: "; it waits on A, which waits on B". */
+function describeWaitChain(fut: Future<unknown>): string {
+  const parts: string[] = [];
+  const seen = new Set<unknown>();
+  let cur: unknown = fut;
+  while (cur instanceof Task && cur._waiter !== null && !seen.has(cur)) {
+    seen.add(cur);
+    cur = cur._waiter;
+    const owner = cur instanceof Future ? _waitOwner(cur) : undefined;
+    parts.push(owner === undefined ? String(cur) : `${String(cur)} in ${String(owner)}`);
+  }
+  return parts.length === 0 ? "" : `; it waits on ${parts.join(", which waits on ")}`;
+}
+

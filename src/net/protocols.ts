@@ -10,43 +10,11 @@
  * high-water mark (see `Transport.setWriteBufferLimits`).
  */
 
-import type { BaseTransport, DatagramTransport, SubprocessTransport, Transport } from "./transports.ts";
+import { BaseProtocol, type DatagramTransport, type SubprocessTransport, type Transport } from "./transports.ts";
 
-/**
- * The callbacks every protocol has (`asyncio.BaseProtocol`).
- *
- * @example
- * class Quiet extends BaseProtocol {
- *   override connectionLost(exc: Error | null): void {
- *     if (exc !== null) console.error("lost:", exc.message);
- *   }
- * }
- */
-export class BaseProtocol {
-  /**
-   * Called once the connection is made, with its transport (keep it: it is how you write)
-   * (`BaseProtocol.connection_made`).
-   * @param transport the transport of this connection.
-   */
-  connectionMade(transport: BaseTransport): void {}
+// BaseProtocol lives with the transports, which call it, so that neither module imports the other.
+export { BaseProtocol };
 
-  /**
-   * Called once when the connection is closed or lost (`BaseProtocol.connection_lost`).
-   * @param exc the error that ended it, or null on a regular EOF or close.
-   */
-  connectionLost(exc: Error | null): void {}
-
-  /** The transport's write buffer went over its high-water mark: stop writing until `resumeWriting`. */
-  pauseWriting(): void {}
-
-  /** The transport's write buffer drained to its low-water mark: writing may go on. */
-  resumeWriting(): void {}
-
-  /** `<ClassName>`, so a protocol names itself in transport and error reports. */
-  toString(): string {
-    return `<${this.constructor.name}>`;
-  }
-}
 
 /**
  * A stream protocol (`asyncio.Protocol`) for TCP, TLS, Unix sockets and pipes.

@@ -1,7 +1,9 @@
 /**
  * Transports (CPython: `asyncio/transports.py`): the abstract `BaseTransport`, `ReadTransport`,
  * `WriteTransport`, `Transport`, `DatagramTransport`, `SubprocessTransport`, and `FlowControl`,
- * the write-buffer limits every writing transport shares (CPython's `_FlowControlMixin`).
+ * the write-buffer limits every writing transport shares (CPython's `_FlowControlMixin`), and
+ * `BaseProtocol`, the callbacks every transport calls (protocols.ts has the kinds of protocol and
+ * re-exports it: the two halves of a connection name each other, and one module holds the knot).
  *
  * A transport is the I/O side of a connection: the protocol calls its methods to write, pause
  * reading, or close. The concrete socket transport (TCP, TLS, Unix) lives in `net/sockets.ts`.
@@ -10,7 +12,42 @@
 import { inspect } from "node:util";
 import { ValueError } from "../exceptions.ts";
 import type { EventLoop } from "../loop/events.ts";
-import type { BaseProtocol } from "./protocols.ts";
+
+/**
+ * The callbacks every protocol has (`asyncio.BaseProtocol`).
+ *
+ * @example
+ * class Quiet extends BaseProtocol {
+ *   override connectionLost(exc: Error | null): void {
+ *     if (exc !== null) console.error("lost:", exc.message);
+ *   }
+ * }
+ */
+export class BaseProtocol {
+  /**
+   * Called once the connection is made, with its transport (keep it: it is how you write)
+   * (`BaseProtocol.connection_made`).
+   * @param transport the transport of this connection.
+   */
+  connectionMade(transport: BaseTransport): void {}
+
+  /**
+   * Called once when the connection is closed or lost (`BaseProtocol.connection_lost`).
+   * @param exc the error that ended it, or null on a regular EOF or close.
+   */
+  connectionLost(exc: Error | null): void {}
+
+  /** The transport's write buffer went over its high-water mark: stop writing until `resumeWriting`. */
+  pauseWriting(): void {}
+
+  /** The transport's write buffer drained to its low-water mark: writing may go on. */
+  resumeWriting(): void {}
+
+  /** `<ClassName>`, so a protocol names itself in transport and error reports. */
+  toString(): string {
+    return `<${this.constructor.name}>`;
+  }
+}
 
 /**
  * What every transport has (`asyncio.BaseTransport`): extra information, closing, its protocol.

@@ -1,5 +1,6 @@
 /**
- * Timeouts (CPython: `asyncio/timeouts.py`): `timeout`, `timeoutAt`, `Timeout`.
+ * Timeouts (CPython: `asyncio/timeouts.py`): `timeout`, `timeoutAt`, `Timeout`, and `waitFor`, which
+ * is a timeout around one awaitable (CPython keeps it in `tasks.py`; since 3.12 it is built on `timeout`).
  *
  * `async with asyncio.timeout(d) as cm:` becomes `yield* timeout(d, function* (cm) { ... })`.
  * When the deadline passes, the task running the body is cancelled; the CancelledError unwinds
@@ -12,8 +13,9 @@
 import { inspect } from "node:util";
 import { getRunningLoop, type EventLoop, type Handle } from "../loop/events.ts";
 import { CancelledError, RuntimeError, TimeoutError } from "../exceptions.ts";
-import { currentTask, type Task } from "../loop/tasks.ts";
-import type { Coroutine } from "../loop/types.ts";
+import type { Future } from "../loop/futures.ts";
+import { currentTask, ensureFuture, isCoroutine, type Task } from "../loop/tasks.ts";
+import type { Awaitable, Coroutine } from "../loop/types.ts";
 
 const CREATED = "created";
 const ENTERED = "active";
@@ -182,5 +184,63 @@ export function timeoutAt<T>(when: number | null, body: (cm: Timeout) => Corouti
 function checkBody(body: unknown): void {
   if (typeof body !== "function") {
     throw new TypeError(`the body of a timeout must be a generator function (cm) => Coroutine, got ${String(body)}`);
+  }
+}
+
+// -- waitFor (a timeout around one awaitable; CPython keeps it in tasks.py) -------------------
+
+/**
+ * Waits for `aw` at most `timeoutSeconds` seconds (`asyncio.wait_for`); on timeout, cancels it,
+ * waits for the cancellation to finish, and throws `TimeoutError`. `null` waits without limit. A
+ * coroutine runs inside the calling task, as in Python 3.12+.
+ * @param timeoutSeconds seconds; 0 or less times out at once unless `aw` is already done; null for no limit.
+ * @returns what `aw` returns.
+ * @throws TimeoutError on timeout; TypeError when the timeout is not a number or null; whatever `aw` throws.
+ * @example
+ * try {
+ *   const reply = yield* waitFor(reader.readline(), 5);
+ * } catch (e) {
+ *   if (e instanceof TimeoutError) console.log("no reply within 5 s");
+ *   else throw e;
+ * }
+ */
+export function* waitFor<T>(aw: Awaitable<T> | PromiseLike<T>, timeoutSeconds: number | null): Coroutine<T> {
+  if (timeoutSeconds !== null) {
+    if (typeof timeoutSeconds !== "number" || Number.isNaN(timeoutSeconds)) {
+      throw new TypeError(`\`timeout\` must be a number of seconds or null, got ${String(timeoutSeconds)}`);
+    }
+    if (timeoutSeconds <= 0) {
+      const fut = ensureFuture(aw);
+      if (fut.done()) return fut.result();
+      yield* cancelAndWait(fut);
+      try {
+        return fut.result();
+      } catch (e) {
+        if (e instanceof CancelledError) throw new TimeoutError("", { cause: e });
+        throw e;
+      }
+    }
+  }
+  // As in CPython 3.12+, a coroutine is awaited inside the calling task (no task of its own), so
+  // it sees the caller's context and currentTask(); futures and promises are awaited as they are.
+  const awaitable: Awaitable<T> = isCoroutine(aw) ? aw : ensureFuture(aw);
+  return yield* timeout(timeoutSeconds, function* () {
+    return yield* awaitable;
+  });
+}
+
+/** Cancels `fut` and waits until it is done, ignoring what it ends with (CPython's `_cancel_and_wait`). */
+function* cancelAndWait(fut: Future<unknown>): Coroutine<void> {
+  const loop = getRunningLoop();
+  const waiter = loop.createFuture<void>();
+  const release = (): void => {
+    if (!waiter.done()) waiter.setResult();
+  };
+  fut.addDoneCallback(release);
+  try {
+    fut.cancel();
+    yield* waiter;
+  } finally {
+    fut.removeDoneCallback(release);
   }
 }

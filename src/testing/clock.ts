@@ -4,9 +4,7 @@
  */
 
 import { inspect } from "node:util";
-import { ValueError, getRunningLoop, sleep, type Coroutine } from "asyncio-ts";
-// The one internal name this folder uses: the loop's side of a clock that wakes it (a type only).
-import type { Wakeable, WakingClock } from "../core/scheduler.ts";
+import { ValueError, getRunningLoop, sleep, type Coroutine, type Wakeable, type WakingClock } from "asyncio-ts";
 
 /**
  * A clock that moves only when told to, after Trio's `MockClock` (asyncio has none). Pass it as
