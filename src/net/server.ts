@@ -22,7 +22,7 @@ import type { BaseProtocol } from "./protocols.ts";
 import { sleep } from "../loop/tasks.ts";
 import type { Coroutine } from "../loop/types.ts";
 import { bindError, describeAddress } from "./errors.ts";
-import { trackResource, untrackResource, type LoopResource } from "./registry.ts";
+import { trackResource, untrackResource, type LoopResource, type SocketName } from "./registry.ts";
 import { SocketTransport, socketAddress, type ConnectionOwner } from "./socket_transport.ts";
 
 /** TLS for a server: `tls.TlsOptions` with at least a key and a certificate. */
@@ -226,6 +226,11 @@ export class Server implements ConnectionOwner, LoopResource {
   _detach(transport: SocketTransport): void {
     this.clients.delete(transport);
     this.maybeWakeup();
+  }
+
+  /** @internal The addresses it listens on. */
+  _endpoints(): { local: SocketName[]; peer: undefined } {
+    return { local: this.sockets.map((s) => s.getsockname()), peer: undefined };
   }
 
   /** @internal The loop is closing with this server still open: stop listening, quietly. */
