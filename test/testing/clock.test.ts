@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
-import { PIPE, RuntimeError, ThreadPoolExecutor, createSubprocessExec, createTask, fromPromise, gather, getRunningLoop, openConnection, run, sleep, startServer, timeout, waitFor, type Coroutine } from "asyncio-ts";
+import { PIPE, ThreadPoolExecutor, createSubprocessExec, createTask, fromPromise, gather, getRunningLoop, openConnection, run, sleep, startServer, timeout, waitFor, type Coroutine } from "asyncio-ts";
 import { VirtualClock, waitAllTasksBlocked } from "asyncio-ts/testing";
 
 test("autojump: sleep(3600) returns at once and loop.time() then reads 3600", async () => {
