@@ -92,6 +92,8 @@ export { workerFunction, WorkerFunction } from "./executors/functions.ts";
 export { toThread } from "./executors/threads.ts";
 export { ContextVar, Context, Token, copyContext } from "./loop/contextvars.ts";
 export type { Clock } from "./core/scheduler.ts";
+/** @internal Node's system errors as the OS error classes, for asyncio-ts/http. */
+export { toOSError as _toOSError } from "./net/errors.ts";
 /** @internal The loop's side of a clock that wakes it, for asyncio-ts/testing's VirtualClock. */
 export type { WakingClock, Wakeable } from "./core/scheduler.ts";
 export {
