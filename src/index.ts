@@ -94,6 +94,8 @@ export { ContextVar, Context, Token, copyContext } from "./loop/contextvars.ts";
 export type { Clock } from "./core/scheduler.ts";
 /** @internal Node's system errors as the OS error classes, for asyncio-ts/http. */
 export { toOSError as _toOSError } from "./net/errors.ts";
+/** @internal What a loop holds open and closes at its close, for asyncio-ts/http's sites and pools. */
+export { trackResource as _trackResource, untrackResource as _untrackResource, type LoopResource } from "./net/registry.ts";
 /** @internal The loop's side of a clock that wakes it, for asyncio-ts/testing's VirtualClock. */
 export type { WakingClock, Wakeable } from "./core/scheduler.ts";
 export {

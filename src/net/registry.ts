@@ -14,12 +14,15 @@ import type { EventLoop } from "../loop/events.ts";
 /** An address as Python shows it: `[host, port, ...]` for IP, the path for a Unix socket. */
 export type SocketName = unknown[] | string;
 
-/** A socket transport or a server, as the registry sees it. */
+/**
+ * @internal A socket transport or a server, as the registry sees it (or what an entry point of
+ * the package holds open on a loop: asyncio-ts/http's sites and connection pools).
+ */
 export interface LoopResource {
   /** Releases the Node handles at once, calling nothing back into the (closing) loop. */
   _closeForLoopClose(): void;
   /** The addresses it is bound to, and the address of its peer (none for a server). */
-  _endpoints(): { local: SocketName[]; peer: SocketName | undefined };
+  _endpoints?(): { local: SocketName[]; peer: SocketName | undefined };
 }
 
 const openByLoop = new WeakMap<EventLoop, Set<LoopResource>>();
@@ -58,11 +61,12 @@ export function _closeNetResources(loop: EventLoop): void {
  * virtual clock may jump while `r` waits for it; any other peer answers in real time.
  */
 export function _peerOnLoop(loop: EventLoop, r: LoopResource): boolean {
-  const { local, peer } = r._endpoints();
+  const { local, peer } = r._endpoints?.() ?? { local: [], peer: undefined };
   if (peer === undefined) return false;
   for (const other of openByLoop.get(loop) ?? []) {
     if (other === r) continue;
-    const theirs = other._endpoints();
+    const theirs = other._endpoints?.();
+    if (theirs === undefined) continue;
     if (theirs.local.some((name) => sameSocket(name, peer))) return true;
     // An accepted Unix connection has no peer name: its peer is a connection to its own path.
     if (peer === "" && theirs.peer !== undefined && local.some((name) => name !== "" && sameSocket(name, theirs.peer!))) return true;

@@ -1,6 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as net from "node:net";
+import { fileURLToPath } from "node:url";
 import {
   ConnectionResetError,
   Event,
@@ -645,3 +647,15 @@ test("Response keeps text as text until it is needed as bytes; Content-Length co
     });
   });
 }, { debug: false }));
+
+test("a program that forgets its AppRunner and its ClientSession still ends: the loop's close closes them, and says so in debug mode", () => {
+  const fixture = fileURLToPath(new URL("../fixtures/http/forgotten.ts", import.meta.url));
+  for (const mode of ["quiet", "debug"]) {
+    const child = spawnSync(process.execPath, ["--import", "tsx", fixture, mode], { encoding: "utf8", timeout: 20_000 });
+    assert.equal(child.signal, null, `${mode}: the process did not end by itself`);
+    assert.equal(child.status, 0, child.stderr);
+    assert.equal(child.stdout, '200 {"Hello":"World"}\nrun returned\n');
+    const said = child.stderr.split("\n").filter((l) => l.startsWith("unclosed")).map((l) => l.replace(/\d+/g, "N"));
+    assert.deepEqual(said, mode === "debug" ? ["unclosed <TCPSite http://N.N.N.N:N listening>", "unclosed <TCPConnector limit=N limitPerHost=Infinity open=N idle=N waiting=N>"] : []);
+  }
+});
