@@ -123,6 +123,8 @@ const SETTLING = 3;
 
 /** The most jobs one `addBulk` carries. */
 const MAX_BATCH = 1000;
+/** How long closing waits for BullMQ's QueueEvents to close (ms). */
+const EVENTS_CLOSE_MS = 2000;
 /** The most ids one ZMSCORE asks about. */
 const SWEEP_CHUNK = 1000;
 
@@ -221,6 +223,7 @@ export class BullMQExecutor implements Executor {
   private readonly ops = new Set<Promise<unknown>>();
   private readonly sweepTimer: NodeJS.Timeout;
   private sweeping = false;
+  private fullSweepPending = false;
   private reconnected = false;
   private shutdownRequested = false;
   private closing: Promise<void> | null = null;
@@ -274,7 +277,7 @@ export class BullMQExecutor implements Executor {
       events.on("removed", ({ jobId }) => this.onRemoved(jobId));
       this.events = events;
     });
-    this.track(this.ready);
+    this.ready.catch((e: unknown) => (this.lastError = e));
     this.sweepTimer = setInterval(() => this.track(this.sweep(false)), this.pollInterval * 1000);
     this.sweepTimer.unref();
   }
@@ -545,7 +548,12 @@ export class BullMQExecutor implements Executor {
    * waited on at the last sweep.
    */
   private async sweep(all: boolean): Promise<void> {
-    if (this.sweeping || this.closing !== null && this.outstanding === 0) return;
+    if (this.closing !== null && this.outstanding === 0) return;
+    if (this.sweeping) {
+      // One is under way (maybe stuck in the outage): the full check runs after it.
+      if (all) this.fullSweepPending = true;
+      return;
+    }
     this.sweeping = true;
     try {
       const candidates: AnyJob[] = [];
@@ -589,6 +597,10 @@ export class BullMQExecutor implements Executor {
     } finally {
       this.sweeping = false;
     }
+    if (this.fullSweepPending) {
+      this.fullSweepPending = false;
+      await this.sweep(true);
+    }
   }
 
   // -- bookkeeping ----------------------------------------------------------------------------
@@ -613,9 +625,18 @@ export class BullMQExecutor implements Executor {
 
   private async close(): Promise<void> {
     clearInterval(this.sweepTimer);
-    while (this.ops.size > 0) await Promise.allSettled([...this.ops]);
-    await this.events?.close();
+    // Every future is done: what is left are removals (and adds of jobs cancelled meanwhile),
+    // which finish at once while Redis answers. While it does not, they are dropped: closing the
+    // connections rejects them.
+    while (this.ops.size > 0 && this.control.status === "ready") await Promise.allSettled([...this.ops]);
+    this.control.disconnect();
+    if (this.events !== null) {
+      // BullMQ's QueueEvents.close() can wait for ever when it comes while its blocking read is
+      // being re-established after a reset connection; its socket is closed by then all the same.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.events.close(), new Promise((resolve) => (timer = setTimeout(resolve, EVENTS_CLOSE_MS)))]);
+      clearTimeout(timer);
+    }
     await this.queue.close();
-    await this.control.quit().catch(() => this.control.disconnect());
   }
 }

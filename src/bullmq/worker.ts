@@ -326,6 +326,8 @@ export class JobWorker {
         if (why !== null && isCancellation(e)) throw why;
         throw e;
       }
+      // A function that returns nothing gives null: JSON has no undefined (BullMQ would store null too).
+      if (value === undefined) return null;
       checkJson(value, `the result of job ${id} (${data.export})`);
       return value;
     } finally {

@@ -16,6 +16,17 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 export const cli = join(root, "src", "bullmq", "cli.ts");
 export const jobsUrl = new URL("../fixtures/bullmq/jobs.ts", import.meta.url);
 
+/** Every process these helpers started, ended if the test process exits without stopping them (a timeout, a crash). */
+const children = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+});
+function adopt(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+  return child;
+}
+
 /** A free TCP port on 127.0.0.1 (bound, then released for redis-server to take). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -58,11 +69,11 @@ export class RedisServer {
 
   /** Starts the server process (again, after `stop`), with its data in `dir` (append-only file). */
   async launch(): Promise<void> {
-    const child = spawn(
+    const child = adopt(spawn(
       "redis-server",
       ["--port", String(this.port), "--bind", "127.0.0.1", "--dir", this.dir, "--save", "", "--appendonly", "yes", "--appendfsync", "everysec", "--loglevel", "warning"],
       { stdio: ["ignore", "pipe", "pipe"] },
-    );
+    ));
     this.child = child;
     let output = "";
     child.stdout!.on("data", (d) => (output += d));
@@ -122,7 +133,7 @@ export class WorkerProcess {
 
   /** Starts `asyncio-ts-worker --redis url --queue queue ...flags` and waits for its "serving" line. */
   static async start(url: string, queue: string, ...flags: string[]): Promise<WorkerProcess> {
-    const child = spawn(process.execPath, ["--import", "tsx", cli, "--redis", url, "--queue", queue, ...flags], { stdio: ["ignore", "pipe", "pipe"], cwd: root });
+    const child = adopt(spawn(process.execPath, ["--import", "tsx", cli, "--redis", url, "--queue", queue, ...flags], { stdio: ["ignore", "pipe", "pipe"], cwd: root }));
     const worker = new WorkerProcess(child);
     await worker.waitFor(/serving queue/, 20_000);
     return worker;
