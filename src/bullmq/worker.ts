@@ -1,26 +1,27 @@
 /**
  * The worker: a BullMQ `Worker` that runs the jobs of `BullMQExecutor` by module reference, on
- * the asyncio-ts loop that started it (`startWorker`), and the `asyncio-ts-worker` command
- * (cli.ts) is this in a process of its own.
+ * the asyncio-ts loop that started it (`startWorker`); the `asyncio-ts-worker` command (cli.ts)
+ * is this in a process of its own.
  *
  * Running a job. The worker imports the job's module (once; a module that fails to load fails
- * only that job, and is tried again for the next), calls the export with `this` bound to a
- * {@link JobContext} and the JSON arguments, inside a Task on the loop: a coroutine function's
- * generator runs as that task, an async function's promise is awaited through `fromPromise`.
- * The result must be JSON, else the job fails with a TypeError saying so.
+ * only that job, and is tried again for the next) and calls the export with `this` bound to a
+ * {@link JobContext} and the JSON arguments (JobRun, below). A coroutine function's generator
+ * runs as a Task on the worker's loop; a plain function is called, and an async one's promise
+ * awaited, straight from BullMQ's callback (no hop through the loop: the fast path for the tiny
+ * jobs of the bench/ bullmq workload). The result must be JSON, else the job fails with a
+ * TypeError saying so.
  *
- * Stopping a job. A cancellation from the executor arrives on the cancel channel (protocol.ts)
- * and goes through BullMQ's own `worker.cancelJob`, whose signal aborts the job's
- * `this.signal` and cancels its task; a timeout (the job's `timeout`, counted from its start)
- * does the same with a `TimeoutError`. The job then fails at once with `CancelledError` or
- * `TimeoutError`, without waiting for a function that ignores its signal (it goes on in the
+ * Stopping a job. A cancellation from the executor arrives on the cancel channel (protocol.ts);
+ * a timeout (the job's `timeout`, counted from its start) fires here. Either aborts the job's
+ * `this.signal` and cancels its task, and the job fails at once with `CancelledError` or
+ * `TimeoutError`, without waiting for a function that ignores its signal (that goes on in the
  * background; a coroutine stops at its next await). A cancelled job is removed from Redis once
  * it has failed: nobody will read it.
  *
- * Jobs run on the worker's loop, one process's main thread: `concurrency` jobs are in flight at
- * once, and a job that blocks the thread (CPU-bound work) holds up the others and the renewal of
- * their locks; a job blocked past `lockDuration` is taken for dead and run again elsewhere. Start
- * more processes for CPU-bound work, or hand the work to `toThread` inside the job.
+ * Jobs run on one process's main thread: `concurrency` jobs are in flight at once, and a job that
+ * blocks the thread (CPU-bound work) holds up the others and the renewal of their locks; a job
+ * blocked past `lockDuration` is taken for dead and run again elsewhere. Start more processes for
+ * CPU-bound work, or hand the work to `toThread` inside the job.
  */
 
 import { isBuiltin } from "node:module";
@@ -146,8 +147,8 @@ export class JobWorker {
   private readonly earlyCancels = new Map<string, number>();
   /** Jobs this worker cancelled, to remove once BullMQ has failed them. */
   private readonly cancelled = new Set<string>();
-  /** The ids of the jobs running here. */
-  private readonly active = new Set<string>();
+  /** How to cancel each job running here, by id. */
+  private readonly running = new Map<string, () => void>();
   private readonly counts = { running: 0, completed: 0, failed: 0 };
   private readonly runPromise: Promise<void>;
   private resubscribed = false;
@@ -265,12 +266,16 @@ export class JobWorker {
 
   // -- running a job ----------------------------------------------------------------------------
 
-  /** BullMQ's processor. Three parameters, so BullMQ makes the job an abort signal. */
-  private readonly process = async (job: Job, _token: string | undefined, signal: AbortSignal | undefined): Promise<unknown> => {
+  /**
+   * BullMQ's processor. It takes two parameters, so BullMQ makes no AbortController per job:
+   * cancellations reach the job through `running` instead, and its signal is made only when the
+   * job reads it.
+   */
+  private readonly process = async (job: Job): Promise<unknown> => {
+    const id = job.id!;
     this.counts.running++;
-    this.active.add(job.id!);
     try {
-      const value = await this.runJob(job, signal);
+      const value = await this.runJob(job, id);
       this.counts.completed++;
       return value;
     } catch (e) {
@@ -278,78 +283,35 @@ export class JobWorker {
       throw toStoredError(e);
     } finally {
       this.counts.running--;
-      this.active.delete(job.id!);
+      this.running.delete(id);
     }
   };
 
-  private async runJob(job: Job, bullSignal: AbortSignal | undefined): Promise<unknown> {
-    const id = job.id!;
+  private async runJob(job: Job, id: string): Promise<unknown> {
     const data = readJobData(job);
     const fn = await this.load(data.module, data.export);
-    const controller = new AbortController();
-    let task: Task<unknown> | null = null;
-    let why: Error | null = null;
-    const stop = (error: Error, reason: DOMException): void => {
-      if (why !== null) return;
-      why = error;
-      controller.abort(reason);
-      if (task !== null) {
-        const t = task;
-        this.loop.callSoonThreadsafe(() => t.cancel());
-      }
-    };
+    const run = new JobRun(id, job.attemptsStarted, this.loop);
     const cancel = (): void => {
       this.cancelled.add(id);
-      stop(new CancelledError(`job ${id} (${data.export}) was cancelled by its submitter`), new DOMException(`job ${id} was cancelled`, "AbortError"));
+      run.stop(new CancelledError(`job ${id} (${data.export}) was cancelled by its submitter`), "AbortError", `job ${id} was cancelled`);
     };
-    bullSignal?.addEventListener("abort", cancel, { once: true });
+    this.running.set(id, cancel);
     if (this.earlyCancels.delete(id)) cancel();
     else if (job.attemptsStarted > 1 && (await this.control.exists(cancelKey(this.prefix, this.queueName, id))) === 1) cancel();
     let timer: NodeJS.Timeout | null = null;
     if (data.timeout !== undefined) {
       const seconds = data.timeout;
-      timer = setTimeout(
-        () => stop(new TimeoutError(`job ${id} (${data.export}) ran past its timeout of ${seconds} s`), new DOMException(`job ${id} ran past its timeout`, "TimeoutError")),
-        seconds * 1000,
-      );
+      timer = setTimeout(() => run.stop(new TimeoutError(`job ${id} (${data.export}) ran past its timeout of ${seconds} s`), "TimeoutError", `job ${id} ran past its timeout`), seconds * 1000);
     }
     try {
-      if (why !== null) throw why;
-      const context: JobContext = { signal: controller.signal, jobId: id, attempt: job.attemptsStarted };
-      task = (await this.startTask(fn, context, data.args)).task;
-      let value: unknown;
-      try {
-        value = await task;
-      } catch (e) {
-        // The task ended because we stopped it: say why (a job that handled the cancellation
-        // and returned, or threw something else, reports that instead).
-        if (why !== null && isCancellation(e)) throw why;
-        throw e;
-      }
+      const value = await run.run(fn, data.args);
       // A function that returns nothing gives null: JSON has no undefined (BullMQ would store null too).
       if (value === undefined) return null;
       checkJson(value, `the result of job ${id} (${data.export})`);
       return value;
     } finally {
       if (timer !== null) clearTimeout(timer);
-      bullSignal?.removeEventListener("abort", cancel);
     }
-  }
-
-  /**
-   * Creates the job's task on the worker's loop (from Node's side of it). In a box: a Task is
-   * PromiseLike, and a promise resolved with it would wait for it.
-   */
-  private startTask(fn: AnyFunction, context: JobContext, args: unknown[]): Promise<{ task: Task<unknown> }> {
-    return new Promise<{ task: Task<unknown> }>((resolve, reject) => {
-      this.loop.callSoonThreadsafe(() => {
-        try {
-          resolve({ task: this.loop.createTask(callJob(fn, context, args), { name: `job ${context.jobId}` }) });
-        } catch (e) {
-          reject(e);
-        }
-      });
-    });
   }
 
   /** The job's function, imported once per module and name; a failed import is tried again next time. */
@@ -394,7 +356,11 @@ export class JobWorker {
   // -- cancellation -----------------------------------------------------------------------------
 
   private onCancel(id: string): void {
-    if (this.worker.cancelJob(id, "cancelled by its submitter")) return;
+    const cancel = this.running.get(id);
+    if (cancel !== undefined) {
+      cancel();
+      return;
+    }
     // Not running here, or not yet: remember it for a while, in case this worker is starting it.
     const now = Date.now();
     this.earlyCancels.set(id, now);
@@ -406,14 +372,14 @@ export class JobWorker {
 
   /** After the subscription came back: cancels the running jobs whose markers were set meanwhile. */
   private async checkMarkers(): Promise<void> {
-    const ids = [...this.active];
+    const ids = [...this.running.keys()];
     if (ids.length === 0) return;
     try {
       const pipeline = this.control.pipeline();
       for (const id of ids) pipeline.exists(cancelKey(this.prefix, this.queueName, id));
       const replies = (await pipeline.exec()) ?? [];
       ids.forEach((id, i) => {
-        if (replies[i]?.[1] === 1) this.worker.cancelJob(id, "cancelled by its submitter");
+        if (replies[i]?.[1] === 1) this.running.get(id)?.();
       });
     } catch (e) {
       this.lastError = e;
@@ -443,14 +409,97 @@ function readJobData(job: Job): JobData {
   return data as JobData;
 }
 
-/** The job as a coroutine: a coroutine function's generator runs as it is, a promise is awaited. */
-function* callJob(fn: AnyFunction, context: JobContext, args: unknown[]): Coroutine<unknown> {
-  const r = fn.apply(context, args);
-  if (isCoroutine(r)) return yield* r;
-  if (r !== null && (typeof r === "object" || typeof r === "function") && typeof (r as PromiseLike<unknown>).then === "function") {
-    return yield* fromPromise(r as PromiseLike<unknown>);
+/**
+ * One run of a job: calls its function, and stops it when asked (a cancel, a timeout). A plain
+ * function is called as it is and an async one's promise awaited, from BullMQ's callback, with no
+ * hop through the loop; a coroutine function's generator runs as a Task on the worker's loop.
+ * Stopping aborts the job's signal (made only if the job reads it), cancels its task, and ends
+ * the run at once with the error that says why.
+ */
+class JobRun {
+  /** Why the run was stopped, or null. */
+  private why: Error | null = null;
+  private reason: DOMException | null = null;
+  private controller: AbortController | null = null;
+  private task: Task<unknown> | null = null;
+  private rejectWait: ((e: unknown) => void) | null = null;
+  /** What the job's function gets as `this`. */
+  readonly context: JobContext;
+
+  constructor(
+    jobId: string,
+    attempt: number,
+    private readonly loop: EventLoop,
+  ) {
+    const run = this;
+    this.context = {
+      jobId,
+      attempt,
+      get signal(): AbortSignal {
+        return run.signal();
+      },
+    };
   }
-  return r;
+
+  private signal(): AbortSignal {
+    if (this.controller === null) {
+      this.controller = new AbortController();
+      if (this.reason !== null) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  stop(error: Error, reasonName: string, reasonMessage: string): void {
+    if (this.why !== null) return;
+    this.why = error;
+    this.reason = new DOMException(reasonMessage, reasonName);
+    this.controller?.abort(this.reason);
+    const task = this.task;
+    if (task !== null) this.loop.callSoonThreadsafe(() => task.cancel());
+    this.rejectWait?.(error);
+  }
+
+  async run(fn: AnyFunction, args: unknown[]): Promise<unknown> {
+    if (this.why !== null) throw this.why;
+    const r = fn.apply(this.context, args);
+    if (isCoroutine(r)) {
+      const { task } = await this.startTask(r);
+      this.task = task;
+      if (this.why !== null) task.cancel();
+      try {
+        return await task;
+      } catch (e) {
+        // The task ended because it was stopped: say why (a job that handled the cancellation
+        // and returned, or threw something else, reports that instead).
+        if (this.why !== null && isCancellation(e)) throw this.why;
+        throw e;
+      }
+    }
+    if (r !== null && (typeof r === "object" || typeof r === "function") && typeof (r as PromiseLike<unknown>).then === "function") {
+      if (this.why !== null) throw this.why;
+      return new Promise((resolve, reject) => {
+        this.rejectWait = reject;
+        (r as PromiseLike<unknown>).then(resolve, reject);
+      });
+    }
+    return r;
+  }
+
+  /**
+   * Creates the task on the worker's loop (from Node's side of it). In a box: a Task is
+   * PromiseLike, and a promise resolved with it would wait for it.
+   */
+  private startTask(coro: Coroutine<unknown>): Promise<{ task: Task<unknown> }> {
+    return new Promise((resolve, reject) => {
+      this.loop.callSoonThreadsafe(() => {
+        try {
+          resolve({ task: this.loop.createTask(coro, { name: `job ${this.context.jobId}` }) });
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
+  }
 }
 
 /**

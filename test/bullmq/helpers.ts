@@ -46,6 +46,11 @@ export class RedisServer {
 
   private constructor(readonly port: number) {}
 
+  /** The server process's pid. */
+  get pid(): number {
+    return this.child?.pid ?? -1;
+  }
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
