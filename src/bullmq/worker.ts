@@ -153,6 +153,8 @@ export class JobWorker {
   private readonly runPromise: Promise<void>;
   private resubscribed = false;
   private closing: Promise<void> | null = null;
+  private resolveClosed!: () => void;
+  private readonly closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
   private lastError: unknown = null;
 
   /** @internal Use {@link startWorker}. */
@@ -226,13 +228,13 @@ export class JobWorker {
       await this.worker.close();
       await this.runPromise;
       await Promise.all([this.subscriber.quit().catch(() => this.subscriber.disconnect()), this.control.quit().catch(() => this.control.disconnect())]);
-    })();
+    })().finally(() => this.resolveClosed());
     return this.closing;
   }
 
-  /** Waits until the worker is closed (`Server.wait_closed`). */
+  /** Waits until the worker is closed, by `close()` or at the end of `serveForever()` (`Server.wait_closed`). */
   *waitClosed(): Coroutine<void> {
-    yield* fromPromise(this.close());
+    yield* fromPromise(this.closed);
   }
 
   /**
@@ -246,6 +248,7 @@ export class JobWorker {
     try {
       yield* fromPromise(this.runPromise);
     } finally {
+      void this.close();
       yield* this.waitClosed();
     }
   }
