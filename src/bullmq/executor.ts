@@ -187,7 +187,7 @@ let executorCount = 0;
  * It holds its Redis connections open until `shutdown()`.
  *
  * @example
- * import { run, workerFunction, wrapFuture, type Coroutine } from "asyncio-ts";
+ * import { getRunningLoop, run, workerFunction, type Coroutine } from "asyncio-ts";
  * import { BullMQExecutor } from "asyncio-ts/bullmq";
  * const resize = workerFunction<typeof import("./jobs.ts").resize>(new URL("./jobs.ts", import.meta.url), "resize");
  * const executor = new BullMQExecutor({ connection: "redis://10.0.0.5:6379", queue: "images" });
@@ -238,12 +238,8 @@ export class BullMQExecutor implements Executor {
   private readonly flushRemovalsBound = (): void => this.flushRemovals();
 
   /**
-   * @param options.connection Where Redis is. @default "redis://127.0.0.1:6379"
-   * @param options.queue The queue's name. @default "asyncio-ts"
-   * @param options.prefix BullMQ's key prefix. @default "bull"
-   * @param options.jobTimeout Seconds each job may run from its start. @default null
-   * @param options.pollInterval Seconds between checks for missed ends. @default 2
-   * @param options.keepResults Seconds an unread result stays in Redis. @default 86400
+   * Connects to Redis (the connections open in the background; jobs submitted meanwhile wait).
+   * @param options where Redis is, the queue, and the defaults of its jobs: see {@link BullMQExecutorOptions}.
    * @throws TypeError for an unknown option; ValueError for a bad duration or queue name.
    */
   constructor(options: BullMQExecutorOptions = {}) {
@@ -394,12 +390,14 @@ export class BullMQExecutor implements Executor {
     return { queued, running, cleaning };
   }
 
+  /** `<BullMQExecutor queue="images" redis=redis://10.0.0.5:6379 queued=3 running=2>`, and the last connection error if any. */
   toString(): string {
     const s = this.stats();
     const error = this.lastError === null ? "" : ` lastError=${JSON.stringify(this.lastError instanceof Error ? this.lastError.message : String(this.lastError))}`;
     return `<BullMQExecutor queue=${JSON.stringify(this.queueName)} redis=${this.where} queued=${s.queued} running=${s.running}${this.shutdownRequested ? " shutdown" : ""}${error}>`;
   }
 
+  /** What `util.inspect` and `console.log` show: `toString()`. */
   [inspect.custom](): string {
     return this.toString();
   }

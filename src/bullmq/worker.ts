@@ -129,6 +129,10 @@ type AnyFunction = (this: JobContext, ...args: unknown[]) => unknown;
  * A worker serving a queue of `BullMQExecutor` jobs, made by {@link startWorker}. Like asyncio's
  * `Server`: `serveForever()` runs until cancelled, `close()` stops taking jobs and lets the
  * running ones finish, `waitClosed()` waits for that.
+ * @example
+ * const worker = yield* startWorker({ connection: "redis://10.0.0.5:6379", queue: "images", concurrency: 4 });
+ * console.log(String(worker)); // <JobWorker queue="images" redis=redis://10.0.0.5:6379/ concurrency=4 running=0>
+ * yield* worker.serveForever();
  */
 export class JobWorker {
   /** The queue served. */
@@ -258,11 +262,13 @@ export class JobWorker {
     return this.close();
   }
 
+  /** `<JobWorker queue="images" redis=redis://10.0.0.5:6379/ concurrency=4 running=2>`, and the last connection error if any. */
   toString(): string {
     const error = this.lastError === null ? "" : ` lastError=${JSON.stringify(this.lastError instanceof Error ? this.lastError.message : String(this.lastError))}`;
     return `<JobWorker queue=${JSON.stringify(this.queueName)} redis=${this.where} concurrency=${this.concurrency} running=${this.counts.running}${this.closing !== null ? " closing" : ""}${error}>`;
   }
 
+  /** What `util.inspect` and `console.log` show: `toString()`. */
   [inspect.custom](): string {
     return this.toString();
   }

@@ -302,3 +302,8 @@ test("a job no longer in Redis fails its future with BrokenExecutorError instead
   await assert.rejects(Promise.resolve(fut), (e: Error) => e instanceof BrokenExecutorError && / is no longer in Redis /.test(e.message));
   await ex.shutdown();
 });
+
+test("the value exports of asyncio-ts/bullmq are exactly BullMQExecutor, JobWorker and startWorker (a change to the public surface is deliberate)", async () => {
+  const mod = await import("asyncio-ts/bullmq");
+  assert.deepEqual(Object.keys(mod).sort(), ["BullMQExecutor", "JobWorker", "startWorker"]);
+});
