@@ -228,7 +228,7 @@ describe("stopping jobs", () => {
     assert.match(readFileSync(marker, "utf8"), /^started \S+ attempt 1\nCancelledError signal\.aborted=true reason=AbortError\n$/);
     // The worker is free again at once, not after the job's 30 s.
     assert.equal(await ex.submit(add, 1, 1), 2);
-    assert.ok(performance.now() - t0 < 5000);
+    assert.ok(performance.now() - t0 < 10_000, "long before the job's 30 s");
     // And the cancelled job is not left in Redis.
     await until(() => jobKeys(queue).length === 0, "the cancelled job to be removed");
 
@@ -251,7 +251,7 @@ describe("stopping jobs", () => {
     const limited = ex.submit(napping, 30, marker);
     await assert.rejects(Promise.resolve(limited), (e: Error) => e instanceof TimeoutError && /^job \S+ \(napping\) ran past its timeout of 0\.3 s$/.test(e.message));
     const took = performance.now() - t0;
-    assert.ok(took >= 750 && took < 3000, `ended ${took.toFixed(0)} ms after submit: 0.5 s queued, then 0.3 s`);
+    assert.ok(took >= 750 && took < 8000, `ended ${took.toFixed(0)} ms after submit: 0.5 s queued, then 0.3 s`);
     assert.equal(await blocker, "blocker");
     assert.match(readFileSync(marker, "utf8"), /CancelledError signal\.aborted=true reason=TimeoutError/);
     assert.equal(await ex.submitWith({ timeout: 5 }, later, 0.05, "in time"), "in time");
