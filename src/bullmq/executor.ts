@@ -416,9 +416,9 @@ export class BullMQExecutor implements Executor {
 
   private async add(chunk: AnyJob[]): Promise<void> {
     for (const job of chunk) job.phase = ADDING;
-    await this.ready;
     const keep = { age: this.keepResults };
     try {
+      await this.ready;
       await this.queue.addBulk(chunk.map((job) => ({ name: job.data.export, data: job.data, opts: { jobId: job.id, attempts: 1, removeOnComplete: keep, removeOnFail: keep } })));
     } catch (e) {
       const error = new BrokenExecutorError(`BullMQExecutor: could not add the job to queue ${JSON.stringify(this.queueName)} on ${this.where}: ${(e as Error).message}`, { cause: e });
