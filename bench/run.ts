@@ -10,7 +10,7 @@
  * process (bench/workloads/http-client.ts: autocannon, or the clients under test).
  * The table goes to stdout and, as markdown with the machine it ran on, to bench/RESULTS.md.
  *
- * Usage: npm run bench [-- [--quick] WORKLOAD...]   (switch spawn timers memory queue echo executor http)
+ * Usage: npm run bench [-- [--quick] WORKLOAD...]   (switch spawn timers memory queue echo executor http bullmq)
  * Running a subset, or `--quick` (every size divided by 10), prints the table but leaves RESULTS.md
  * alone; BENCH_RESULTS=FILE writes the markdown to FILE in any case.
  */
@@ -55,6 +55,9 @@ const HTTP_CONNECTIONS = 100;
 const HTTP_SECONDS = QUICK ? 1 : 3;
 const FANOUT = size(10_000);
 const FANOUT_LIMIT = 10;
+/** The bullmq workload: this many tiny jobs through 2 worker processes of this concurrency each. */
+const BULLMQ_JOBS = size(10_000);
+const BULLMQ_CONCURRENCY = 8;
 /** The kernel's clock ticks per second, the unit of CPU times in /proc/PID/stat. */
 const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout) || 100;
 const fmt = (n: number): string => n.toLocaleString("en-US");
@@ -78,13 +81,15 @@ interface Anchor {
   job: Job;
   /** The ratio asyncio-ts / anchor must reach (at least, or at most when lower is better). */
   target?: number;
+  /** This anchor's figure among its result's `extra` ones (when both contenders run in one child). */
+  metric?: string;
 }
 
 /** One asyncio-ts figure and the anchors it is compared with. */
 interface Comparison {
   workload: string;
   what: string;
-  ours: { label: string; job: Job };
+  ours: { label: string; job: Job; metric?: string };
   anchors: Anchor[];
   /** Memory, CPU time: less is better, so the target is a ceiling on the ratio. */
   lowerIsBetter?: boolean;
@@ -310,6 +315,31 @@ function comparisons(python: PythonInfo): Comparison[] {
       anchors: python.version ? [{ label: "CPython `ProcessPoolExecutor(2)`", job: pythonJob(false, "process-pool", PROCESS_JOBS) }] : [],
     },
     ...httpComparisons(python),
+    ...bullmqComparisons(),
+  ];
+}
+
+/**
+ * The comparisons of workload bullmq: both contenders run in one child, alternately, against one
+ * redis-server (bench/workloads/bullmq.ts), so each row picks its two figures from that result.
+ */
+function bullmqComparisons(): Comparison[] {
+  const job = nodeJob("bullmq", "both", BULLMQ_JOBS, BULLMQ_CONCURRENCY);
+  const raw = `raw BullMQ (\`Queue.add\` + \`Worker\`, 2 processes, concurrency ${BULLMQ_CONCURRENCY})`;
+  return [
+    {
+      workload: "bullmq",
+      what: `${fmt(BULLMQ_JOBS)} tiny jobs \`x => x + 1\` through 2 worker processes (concurrency ${BULLMQ_CONCURRENCY} each), one Redis: submit all, until every result is back (best of the runs; their range in parentheses)`,
+      ours: { label: "asyncio-ts/bullmq `BullMQExecutor` + 2 `asyncio-ts-worker`", job, metric: "throughput" },
+      anchors: [{ label: raw, job, metric: "rawThroughput", target: 0.8 }],
+    },
+    {
+      workload: "bullmq",
+      what: "one job alone, from submit to its result at the submitter (the median of the samples; their range in parentheses)",
+      ours: { label: "asyncio-ts/bullmq `BullMQExecutor` + 2 `asyncio-ts-worker`", job, metric: "latency" },
+      lowerIsBetter: true,
+      anchors: [{ label: raw, job, metric: "rawLatency" }],
+    },
   ];
 }
 
@@ -544,7 +574,7 @@ function formatFigure(r: Result, notes?: string[]): string {
   const [unitScale, prefix] = SI.find(([s]) => r.value >= s) ?? [1, ""];
   const scaled = r.value / unitScale;
   const digits = scaled >= 100 ? 0 : scaled >= 10 ? 1 : 2;
-  return `${scaled.toFixed(digits)} ${prefix} ${r.unit}`.replace("  ", " ");
+  return `${scaled.toFixed(digits)} ${prefix} ${r.unit}${r.detail ? ` (${r.detail})` : ""}`.replace("  ", " ");
 }
 
 /** The result's main figure, or its `metric` figure; a missing one is reported as a failure. */
@@ -558,7 +588,7 @@ function figureOf(r: Result): number | null {
 }
 
 function rowsOf(comparison: Comparison, results: Map<string, Result>, notes: string[]): Row[] {
-  const ours = select(results.get(keyOf(comparison.ours.job))!, comparison.metric);
+  const ours = select(results.get(keyOf(comparison.ours.job))!, comparison.ours.metric ?? comparison.metric);
   const base = {
     workload: comparison.workload,
     what: comparison.what,
@@ -570,7 +600,7 @@ function rowsOf(comparison: Comparison, results: Map<string, Result>, notes: str
   }
   return comparison.anchors.map((a) => {
     // A fixed figure (an ideal, a limit) is compared as it is, whatever the metric.
-    const theirs = select(results.get(keyOf(a.job))!, a.job.kind === "fixed" ? undefined : comparison.metric);
+    const theirs = select(results.get(keyOf(a.job))!, a.job.kind === "fixed" ? undefined : (a.metric ?? comparison.metric));
     const x = figureOf(ours);
     const y = figureOf(theirs);
     const ratio = x !== null && y !== null ? x / y : null;

@@ -81,9 +81,9 @@ step("install the tarball into a fresh project", () => {
   mkdirSync(join(project, "src"), { recursive: true });
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }, null, 2));
   sh("npm", ["install", "--no-audit", "--no-fund", "--offline", tarball], project);
-  // The consumer's @types/node and the optional peers of asyncio-ts/eslint are the repository's
-  // (a user installs their own).
-  for (const peer of ["@types/node", "eslint", "@typescript-eslint/utils", "@typescript-eslint/parser", "typescript"]) {
+  // The consumer's @types/node and the optional peers of asyncio-ts/eslint and asyncio-ts/bullmq
+  // are the repository's (a user installs their own).
+  for (const peer of ["@types/node", "eslint", "@typescript-eslint/utils", "@typescript-eslint/parser", "typescript", "bullmq", "ioredis"]) {
     mkdirSync(dirname(join(project, "node_modules", peer)), { recursive: true });
     symlinkSync(join(root, "node_modules", peer), join(project, "node_modules", peer), "dir");
   }
@@ -147,7 +147,7 @@ step("typecheck the consumer: moduleResolution bundler, strict, skipLibCheck fal
 });
 
 const programs = readdirSync(consumerSources)
-  .filter((f) => f.endsWith(".ts") && !["jobs.ts", "types.ts", "lint_target.ts"].includes(f))
+  .filter((f) => f.endsWith(".ts") && !["jobs.ts", "bullmq_jobs.ts", "types.ts", "lint_target.ts"].includes(f))
   .map((f) => f.slice(0, -3));
 for (const name of programs) {
   step(`run with plain node: ${name}`, () => {
