@@ -15,6 +15,10 @@ import { RuntimeError, ValueError, _isBaseExit } from "./exceptions.ts";
 import { Future, _waitOwner, fromPromise, isFuture } from "./futures.ts";
 import { Task, ensureFuture, type TaskOptions } from "./tasks.ts";
 import type { Coroutine, Awaitable } from "./types.ts";
+// -- begin: debug mode's records (issue 18; bodies in debug/) --
+import { _enableDebugRecords, _forgetSuspension } from "./debug/coroutines.ts";
+import { _noteLoop } from "./debug/loops.ts";
+// -- end: debug mode's records --
 // -- begin: runInExecutor imports (issue 5) --
 import { wrapFuture, type ConcurrentFutureLike } from "./futures.ts";
 import { ThreadPoolExecutor } from "./executors/thread.ts";
@@ -249,6 +253,8 @@ export class EventLoop extends Scheduler {
   constructor(options: LoopOptions = {}) {
     super(options.clock ?? null);
     this.debug = options.debug ?? process.env.ASYNCIO_DEBUG === "1";
+    _noteLoop(this);
+    if (this.debug) _enableDebugRecords();
   }
 
   // -- callbacks and timers -------------------------------------------------------------
@@ -569,6 +575,7 @@ export class EventLoop extends Scheduler {
   /** Turns debug mode on or off (`loop.set_debug`). */
   setDebug(enabled: boolean): void {
     this.debug = enabled;
+    if (enabled) _enableDebugRecords();
   }
 
   /** Whether debug mode is on (`loop.get_debug`). */
@@ -836,6 +843,7 @@ export class EventLoop extends Scheduler {
   }
 
   protected _runDebug(r: Runnable): void {
+    if (r instanceof Task) _forgetSuspension(r); // it steps: where it last suspended no longer holds
     const t0 = performance.now();
     r._run();
     const dt = (performance.now() - t0) / 1000;

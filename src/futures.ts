@@ -17,6 +17,7 @@
 import { inspect } from "node:util";
 import type { Runnable } from "./core/scheduler.ts";
 import { BLOCKING, STATE_MASK, STATE_SHIFT } from "./core/step.ts";
+import { hooks } from "./core/hooks.ts";
 import { _captureContext, _checkContext, type Context } from "./contextvars.ts";
 import { Handle, getEventLoop, _getRunningLoop, type EventLoop } from "./events.ts";
 import { CancelledError, InvalidStateError, RuntimeError } from "./exceptions.ts";
@@ -281,6 +282,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
       // in for CPython's generator state, which a stateless iterator does not have.
       if (flags & BLOCKING) throw new RuntimeError("await wasn't used with future");
       this._flags = flags | BLOCKING;
+      // Debug mode records where the task suspends (core/hooks.ts); otherwise one load and a compare.
+      if (hooks.onSuspend !== null) hooks.onSuspend(Future.prototype.next);
       yielded.value = this;
       return yielded as IteratorYieldResult<Future<T>>;
     }
@@ -612,4 +615,51 @@ export function wrapFuture<T>(source: ConcurrentFutureLike<T> | Future<T>, optio
     });
   });
   return dest;
+}
+
+// -- who awaits whom (3.14's call graph, graph.ts) ----------------------------------------------
+
+/**
+ * The awaiters recorded by `futureAddToAwaitedBy`: a gather's, a shield's, a task group's and a
+ * `wait`'s children are awaited by the task that made them. A task waiting on a future with
+ * `yield*` is not recorded here: it is among the future's done callbacks already, for nothing.
+ */
+const recordedAwaiters = new WeakMap<Future<unknown>, Set<Future<unknown>>>();
+
+/**
+ * Records that `waiter` (a task) awaits `fut` (`asyncio.future_add_to_awaited_by`, 3.14), for
+ * `captureCallGraph` and `npx asyncio-ts ps`. Code that waits on a future through a done callback
+ * instead of `yield*` calls it, and `futureDiscardFromAwaitedBy` once done, to be seen in the graph;
+ * `gather`, `shield`, `wait` and task groups do. Anything but two Futures is ignored.
+ * @example
+ * const task = currentTask()!;
+ * futureAddToAwaitedBy(job, task);
+ * job.addDoneCallback(() => futureDiscardFromAwaitedBy(job, task));
+ */
+export function futureAddToAwaitedBy(fut: unknown, waiter: unknown): void {
+  if (!(fut instanceof Future) || !(waiter instanceof Future)) return;
+  let set = recordedAwaiters.get(fut);
+  if (set === undefined) recordedAwaiters.set(fut, (set = new Set()));
+  set.add(waiter);
+}
+
+/**
+ * Records that `waiter` no longer awaits `fut` (`asyncio.future_discard_from_awaited_by`, 3.14).
+ * @example futureDiscardFromAwaitedBy(job, task);
+ */
+export function futureDiscardFromAwaitedBy(fut: unknown, waiter: unknown): void {
+  if (!(fut instanceof Future) || !(waiter instanceof Future)) return;
+  recordedAwaiters.get(fut)?.delete(waiter);
+}
+
+/** @internal Who awaits `fut` (CPython's `_asyncio_awaited_by`): the recorded awaiters, then the tasks waiting on it. */
+export function _awaitersOf(fut: Future<unknown>): Future<unknown>[] {
+  const out = [...(recordedAwaiters.get(fut) ?? [])];
+  if (fut._state === PENDING) {
+    const cbs = fut._value as Callbacks;
+    for (const r of cbs === null ? [] : Array.isArray(cbs) ? cbs : [cbs]) {
+      if (r instanceof Future && !out.includes(r)) out.push(r);
+    }
+  }
+  return out;
 }

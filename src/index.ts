@@ -50,7 +50,15 @@ export {
   type LoopOptions,
   type TaskFactory,
 } from "./events.ts";
-export { Future, isFuture, fromPromise, wrapFuture, type ConcurrentFutureLike } from "./futures.ts";
+export {
+  Future,
+  isFuture,
+  fromPromise,
+  wrapFuture,
+  futureAddToAwaitedBy,
+  futureDiscardFromAwaitedBy,
+  type ConcurrentFutureLike,
+} from "./futures.ts";
 export {
   Task,
   createTask,
@@ -80,6 +88,15 @@ export {
 export { timeout, timeoutAt, Timeout } from "./timeouts.ts";
 export { taskGroup, TaskGroup } from "./taskgroups.ts";
 export { run, Runner } from "./runners.ts";
+export {
+  captureCallGraph,
+  formatCallGraph,
+  printCallGraph,
+  FrameCallGraphEntry,
+  FutureCallGraph,
+  type CallGraphOptions,
+  type FrameInfo,
+} from "./graph.ts";
 export { ThreadPoolExecutor } from "./executors/thread.ts";
 export { ProcessPoolExecutor } from "./executors/process.ts";
 export { ConcurrentFuture, type DoneCallback } from "./executors/concurrent.ts";

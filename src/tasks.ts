@@ -14,9 +14,11 @@ import { CANCELS_SHIFT, HAS_STEP_ERROR, LOW_BITS, MUST_CANCEL, NO_ERROR, step, t
 import type { Runnable, Timer } from "./core/scheduler.ts";
 import { SleepZero, sleepZero, type Waitable } from "./core/suspend.ts";
 import { Context, _adoptCurrentContext, _captureContext, _enterContext, _leaveContext } from "./contextvars.ts";
-import { checkDelay, getEventLoop, getRunningLoop, type EventLoop, type TaskFactory, type TimerHandle } from "./events.ts";
+import { _getRunningLoop, checkDelay, getEventLoop, getRunningLoop, type EventLoop, type TaskFactory, type TimerHandle } from "./events.ts";
 import { CancelledError, RuntimeError, TimeoutError, ValueError, _isBaseExit } from "./exceptions.ts";
-import { Future, fromPromise, isFuture, keepCancelledError, recordCancelOrigin } from "./futures.ts";
+import { Future, fromPromise, futureAddToAwaitedBy, futureDiscardFromAwaitedBy, isFuture, keepCancelledError, recordCancelOrigin } from "./futures.ts";
+import { _creationPlace, _creationStackText, _describeCoroutine, _noteCreation } from "./debug/coroutines.ts";
+import { describePlace } from "./debug/frames.ts";
 import { timeout } from "./timeouts.ts";
 import type { Awaitable, AwaitedOf, Coroutine } from "./types.ts";
 
@@ -33,8 +35,6 @@ export interface TaskOptions {
 let taskCounter = 0;
 /** Errors waiting to be thrown into a task's coroutine at its next step (see `_stepError`). */
 const stepErrors = new WeakMap<Task<unknown>, unknown>();
-/** Debug mode: where each task was created. */
-const creationStacks = new WeakMap<Task<unknown>, string>();
 
 /**
  * A coroutine scheduled to run on a loop (`asyncio.Task`): a Future of the coroutine's result.
@@ -79,7 +79,7 @@ export class Task<T = unknown> extends Future<T> implements Steppable {
     this._context = options.context ?? _captureContext();
     const loop = this._loop;
     loop._registerTask(this as Task<unknown>);
-    if (loop.getDebug()) creationStacks.set(this as Task<unknown>, (new Error().stack ?? "").split("\n").slice(2).join("\n"));
+    if (loop.getDebug()) _noteCreation(this, Task);
     if (options.eagerStart && loop.isRunning()) this._run();
     else loop._enqueue(this);
   }
@@ -191,9 +191,21 @@ export class Task<T = unknown> extends Future<T> implements Steppable {
     throw new RuntimeError("Task does not support setException operation");
   }
 
+  /**
+   * `<Task pending name='fetch' wait_for=<Future pending>>`; in debug mode also the coroutine, where
+   * it runs, and where the task was created (CPython's repr): `<Task pending name='fetch'
+   * coro=<fetch() running at /app/crawl.ts:12> wait_for=<Future pending> created at /app/main.ts:30>`.
+   */
   override toString(): string {
-    const parts = [`<Task ${this._describeState().replace(/^(finished|cancelled|pending)/, `$1 name='${this.getName()}'`)}`];
+    const debug = this._loop.getDebug();
+    const state = this._describeState();
+    const space = state.indexOf(" ");
+    const parts = [`<Task ${space < 0 ? state : state.slice(0, space)} name='${this.getName()}'`];
+    if (debug) parts.push(`coro=<${_describeCoroutine(this)}>`);
+    if (space >= 0) parts.push(state.slice(space + 1));
     if (this._waiter !== null) parts.push(`wait_for=${String(this._waiter)}`);
+    const created = debug ? _creationPlace(this) : undefined;
+    if (created !== undefined) parts.push(`created at ${describePlace(created)}`);
     return `${parts.join(" ")}>`;
   }
 
@@ -252,7 +264,7 @@ export class Task<T = unknown> extends Future<T> implements Steppable {
 
   /** @internal Debug mode: where the task was created, or undefined. */
   _creationStack(): string | undefined {
-    return creationStacks.get(this as Task<unknown>);
+    return _creationStackText(this);
   }
 }
 
@@ -563,12 +575,15 @@ export function gather(...args: unknown[]): Future<unknown[]> {
   const byArg = new Map<unknown, Future<unknown>>();
   const children: Future<unknown>[] = [];
   let loop: EventLoop | undefined;
+  // The children are awaited by the task calling gather (3.14's call graph).
+  const awaiter = _getRunningLoop()?._currentTask ?? null;
   let finished = 0;
   let total = 0;
   let outer: GatheringFuture<unknown[]> | null = null;
 
   const onChildDone = (fut: Future<unknown>): void => {
     finished++;
+    if (awaiter !== null) futureDiscardFromAwaitedBy(fut, awaiter);
     if (outer === null || outer.done()) {
       if (!fut.cancelled()) fut.exception();
       return;
@@ -608,6 +623,7 @@ export function gather(...args: unknown[]): Future<unknown[]> {
       loop ??= fut._loop;
       total++;
       byArg.set(arg, fut);
+      if (awaiter !== null) futureAddToAwaitedBy(fut, awaiter);
       fut.addDoneCallback(onChildDone);
     }
     children.push(fut);
@@ -688,12 +704,19 @@ export function* wait<T>(
       release();
     }
   };
-  for (const f of fs) f.addDoneCallback(onCompletion);
+  const awaiter = loop._currentTask;
+  for (const f of fs) {
+    f.addDoneCallback(onCompletion);
+    if (awaiter !== null) futureAddToAwaitedBy(f, awaiter);
+  }
   try {
     yield* waiter;
   } finally {
     timer?.cancel();
-    for (const f of fs) f.removeDoneCallback(onCompletion);
+    for (const f of fs) {
+      f.removeDoneCallback(onCompletion);
+      if (awaiter !== null) futureDiscardFromAwaitedBy(f, awaiter);
+    }
   }
   const done = new Set<Future<T>>();
   const pending = new Set<Future<T>>();
@@ -922,6 +945,12 @@ export function shield<T>(aw: Awaitable<T> | PromiseLike<T>): Future<T> {
   const inner = ensureFuture(aw);
   if (inner.done()) return inner;
   const outer = new Future<T>({ loop: inner._loop });
+  // The inner one is awaited by the task calling shield, until it is done (3.14's call graph).
+  const awaiter = _getRunningLoop()?._currentTask ?? null;
+  if (awaiter !== null) {
+    futureAddToAwaitedBy(inner, awaiter);
+    inner.addDoneCallback(() => futureDiscardFromAwaitedBy(inner, awaiter));
+  }
   const onInnerDone = (i: Future<T>): void => {
     if (outer.cancelled()) {
       if (!i.cancelled()) i.exception();

@@ -295,7 +295,7 @@ test("debug mode logs a slow task step with the task's name", async () => {
       function* () {
         getRunningLoop().slowCallbackDuration = 0.01;
         const slow = createTask(
-          (function* () {
+          (function* slowpoke() {
             const until = performance.now() + 30;
             while (performance.now() < until);
             yield* sleep(0);
@@ -311,7 +311,10 @@ test("debug mode logs a slow task step with the task's name", async () => {
   }
   // Under load other steps may be logged too; the 30 ms step of slowpoke must be among them.
   assert.ok(warnings.every((w) => /^Executing <.*> took \d+\.\d{3} seconds$/.test(w)), warnings.join("\n"));
-  const slowpoke = warnings.map((w) => /^Executing <Task pending name='slowpoke'> took (\d+\.\d{3}) seconds$/.exec(w));
+  // In debug mode a task's repr says where its coroutine is and where the task was created.
+  const slowpoke = warnings.map((w) =>
+    /^Executing <Task pending name='slowpoke' coro=<slowpoke\(\) running at \S*events\.test\.ts:\d+> created at \S*events\.test\.ts:\d+> took (\d+\.\d{3}) seconds$/.exec(w),
+  );
   assert.ok(slowpoke.some((m) => m !== null && Number(m[1]) >= 0.03), warnings.join("\n"));
 });
 
@@ -374,6 +377,9 @@ test("close() reports a task still pending; in debug mode the report shows where
     console.error = error;
   }
   assert.equal(reports.length, 1);
-  assert.match(reports[0]!, /^Task was destroyed but it is pending!\ntask: <Task pending name='forgotten' wait_for=<SleepFuture pending>>\nTask created at:\n/);
+  assert.match(
+    reports[0]!,
+    /^Task was destroyed but it is pending!\ntask: <Task pending name='forgotten' coro=<sleep\(10\)> wait_for=<SleepFuture pending> created at \S*events\.test\.ts:\d+>\nTask created at:\n/,
+  );
   assert.match(reports[0]!, /events\.test\.ts/);
 });

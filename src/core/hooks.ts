@@ -1,0 +1,25 @@
+/**
+ * The one place the scheduler's hot path asks about debug mode: a hook slot, null unless a loop in
+ * debug mode was ever made in this thread.
+ *
+ * Debug mode records, at each point where a task suspends, the stack it suspends with, so that a
+ * call graph (graph.ts), a task's repr and `npx asyncio-ts ps` can say where a waiting task waits.
+ * The points where a task suspends are the iterators of core/suspend.ts and futures.ts; each asks
+ * `hooks.onSuspend !== null` before it yields, one load and one comparison, which is all that debug
+ * mode costs a program that never turns it on (bench/: debug, switch and spawn with debug off).
+ * src/debug/coroutines.ts fills the slot when the first loop in debug mode is made.
+ *
+ * Like all of core/, this imports nothing from src/.
+ */
+
+/** The hooks debug mode installs. */
+export interface DebugHooks {
+  /**
+   * Called by an iterator just before it yields its task's suspension; `hide` is the iterator's
+   * own `next`, whose frame and those above it are left out of the recorded stack.
+   */
+  onSuspend: ((hide: Function) => void) | null;
+}
+
+/** The slot; see above. */
+export const hooks: DebugHooks = { onSuspend: null };
