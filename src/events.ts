@@ -12,7 +12,7 @@ import { inspect } from "node:util";
 import { Scheduler, runningScheduler, type Clock, type Runnable, type Timer } from "./core/scheduler.ts";
 import { Context, _captureContext, _checkContext, _enterContext, _leaveContext } from "./contextvars.ts";
 import { RuntimeError, ValueError, _isBaseExit } from "./exceptions.ts";
-import { Future, _waitOwner, fromPromise, isFuture } from "./futures.ts";
+import { Future, _reportUnretrievedRef, _waitOwner, fromPromise, isFuture } from "./futures.ts";
 import { Task, ensureFuture, type TaskOptions } from "./tasks.ts";
 import type { Coroutine, Awaitable } from "./types.ts";
 // -- begin: debug mode's records (issue 18; bodies in debug/) --
@@ -57,6 +57,10 @@ export interface ExceptionContext {
   future?: Future<unknown>;
   task?: Task<unknown>;
   handle?: Handle;
+  /** A future's repr, for a report made once the future is gone (collected). */
+  futureRepr?: string;
+  /** Debug mode: the stack where the task concerned was created (CPython's `source_traceback`). */
+  sourceTraceback?: string;
   [key: string]: unknown;
 }
 
@@ -534,13 +538,14 @@ export class EventLoop extends Scheduler {
   defaultExceptionHandler(context: ExceptionContext): void {
     const lines = [context.message || "Unhandled exception in event loop"];
     for (const key of Object.keys(context).sort()) {
-      if (key === "message" || key === "exception") continue;
+      if (key === "message" || key === "exception" || key === "sourceTraceback") continue;
       lines.push(`${key}: ${String(context[key])}`);
     }
     const e = context.exception;
     if (e !== undefined) lines.push(e instanceof Error ? (e.stack ?? String(e)) : inspect(e));
-    const created = context.task?._creationStack();
-    if (created !== undefined) lines.push(`Task created at:\n${created}`);
+    // Debug mode: where the task was created (CPython's "Object created at", source_traceback).
+    const created = context.task?._creationStack() ?? context.sourceTraceback;
+    if (typeof created === "string") lines.push(`Task created at:\n${created}`);
     console.error(lines.join("\n"));
   }
 
@@ -830,7 +835,7 @@ export class EventLoop extends Scheduler {
   }
 
   private reportUnretrieved(): void {
-    for (const ref of this.unretrieved) ref.deref()?._reportUnretrieved();
+    for (const ref of this.unretrieved) _reportUnretrievedRef(ref); // the collected ones too, from what was kept
     this.unretrieved.clear();
   }
 

@@ -46,19 +46,58 @@ const errorOrigins = new WeakMap<CancelledError, string>();
 /** The CancelledError that ended a task, handed to the first who asks (see `_makeCancelledError`). */
 const savedCancelledErrors = new WeakMap<Future<unknown>, CancelledError>();
 
+/**
+ * The report of a failed future whose error nobody read, made when it fails, so that it can be
+ * given exactly once: by the first of the future's collection (the registry below) and the loop's
+ * close, whichever comes first, even when the future was collected before `close()` but its
+ * finalizer runs only after (which lost the report before).
+ */
 interface UnretrievedReport {
-  loop: EventLoop;
-  message: string;
-  exception: unknown;
-  name: string;
+  readonly loop: EventLoop;
+  readonly ref: WeakRef<Future<unknown>>;
+  readonly message: string;
+  readonly exception: unknown;
+  /** The future's repr, for a report made once it is gone. */
+  readonly futureRepr: string;
+  /** Debug mode: where the task was created. */
+  readonly sourceTraceback: string | undefined;
+  reported: boolean;
 }
 
 /** Failed futures whose error nobody has read yet, to their handle in the loop's report list. */
 const unretrieved = new WeakMap<Future<unknown>, WeakRef<Future<unknown>>>();
+/** Each handle's report. */
+const unretrievedReports = new WeakMap<WeakRef<Future<unknown>>, UnretrievedReport>();
 
 const unretrievedRegistry = new FinalizationRegistry<UnretrievedReport>((r) => {
-  if (!r.loop.isClosed()) r.loop.callExceptionHandler({ message: r.message, exception: r.exception, futureRepr: r.name });
+  r.loop._untrackUnretrieved(r.ref);
+  deliverUnretrieved(r, undefined);
 });
+
+/** Gives the report to the loop's exception handler, unless it was given already. */
+function deliverUnretrieved(r: UnretrievedReport, future: Future<unknown> | undefined): void {
+  if (r.reported) return;
+  r.reported = true;
+  const context: Record<string, unknown> & { message: string } = { message: r.message, exception: r.exception };
+  if (future !== undefined) context.future = future;
+  else context.futureRepr = r.futureRepr;
+  if (r.sourceTraceback !== undefined) context.sourceTraceback = r.sourceTraceback;
+  r.loop.callExceptionHandler(context);
+}
+
+/**
+ * @internal The loop closes with this failed future's error unread (events.ts): reports it, from
+ * the future if it is still alive, else from what was kept of it.
+ */
+export function _reportUnretrievedRef(ref: WeakRef<Future<unknown>>): void {
+  const fut = ref.deref();
+  if (fut !== undefined) {
+    fut._reportUnretrieved();
+    return;
+  }
+  const report = unretrievedReports.get(ref);
+  if (report !== undefined) deliverUnretrieved(report, undefined);
+}
 
 /**
  * A result that arrives later (`asyncio.Future`). Await it in a coroutine with `yield* fut`, or
@@ -374,12 +413,19 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal */
   _fail(error: unknown): void {
     const cbs = this._settle(FAILED, error);
-    unretrieved.set(this, this._loop._trackUnretrieved(this));
-    unretrievedRegistry.register(
-      this,
-      { loop: this._loop, message: this._unretrievedMessage(), exception: error, name: this.toString() },
-      this,
-    );
+    const ref = this._loop._trackUnretrieved(this);
+    const report: UnretrievedReport = {
+      loop: this._loop,
+      ref,
+      message: this._unretrievedMessage(),
+      exception: error,
+      futureRepr: this._plainRepr(),
+      sourceTraceback: this._creationStack(),
+      reported: false,
+    };
+    unretrieved.set(this, ref);
+    unretrievedReports.set(ref, report);
+    unretrievedRegistry.register(this, report, this);
     this._scheduleCallbacks(cbs);
   }
 
@@ -395,15 +441,26 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** @internal Called when the loop closes with this future's error still unread. */
   _reportUnretrieved(): void {
-    if (!unretrieved.has(this)) return;
-    const error = this._value;
+    const ref = unretrieved.get(this);
+    if (ref === undefined) return;
+    const report = unretrievedReports.get(ref);
     this._markRetrieved();
-    this._loop.callExceptionHandler({ message: this._unretrievedMessage(), exception: error, future: this as Future<unknown> });
+    if (report !== undefined) deliverUnretrieved(report, this as Future<unknown>);
   }
 
   /** @internal */
   _unretrievedMessage(): string {
     return "Future exception was never retrieved";
+  }
+
+  /** @internal The repr without what debug mode adds (a task's coroutine), cheap enough for every failure. */
+  _plainRepr(): string {
+    return this.toString();
+  }
+
+  /** @internal Debug mode: where the future was created (tasks record it), or undefined. */
+  _creationStack(): string | undefined {
+    return undefined;
   }
 
   /** @internal A new CancelledError with the cancel message (and, in debug mode, its origin). */

@@ -197,7 +197,15 @@ export class Task<T = unknown> extends Future<T> implements Steppable {
    * coro=<fetch() running at /app/crawl.ts:12> wait_for=<Future pending> created at /app/main.ts:30>`.
    */
   override toString(): string {
-    const debug = this._loop.getDebug();
+    return this._repr(this._loop.getDebug());
+  }
+
+  /** @internal */
+  override _plainRepr(): string {
+    return this._repr(false);
+  }
+
+  private _repr(debug: boolean): string {
     const state = this._describeState();
     const space = state.indexOf(" ");
     const parts = [`<Task ${space < 0 ? state : state.slice(0, space)} name='${this.getName()}'`];
@@ -263,7 +271,7 @@ export class Task<T = unknown> extends Future<T> implements Steppable {
   }
 
   /** @internal Debug mode: where the task was created, or undefined. */
-  _creationStack(): string | undefined {
+  override _creationStack(): string | undefined {
     return _creationStackText(this);
   }
 }
