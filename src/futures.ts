@@ -20,7 +20,8 @@ import { BLOCKING, STATE_MASK, STATE_SHIFT } from "./core/step.ts";
 import { hooks } from "./core/hooks.ts";
 import { _captureContext, _checkContext, type Context } from "./contextvars.ts";
 import { Handle, getEventLoop, _getRunningLoop, type EventLoop } from "./events.ts";
-import { CancelledError, InvalidStateError, RuntimeError } from "./exceptions.ts";
+import { CancelledError, InvalidStateError, RuntimeError, type CancelOrigin } from "./exceptions.ts";
+import { captureStack } from "./debug/frames.ts";
 
 // A future's state, in the STATE_MASK bits of its `_flags`.
 const PENDING = 0;
@@ -39,10 +40,8 @@ const returned: { done: true; value: unknown } = { done: true, value: undefined 
 
 /** The messages of cancelled futures (see `Future._cancelMessage`). */
 const cancelMessages = new WeakMap<Future<unknown>, unknown>();
-/** The debug-mode record of where a cancellation came from, appended to the CancelledError's stack. */
-const cancelOrigins = new WeakMap<Future<unknown>, string>();
-/** The same record, by the CancelledError that carries it, so a task cancelled by it inherits it. */
-const errorOrigins = new WeakMap<CancelledError, string>();
+/** The debug-mode record of where a cancellation came from: `CancelledError.origin`, also appended to its stack. */
+const cancelOrigins = new WeakMap<Future<unknown>, CancelOrigin>();
 /** The CancelledError that ended a task, handed to the first who asks (see `_makeCancelledError`). */
 const savedCancelledErrors = new WeakMap<Future<unknown>, CancelledError>();
 
@@ -475,8 +474,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
     const e = this._cancelMessage === undefined ? new CancelledError() : new CancelledError(String(this._cancelMessage));
     const origin = cancelOrigins.get(this);
     if (origin !== undefined) {
-      e.stack = `${e.stack}\n${origin}`;
-      errorOrigins.set(e, origin);
+      e.stack = `${e.stack}\nCancelled by ${origin.by} at:\n${origin.stack}`;
+      Object.defineProperty(e, "origin", { value: origin, enumerable: false, configurable: true });
     }
     return e;
   }
@@ -513,9 +512,16 @@ class PromiseSettler<T> implements Runnable {
 
 /** Debug mode: remembers which task cancelled `fut`, and from where. @internal */
 export function recordCancelOrigin(fut: Future<unknown>): void {
-  const by = fut._loop._currentTask;
-  const stack = (new Error().stack ?? "").split("\n").slice(3).join("\n");
-  cancelOrigins.set(fut, `Cancelled by ${by === null ? "a callback outside any task" : String(by)} at:\n${stack}`);
+  const task = fut._loop._currentTask;
+  // The frames of the cancel() methods themselves (a task's cancels the future it waits on) are left out.
+  const frames = (captureStack(recordCancelOrigin).stack ?? "").split("\n").filter((l) => /^\s*at /.test(l));
+  while (frames.length > 1 && /^\s*at (?:\S+\.)?cancel \(/.test(frames[0]!)) frames.shift();
+  cancelOrigins.set(fut, {
+    task,
+    taskName: task === null ? null : task.getName(),
+    by: task === null ? "a callback outside any task" : String(task),
+    stack: frames.join("\n"),
+  });
 }
 
 /**
@@ -524,8 +530,7 @@ export function recordCancelOrigin(fut: Future<unknown>): void {
  */
 export function keepCancelledError(fut: Future<unknown>, error: CancelledError): void {
   savedCancelledErrors.set(fut, error);
-  const origin = errorOrigins.get(error);
-  if (origin !== undefined) cancelOrigins.set(fut, origin);
+  if (error.origin !== undefined) cancelOrigins.set(fut, error.origin);
 }
 
 /** `Error('boom')`-style text for a repr. */

@@ -35,6 +35,7 @@ export {
   ConnectionRefusedError,
   ConnectionResetError,
   isCancellation,
+  type CancelOrigin,
 } from "./exceptions.ts";
 export {
   EventLoop,

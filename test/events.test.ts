@@ -4,6 +4,7 @@ import { createServer, connect, type AddressInfo } from "node:net";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import {
+  CancelledError,
   Context,
   ContextVar,
   EventLoop,
@@ -358,6 +359,58 @@ test("debug mode shows which task cancelled a task, and from where, in the Cance
   assert.match(stacks[0]!, /^CancelledError\n[^]*Cancelled by <Task pending name='killer'[^\n]*> at:\n[^]*events\.test\.ts/);
   assert.match(stacks[1]!, /^waiting: CancelledError\n[^]*Cancelled by <Task pending name='killer'/);
   assert.match(stacks[2]!, /^not-started: CancelledError\n[^]*Cancelled by <Task pending name='killer'/);
+});
+
+test("a CancelledError carries the cancel message always, and in debug mode who cancelled it and from where as fields (origin)", async () => {
+  const seen: Record<string, unknown>[] = [];
+  function* victim(): Coroutine<void> {
+    yield* sleep(10);
+  }
+  for (const debug of [true, false]) {
+    await run(
+      function* main() {
+        const byTask = createTask(victim(), { name: "by-task" });
+        const byCallback = createTask(victim(), { name: "by-callback" });
+        yield* sleep(0);
+        const killer = createTask(
+          (function* () {
+            byTask.cancel("enough");
+          })(),
+          { name: "killer" },
+        );
+        yield* killer;
+        getRunningLoop().callSoon(function timer() {
+          byCallback.cancel();
+        });
+        for (const [t, by] of [[byTask, killer], [byCallback, null]] as const) {
+          try {
+            yield* t;
+          } catch (e) {
+            assert.ok(e instanceof CancelledError);
+            const origin = e.origin;
+            seen.push({
+              debug,
+              name: t.getName(),
+              message: e.message,
+              task: origin === undefined ? "-" : origin.task === by,
+              taskName: origin?.taskName,
+              by: origin?.by.replace(/ coro=.*/, ""),
+              stackNamesTest: origin === undefined ? "-" : /events\.test\.ts/.test(origin.stack),
+              inStack: /\nCancelled by /.test(e.stack!),
+              enumerable: Object.keys(e).includes("origin"),
+            });
+          }
+        }
+      },
+      { debug },
+    );
+  }
+  assert.deepEqual(seen, [
+    { debug: true, name: "by-task", message: "enough", task: true, taskName: "killer", by: "<Task pending name='killer'", stackNamesTest: true, inStack: true, enumerable: false },
+    { debug: true, name: "by-callback", message: "", task: true, taskName: null, by: "a callback outside any task", stackNamesTest: true, inStack: true, enumerable: false },
+    { debug: false, name: "by-task", message: "enough", task: "-", taskName: undefined, by: undefined, stackNamesTest: "-", inStack: false, enumerable: false },
+    { debug: false, name: "by-callback", message: "", task: "-", taskName: undefined, by: undefined, stackNamesTest: "-", inStack: false, enumerable: false },
+  ]);
 });
 
 test("close() reports a task still pending; in debug mode the report shows where it was created", async () => {
