@@ -18,6 +18,7 @@ import type { Coroutine, Awaitable } from "./types.ts";
 // -- begin: debug mode's records (issue 18; bodies in debug/) --
 import { _enableDebugRecords, _forgetSuspension } from "./debug/coroutines.ts";
 import { _noteLoop } from "./debug/loops.ts";
+import { _watchCoroutines } from "./debug/unawaited.ts";
 // -- end: debug mode's records --
 // -- begin: runInExecutor imports (issue 5) --
 import { wrapFuture, type ConcurrentFutureLike } from "./futures.ts";
@@ -59,8 +60,10 @@ export interface ExceptionContext {
   handle?: Handle;
   /** A future's repr, for a report made once the future is gone (collected). */
   futureRepr?: string;
-  /** Debug mode: the stack where the task concerned was created (CPython's `source_traceback`). */
+  /** Debug mode: the stack where the task or coroutine concerned was created (CPython's `source_traceback`). */
   sourceTraceback?: string;
+  /** Debug mode: the coroutine never awaited ("coroutine 'Barrier.abort' was never awaited"), by name. */
+  coroutine?: string;
   [key: string]: unknown;
 }
 
@@ -538,14 +541,14 @@ export class EventLoop extends Scheduler {
   defaultExceptionHandler(context: ExceptionContext): void {
     const lines = [context.message || "Unhandled exception in event loop"];
     for (const key of Object.keys(context).sort()) {
-      if (key === "message" || key === "exception" || key === "sourceTraceback") continue;
+      if (key === "message" || key === "exception" || key === "sourceTraceback" || key === "coroutine") continue;
       lines.push(`${key}: ${String(context[key])}`);
     }
     const e = context.exception;
     if (e !== undefined) lines.push(e instanceof Error ? (e.stack ?? String(e)) : inspect(e));
     // Debug mode: where the task was created (CPython's "Object created at", source_traceback).
     const created = context.task?._creationStack() ?? context.sourceTraceback;
-    if (typeof created === "string") lines.push(`Task created at:\n${created}`);
+    if (typeof created === "string") lines.push(`${context.coroutine === undefined ? "Task" : "Coroutine"} created at:\n${created}`);
     console.error(lines.join("\n"));
   }
 
@@ -971,3 +974,16 @@ export function setEventLoop(loop: EventLoop | null): void {
 export function newEventLoop(options?: LoopOptions): EventLoop {
   return new EventLoop(options);
 }
+
+// Debug mode reports a coroutine of these that was never awaited (debug/unawaited.ts).
+_watchCoroutines(EventLoop, [
+  "createConnection",
+  "createServer",
+  "createUnixConnection",
+  "createUnixServer",
+  "startTls",
+  "getaddrinfo",
+  "createDatagramEndpoint",
+  "subprocessExec",
+  "subprocessShell",
+]);

@@ -13,6 +13,7 @@ import { inspect } from "node:util";
 import { CANCELS_SHIFT, HAS_STEP_ERROR, LOW_BITS, MUST_CANCEL, NO_ERROR, step, type Steppable } from "./core/step.ts";
 import type { Runnable, Timer } from "./core/scheduler.ts";
 import { SleepZero, sleepZero, type Waitable } from "./core/suspend.ts";
+import { hooks } from "./core/hooks.ts";
 import { Context, _adoptCurrentContext, _captureContext, _enterContext, _leaveContext } from "./contextvars.ts";
 import { _getRunningLoop, checkDelay, getEventLoop, getRunningLoop, type EventLoop, type TaskFactory, type TimerHandle } from "./events.ts";
 import { CancelledError, RuntimeError, TimeoutError, ValueError, _isBaseExit } from "./exceptions.ts";
@@ -444,8 +445,16 @@ export function sleep(delay: number): Coroutine<undefined>;
 export function sleep<T>(delay: number, result: T): Coroutine<T>;
 export function sleep<T>(delay: number, result?: T): Coroutine<T | undefined> {
   checkDelay("delay", delay);
+  if (hooks.onMade !== null) return madeSleep(delay, result); // debug mode watches it (debug/unawaited.ts)
   if (delay <= 0) return result === undefined ? sleepZero : new SleepZero(result);
   return new Sleep(delay, result);
+}
+
+/** `sleep()` once debug mode watches coroutines never awaited: a fresh iterator each time, told of. */
+function madeSleep<T>(delay: number, result: T): Coroutine<T> {
+  const coro = delay <= 0 ? new SleepZero(result) : new Sleep(delay, result);
+  hooks.onMade!(coro, "sleep", sleep);
+  return coro;
 }
 
 /**
@@ -496,16 +505,19 @@ class Sleep<T> implements Generator<unknown, T, unknown> {
   next(): IteratorResult<unknown, T> {
     let fut = this.fut;
     if (fut === null) {
+      if (hooks.onStart !== null) hooks.onStart(this); // debug mode: it was awaited (debug/unawaited.ts)
       const loop = getRunningLoop();
       fut = this.fut = new SleepFuture(loop, loop.time() + this.delay, this.value);
     }
     return fut.next();
   }
   throw(e: unknown): IteratorResult<unknown, T> {
+    if (hooks.onStart !== null) hooks.onStart(this);
     this.fut?.cancel();
     throw e;
   }
   return(value: T): IteratorResult<unknown, T> {
+    if (hooks.onStart !== null) hooks.onStart(this);
     this.fut?.cancel();
     return { done: true, value };
   }

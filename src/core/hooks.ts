@@ -18,8 +18,16 @@ export interface DebugHooks {
    * Called by an iterator just before it yields its task's suspension; `hide` is the iterator's
    * own `next`, whose frame and those above it are left out of the recorded stack.
    */
-  onSuspend: ((hide: Function) => void) | null;
+  onSuspend: ((hide: Function, coro?: object) => void) | null;
+  /**
+   * Debug mode's report of coroutines never awaited (debug/unawaited.ts): `sleep()` tells of each
+   * iterator it makes, and an iterator of asyncio-ts tells when it starts (the first `next`, or a
+   * `throw` or `return`). `SleepZero` tells it through `onSuspend`, its second argument, so that
+   * `sleep(0)` still costs one check.
+   */
+  onMade: ((coro: object, what: string, hide: Function) => void) | null;
+  onStart: ((coro: object) => void) | null;
 }
 
 /** The slot; see above. */
-export const hooks: DebugHooks = { onSuspend: null };
+export const hooks: DebugHooks = { onSuspend: null, onMade: null, onStart: null };

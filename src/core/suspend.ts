@@ -43,15 +43,17 @@ export class SleepZero<T> implements Generator<undefined, T, unknown> {
   constructor(private readonly value: T) {}
   next(sent?: unknown): IteratorResult<undefined, T> {
     if (sent !== WOKEN) {
-      if (hooks.onSuspend !== null) hooks.onSuspend(SleepZero.prototype.next); // debug mode (hooks.ts)
+      if (hooks.onSuspend !== null) hooks.onSuspend(SleepZero.prototype.next, this); // debug mode (hooks.ts)
       return YIELD_NOTHING;
     }
     return this.value === undefined ? (RETURN_NOTHING as IteratorReturnResult<T>) : { done: true, value: this.value };
   }
   throw(e: unknown): IteratorResult<undefined, T> {
+    if (hooks.onStart !== null) hooks.onStart(this);
     throw e;
   }
   return(value: T): IteratorResult<undefined, T> {
+    if (hooks.onStart !== null) hooks.onStart(this);
     return { done: true, value };
   }
   [Symbol.iterator](): Generator<undefined, T, unknown> {

@@ -18,6 +18,7 @@
 import { createRequire, findSourceMap } from "node:module";
 import { hooks } from "../core/hooks.ts";
 import { runningScheduler } from "../core/scheduler.ts";
+import { _watchUnawaited } from "./unawaited.ts";
 import { captureStack, describePlace, displayPath, isLibraryFrame, parseStack, suspendedFrames, type FrameInfo, type StackHolder } from "./frames.ts";
 
 /** What this module needs of a loop. */
@@ -40,7 +41,8 @@ const creations = new WeakMap<object, StackHolder>();
 /** How many frames a task's creation keeps: enough to reach the user's code through ours. */
 const CREATION_FRAMES = 40;
 
-function onSuspend(hide: Function): void {
+function onSuspend(hide: Function, coro?: object): void {
+  if (coro !== undefined && hooks.onStart !== null) hooks.onStart(coro);
   const loop = runningScheduler() as unknown as DebugLoop | null;
   if (loop === null || !loop.getDebug()) return;
   const task = loop._currentTask;
@@ -50,6 +52,7 @@ function onSuspend(hide: Function): void {
 /** Turns the suspension records on, for good: a loop in debug mode was made (events.ts). */
 export function _enableDebugRecords(): void {
   hooks.onSuspend ??= onSuspend;
+  _watchUnawaited();
 }
 
 /** Debug mode: records where `task` is being created; `hide` is its constructor. */

@@ -47,6 +47,17 @@ export function captureStack(hide: Function, frames = CAPTURE_LIMIT): StackHolde
 }
 
 const FRAME_LINE = /^\s*at (?:(.*?) \((.*)\)|(.*))$/;
+/** Files whose frames are machinery between coroutines (debug/unawaited.ts's `next`), read past like `next (<anonymous>)`. */
+const transparentFiles: string[] = [];
+
+/** @internal Frames in `file` are read past (see `transparentFiles`). */
+export function _transparentFile(file: string): void {
+  transparentFiles.push(file);
+}
+
+function isResume(line: string): boolean {
+  return RESUME_LINE.test(line) || (transparentFiles.length > 0 && transparentFiles.some((f) => line.includes(f)));
+}
 const RESUME_LINE = /^\s*at (?:\S+\.)?(?:next|throw|return) \(<anonymous>\)$/;
 const LOCATION = /^(.*):(\d+):(\d+)$/;
 
@@ -56,7 +67,7 @@ export function parseStack(stack: string): FrameInfo[] {
   const frames: FrameInfo[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
-    if (RESUME_LINE.test(line)) continue;
+    if (isResume(line)) continue;
     const m = FRAME_LINE.exec(line);
     if (m === null) continue;
     let name = m[1] ?? "<anonymous>";
@@ -73,7 +84,7 @@ export function parseStack(stack: string): FrameInfo[] {
       fileName: loc === null ? (location === "<anonymous>" || location === "native" ? "" : location) : displayPath(loc[1]!),
       lineNumber: loc === null ? 0 : Number(loc[2]),
       columnNumber: loc === null ? 0 : Number(loc[3]),
-      isCoroutine: next !== undefined && RESUME_LINE.test(next),
+      isCoroutine: next !== undefined && isResume(next),
     });
   }
   return frames;

@@ -12,6 +12,7 @@ import { IncompleteReadError, LimitOverrunError, RuntimeError, ValueError } from
 import type { Future } from "../futures.ts";
 import type { Coroutine } from "../types.ts";
 import { ByteQueue } from "./bytequeue.ts";
+import { _watchCoroutines } from "../debug/unawaited.ts";
 
 /**
  * The default `limit` of a `StreamReader`: 64 KiB (CPython's `_DEFAULT_LIMIT`). A line or a
@@ -331,3 +332,6 @@ function checkSize(method: string, n: unknown): void {
     throw new TypeError(`${method}(): \`n\` must be an integer number of bytes, got ${typeof n === "string" ? JSON.stringify(n) : String(n)}`);
   }
 }
+
+// Debug mode reports a coroutine of these that was never awaited (debug/unawaited.ts).
+_watchCoroutines(StreamReader);
