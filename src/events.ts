@@ -19,6 +19,7 @@ import type { Coroutine, Awaitable } from "./types.ts";
 import { _enableDebugRecords, _forgetSuspension } from "./debug/coroutines.ts";
 import { _noteLoop } from "./debug/loops.ts";
 import { _watchCoroutines } from "./debug/unawaited.ts";
+import { _runnableBegins, _runnableEnds, _startWatchdog } from "./debug/watchdog.ts";
 // -- end: debug mode's records --
 // -- begin: runInExecutor imports (issue 5) --
 import { wrapFuture, type ConcurrentFutureLike } from "./futures.ts";
@@ -261,7 +262,10 @@ export class EventLoop extends Scheduler {
     super(options.clock ?? null);
     this.debug = options.debug ?? process.env.ASYNCIO_DEBUG === "1";
     _noteLoop(this);
-    if (this.debug) _enableDebugRecords();
+    if (this.debug) {
+      _enableDebugRecords();
+      _startWatchdog();
+    }
   }
 
   // -- callbacks and timers -------------------------------------------------------------
@@ -583,7 +587,10 @@ export class EventLoop extends Scheduler {
   /** Turns debug mode on or off (`loop.set_debug`). */
   setDebug(enabled: boolean): void {
     this.debug = enabled;
-    if (enabled) _enableDebugRecords();
+    if (enabled) {
+      _enableDebugRecords();
+      _startWatchdog();
+    }
   }
 
   /** Whether debug mode is on (`loop.get_debug`). */
@@ -853,7 +860,13 @@ export class EventLoop extends Scheduler {
   protected _runDebug(r: Runnable): void {
     if (r instanceof Task) _forgetSuspension(r); // it steps: where it last suspended no longer holds
     const t0 = performance.now();
-    r._run();
+    // The watchdog (debug/watchdog.ts) reports it while it runs past slowCallbackDuration.
+    _runnableBegins(r, this.slowCallbackDuration);
+    try {
+      r._run();
+    } finally {
+      _runnableEnds();
+    }
     const dt = (performance.now() - t0) / 1000;
     if (dt >= this.slowCallbackDuration) {
       console.warn(`Executing ${String(r)} took ${dt.toFixed(3)} seconds`);

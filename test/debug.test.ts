@@ -1,9 +1,12 @@
 /**
  * Debug mode's reports that are not about the call graph: a coroutine of asyncio-ts's API that is
- * collected without ever being started, with where it was made.
+ * collected without ever being started, with where it was made; a step that blocks the loop,
+ * reported while it is still stuck, with where, then again when it ends.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import v8 from "node:v8";
 import vm from "node:vm";
 import { Barrier, Lock, Queue, getRunningLoop, isCoroutineFunction, run, sleep, type ExceptionContext } from "asyncio-ts";
@@ -100,4 +103,30 @@ test("the default exception handler prints a coroutine never awaited with where 
   }
   assert.equal(printed.length, 1, printed.join("\n---\n"));
   assert.match(printed[0]!, /^coroutine 'Barrier\.abort' was never awaited\nCoroutine created at:\n {4}at \S*debug\.test\.ts:\d+:\d+|^coroutine 'Barrier\.abort' was never awaited\nCoroutine created at:\n {4}at .*\(\S*debug\.test\.ts:\d+:\d+\)/);
+});
+
+test("the watchdog reports a step that blocks the loop while it still runs, with where it is stuck, then when it ends", () => {
+  const fixture = fileURLToPath(new URL("./fixtures/debug/blocked.ts", import.meta.url));
+  const r = spawnSync(process.execPath, ["--import", "tsx", fixture, "600"], { encoding: "utf8", timeout: 20_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stderr.trimEnd().split("\n");
+  // Written by the watchdog's thread while the task spins (before "spin over"), then by the loop.
+  assert.match(
+    lines[0]!,
+    /^Executing <Task pending name='cruncher' coro=<crunch\(\) running at \S*blocked\.ts:16> created at \S*blocked\.ts:23> has been running for (\d+\.\d{3}) seconds, blocking the loop; it is at:$/,
+  );
+  assert.ok(Number(/for (\d+\.\d{3}) seconds/.exec(lines[0]!)![1]) >= 0.1, lines[0]);
+  assert.match(lines[1]!, /^ {4}at spinFor \(\S*blocked\.ts:11:\d+\)$/); // the column is where the interrupt came
+  assert.match(lines[2]!, /^ {4}at crunch \(\S*blocked\.ts:16:3\)$/);
+  assert.equal(lines[3], "spin over");
+  assert.match(lines[4]!, /^Executing <Task finished name='cruncher' coro=<crunch\(\) done, defined at \S*blocked\.ts:14> result=undefined created at \S*blocked\.ts:23> took 0\.(\d{3}) seconds$/);
+  assert.equal(lines[5], "done");
+  assert.equal(lines.length, 6, r.stderr);
+});
+
+test("a step shorter than the threshold is not reported by the watchdog", () => {
+  const fixture = fileURLToPath(new URL("./fixtures/debug/blocked.ts", import.meta.url));
+  const r = spawnSync(process.execPath, ["--import", "tsx", fixture, "30"], { encoding: "utf8", timeout: 20_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stderr, "spin over\ndone\n");
 });

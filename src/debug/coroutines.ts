@@ -19,7 +19,7 @@ import { createRequire, findSourceMap } from "node:module";
 import { hooks } from "../core/hooks.ts";
 import { runningScheduler } from "../core/scheduler.ts";
 import { _watchUnawaited } from "./unawaited.ts";
-import { captureStack, describePlace, displayPath, isLibraryFrame, parseStack, suspendedFrames, type FrameInfo, type StackHolder } from "./frames.ts";
+import { captureStack, describePlace, displayPath, isLibraryFrame, parseStack, runningFrames, suspendedFrames, type FrameInfo, type StackHolder } from "./frames.ts";
 
 /** What this module needs of a loop. */
 interface DebugLoop {
@@ -30,6 +30,7 @@ interface DebugLoop {
 /** What this module needs of a task. */
 export interface TaskLike {
   readonly _coro: object;
+  readonly _loop: { readonly _currentTask: object | null };
   done(): boolean;
 }
 
@@ -249,7 +250,8 @@ function coroutineCall(coro: object, info: GeneratorInfo | null): string {
  */
 export function _describeCoroutine(task: TaskLike): string {
   if (!task.done()) {
-    const frames = _suspendedFrames(task);
+    // The task running now (a repr made inside it, or by the watchdog while it is stuck): where it is now.
+    const frames = task._loop._currentTask === task ? runningFrames(parseStack(captureStack(_describeCoroutine).stack ?? "")) : _suspendedFrames(task);
     const own = frames?.[frames.length - 1];
     if (own !== undefined) return `${own.functionName}() running at ${describePlace(own)}`;
   }
