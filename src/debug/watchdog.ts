@@ -33,18 +33,19 @@ let started = false;
 /** The runnable running now, for the probe. */
 let current: object | null = null;
 
+// The worker connects to the main thread only to ask for a report, and disconnects at once: a
+// session left attached would make a process whose inspector is open (by \`ps\`, say) wait for it
+// forever when it exits ("Waiting for the debugger to disconnect...").
 const WORKER_SOURCE = `
 const { workerData } = require("node:worker_threads");
 const fs = require("node:fs");
-let session;
+let Session = null;
 try {
-  const { Session } = require("node:inspector");
-  session = new Session();
-  session.connectToMainThread();
+  Session = require("node:inspector").Session;
 } catch {
-  session = null; // no inspector in this Node: nothing to watch with
+  // no inspector in this Node: nothing to watch with
 }
-if (session !== null) {
+if (Session !== null) {
   const shared = new Float64Array(workerData.shared);
   let reported = -1;
   let asking = false;
@@ -55,10 +56,18 @@ if (session !== null) {
     const elapsed = performance.timeOrigin + performance.now() - start;
     if (elapsed < shared[2]) return;
     reported = seq;
+    let session;
+    try {
+      session = new Session();
+      session.connectToMainThread();
+    } catch {
+      return;
+    }
     asking = true;
     const expression = "globalThis[Symbol.for(" + JSON.stringify(workerData.probe) + ")]?.(" + seq + ", " + elapsed + ")";
     session.post("Runtime.evaluate", { expression, returnByValue: true, silent: true }, (error, reply) => {
       asking = false;
+      session.disconnect();
       const text = reply && reply.result && reply.result.value;
       if (typeof text === "string" && text !== "") fs.writeSync(2, text + "\\n");
     });
@@ -85,7 +94,11 @@ function stuckStack(): string {
   if (begin < end && /^\s*at (?:<anonymous>|eval)/.test(lines[0]!)) begin = 1;
   const kept = lines.slice(begin, end);
   // Node's own frames on top (the interrupt may come inside a builtin's JavaScript) are not the program's.
-  while (kept.length > 1 && /\(node:[^)]*\)$/.test(kept[0]!)) kept.shift();
+  const internal = (line: string): boolean => {
+    const f = parseStack(line)[0];
+    return f === undefined || f.fileName === "" || f.fileName.startsWith("node:");
+  };
+  while (kept.length > 1 && internal(kept[0]!)) kept.shift();
   // The loop's own frames below the runnable (the task step) say nothing about where it is stuck.
   while (kept.length > 0) {
     const last = kept[kept.length - 1]!;
