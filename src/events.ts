@@ -64,7 +64,7 @@ export interface ExceptionContext {
   /** Debug mode: the stack where the task or coroutine concerned was created (CPython's `source_traceback`). */
   sourceTraceback?: string;
   /** Debug mode: the coroutine never awaited ("coroutine 'Barrier.abort' was never awaited"), by name. */
-  coroutine?: string;
+  coroutineName?: string;
   [key: string]: unknown;
 }
 
@@ -545,14 +545,14 @@ export class EventLoop extends Scheduler {
   defaultExceptionHandler(context: ExceptionContext): void {
     const lines = [context.message || "Unhandled exception in event loop"];
     for (const key of Object.keys(context).sort()) {
-      if (key === "message" || key === "exception" || key === "sourceTraceback" || key === "coroutine") continue;
+      if (key === "message" || key === "exception" || key === "sourceTraceback" || key === "coroutineName") continue;
       lines.push(`${key}: ${String(context[key])}`);
     }
     const e = context.exception;
     if (e !== undefined) lines.push(e instanceof Error ? (e.stack ?? String(e)) : inspect(e));
     // Debug mode: where the task was created (CPython's "Object created at", source_traceback).
     const created = context.task?._creationStack() ?? context.sourceTraceback;
-    if (typeof created === "string") lines.push(`${context.coroutine === undefined ? "Task" : "Coroutine"} created at:\n${created}`);
+    if (typeof created === "string") lines.push(`${context.coroutineName === undefined ? "Task" : "Coroutine"} created at:\n${created}`);
     console.error(lines.join("\n"));
   }
 

@@ -46,7 +46,7 @@ test("debug mode reports a coroutine of the API collected without ever being sta
     new Lock().with(function* () {});
     yield* sleep(0);
   });
-  const reports = seen.map((c) => [c.message, c.coroutine, /^ {4}at dropping \(\S*debug\.test\.ts:\d+:\d+\)/.test(c.sourceTraceback!)]).sort();
+  const reports = seen.map((c) => [c.message, c.coroutineName, /^ {4}at dropping \(\S*debug\.test\.ts:\d+:\d+\)/.test(c.sourceTraceback!)]).sort();
   assert.deepEqual(reports, [
     ["coroutine 'Barrier.abort' was never awaited", "Barrier.abort", true],
     ["coroutine 'Lock.with' was never awaited", "Lock.with", true],

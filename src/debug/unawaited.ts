@@ -35,7 +35,7 @@ interface MadeRecord {
 
 const registry = new FinalizationRegistry<MadeRecord>((r) => {
   const created = (r.holder.stack ?? "").split("\n").filter((l) => /^\s*at /.test(l)).join("\n");
-  r.loop.callExceptionHandler({ message: `coroutine '${r.what}' was never awaited`, coroutine: r.what, sourceTraceback: created });
+  r.loop.callExceptionHandler({ message: `coroutine '${r.what}' was never awaited`, coroutineName: r.what, sourceTraceback: created });
 });
 
 /** The coroutines made and not started yet (their registry entries are keyed by themselves). */
