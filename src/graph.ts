@@ -19,12 +19,15 @@
  *   the stack is then that one frame, without the coroutines it delegates to.
  */
 
-import { _getRunningLoop } from "./events.ts";
+import { threadId } from "node:worker_threads";
+import { _getRunningLoop, type EventLoop } from "./events.ts";
 import { RuntimeError } from "./exceptions.ts";
 import { Future, _awaitersOf, isFuture } from "./futures.ts";
 import { Task } from "./tasks.ts";
 import { _inspectedFrame, _suspendedFrames } from "./debug/coroutines.ts";
 import { captureStack, parseStack, runningFrames, type FrameInfo } from "./debug/frames.ts";
+import { _liveLoops } from "./debug/loops.ts";
+import type { Snapshot, SnapshotFrame, SnapshotTask } from "./debug/tools.ts";
 
 export type { FrameInfo } from "./debug/frames.ts";
 
@@ -240,3 +243,77 @@ export function printCallGraph(
   if (graph !== null) renderGraph(graph, lines, 0);
   (options.file ?? process.stdout).write(`${lines.join("\n")}\n`);
 }
+
+// -- what `npx asyncio-ts ps PID` reads (debug/tools.ts draws it) --------------------------------
+
+/** Frames as a snapshot carries them. */
+function snapshotFrames(frames: FrameInfo[]): SnapshotFrame[] {
+  return frames.map((f) => ({ functionName: f.functionName, fileName: f.fileName, lineNumber: f.lineNumber }));
+}
+
+/** The tasks awaiting `fut`, looking through the futures in between (a task awaits a gather, which awaits its children). */
+function awaitingTasks(fut: Future<unknown>, seen = new Set<Future<unknown>>()): Task<unknown>[] {
+  const out: Task<unknown>[] = [];
+  for (const awaiter of _awaitersOf(fut)) {
+    if (seen.has(awaiter)) continue;
+    seen.add(awaiter);
+    if (awaiter instanceof Task) out.push(awaiter);
+    else out.push(...awaitingTasks(awaiter, seen));
+  }
+  return out;
+}
+
+/**
+ * @internal Every pending task of every loop of this thread, with its stack and its awaiters', as
+ * `ps` and `pstree` show them. `hide` is the function the inspector called: the running task's
+ * live stack starts below it (and below the inspector's own script).
+ */
+export function _snapshot(hide: Function = _snapshot): Snapshot {
+  const tasks: SnapshotTask[] = [];
+  let live: FrameInfo[] | null = null;
+  const framesOf = (task: Task<unknown>): FrameInfo[] => {
+    if (task._loop._currentTask !== task) return taskFrames(task);
+    if (live === null) {
+      const frames = parseStack(captureStack(hide).stack ?? "");
+      while (frames.length > 0 && (frames[0]!.fileName === "" || frames[0]!.fileName === "<anonymous>" || frames[0]!.fileName.startsWith("node:"))) frames.shift();
+      live = runningFrames(frames);
+    }
+    return live;
+  };
+  for (const loop of _liveLoops() as EventLoop[]) {
+    if (loop.isClosed()) continue;
+    for (const task of loop._pendingTasks()) {
+      tasks.push({
+        id: _futureId(task),
+        name: task.getName(),
+        running: loop._currentTask === task,
+        stack: snapshotFrames(framesOf(task)),
+        awaitedBy: awaitingTasks(task).map((a) => ({ id: _futureId(a), stack: snapshotFrames(framesOf(a)) })),
+      });
+    }
+  }
+  return { pid: process.pid, threadId, tasks };
+}
+
+/**
+ * The hook the `ps` and `pstree` commands call in the process they look at, through its inspector
+ * (`Runtime.evaluate`): one per copy of asyncio-ts loaded in it, each listing its own loops.
+ */
+interface IntrospectionHook {
+  readonly providers: Array<(hide: Function) => Snapshot>;
+  snapshot(): string;
+}
+
+const HOOK = Symbol.for("asyncio-ts.introspection");
+const host = globalThis as unknown as Record<symbol, IntrospectionHook | undefined>;
+if (host[HOOK] === undefined) {
+  const hook: IntrospectionHook = {
+    providers: [],
+    snapshot() {
+      const parts = hook.providers.map((provide) => provide(hook.snapshot));
+      return JSON.stringify({ pid: process.pid, threadId, tasks: parts.flatMap((p) => p.tasks) } satisfies Snapshot);
+    },
+  };
+  host[HOOK] = hook;
+}
+host[HOOK]!.providers.push(_snapshot);

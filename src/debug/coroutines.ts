@@ -116,6 +116,8 @@ export interface GeneratorInfo {
 interface InspectorSession {
   connect(): void;
   post(method: string, params: object | undefined, callback: (err: Error | null, result?: any) => void): void;
+  on?(event: string, listener: (message: any) => void): void;
+  off?(event: string, listener: (message: any) => void): void;
 }
 
 /** The global slot a generator is put in for a moment, so the inspector can get hold of it. */
@@ -213,9 +215,11 @@ function place(loc: { scriptId: string; lineNumber: number; columnNumber: number
 }
 
 /**
- * The URL of a script by its id. The Runtime domain has no call for it; best-effort coverage
- * lists every script with its id and URL without turning anything on, in some tens of
- * milliseconds, so it is asked once and again only for an id not seen yet.
+ * The URL of a script by its id. The Runtime domain has no call for it. Best-effort coverage lists
+ * the scripts it has data for, with their ids and URLs, without turning anything on, in some tens
+ * of milliseconds; a script it does not list (a module whose top level ran long ago) is found by
+ * turning the Debugger domain on for a moment, which announces every script (`scriptParsed`),
+ * and off again. Each is asked only for an id not seen yet.
  */
 function scriptUrl(scriptId: string): string | undefined {
   const known = scriptUrls.get(scriptId);
@@ -226,7 +230,19 @@ function scriptUrl(scriptId: string): string | undefined {
     const coverage = post(s, "Profiler.getBestEffortCoverage");
     for (const script of coverage.result as { scriptId: string; url: string }[]) scriptUrls.set(script.scriptId, script.url);
   } catch {
-    return undefined;
+    // on to the debugger
+  }
+  if (!scriptUrls.has(scriptId) && s.on !== undefined) {
+    const onScript = (m: { params: { scriptId: string; url: string } }): void => void scriptUrls.set(m.params.scriptId, m.params.url);
+    s.on("Debugger.scriptParsed", onScript);
+    try {
+      post(s, "Debugger.enable");
+      post(s, "Debugger.disable");
+    } catch {
+      // not there either
+    } finally {
+      s.off?.("Debugger.scriptParsed", onScript);
+    }
   }
   return scriptUrls.get(scriptId);
 }
