@@ -682,11 +682,23 @@ export function wrapFuture<T>(source: ConcurrentFutureLike<T> | Future<T>, optio
 // -- who awaits whom (3.14's call graph, graph.ts) ----------------------------------------------
 
 /**
- * The awaiters recorded by `futureAddToAwaitedBy`: a gather's, a shield's, a task group's and a
- * `wait`'s children are awaited by the task that made them. A task waiting on a future with
- * `yield*` is not recorded here: it is among the future's done callbacks already, for nothing.
+ * The awaiters recorded by `futureAddToAwaitedBy` (a shield's inner future is awaited by the task
+ * that made the shield). Most awaiters are found without recording anything per future: a task
+ * waiting on a future with `yield*` is among its done callbacks already, and so is the callback
+ * through which a gather, a task group or a `wait` waits on its children, which is noted once
+ * per gather, group or wait (`_awaitedThrough`), not once per child.
  */
 const recordedAwaiters = new WeakMap<Future<unknown>, Set<Future<unknown>>>();
+/** Done callbacks through which a task awaits the futures they are added to. */
+const callbackAwaiters = new WeakMap<Function, Future<unknown>>();
+
+/**
+ * @internal `awaiter` awaits every future `callback` is a done callback of (gather's, a task
+ * group's, wait's children), for the call graph: once per callback, nothing per child.
+ */
+export function _awaitedThrough(callback: Function, awaiter: Future<unknown>): void {
+  callbackAwaiters.set(callback, awaiter);
+}
 
 /**
  * Records that `waiter` (a task) awaits `fut` (`asyncio.future_add_to_awaited_by`, 3.14), for
@@ -720,7 +732,8 @@ export function _awaitersOf(fut: Future<unknown>): Future<unknown>[] {
   if (fut._state === PENDING) {
     const cbs = fut._value as Callbacks;
     for (const r of cbs === null ? [] : Array.isArray(cbs) ? cbs : [cbs]) {
-      if (r instanceof Future && !out.includes(r)) out.push(r);
+      const awaiter = r instanceof Future ? r : r instanceof Handle && r._callback !== null ? callbackAwaiters.get(r._callback) : undefined;
+      if (awaiter !== undefined && !out.includes(awaiter)) out.push(awaiter);
     }
   }
   return out;

@@ -12,7 +12,7 @@
 
 import { getRunningLoop, type EventLoop } from "./events.ts";
 import { CancelledError, ExceptionGroup, RuntimeError, _isBaseExit } from "./exceptions.ts";
-import { futureAddToAwaitedBy, futureDiscardFromAwaitedBy, type Future } from "./futures.ts";
+import { _awaitedThrough, type Future } from "./futures.ts";
 import { currentTask, type Task, type TaskOptions } from "./tasks.ts";
 import type { Coroutine } from "./types.ts";
 
@@ -61,7 +61,6 @@ export class TaskGroup {
       throw new RuntimeError(`TaskGroup ${String(this)} ${refuse}`);
     }
     const task = this.loop!.createTask(coro, options);
-    futureAddToAwaitedBy(task, this.parentTask); // the parent awaits it, for the call graph (3.14)
     // Through the callback even if the task is done already (an eager task may finish inside
     // createTask): handled inline, its failure would cancel the siblings before the task that is
     // creating it is in the group, so that one would never be cancelled (gh-128550).
@@ -85,6 +84,8 @@ export class TaskGroup {
     this.loop = getRunningLoop();
     this.parentTask = currentTask(this.loop);
     if (this.parentTask === null) throw new RuntimeError(`TaskGroup ${String(this)} cannot determine the parent task`);
+    // The parent awaits each task of the group, through onTaskDone (3.14's call graph).
+    _awaitedThrough(this.onTaskDone, this.parentTask);
     this.entered = true;
   }
 
@@ -135,7 +136,6 @@ export class TaskGroup {
 
   private readonly onTaskDone = (task: Task<unknown>): void => {
     this.tasks.delete(task);
-    futureDiscardFromAwaitedBy(task, this.parentTask);
     if (this.onCompleted !== null && this.tasks.size === 0 && !this.onCompleted.done()) this.onCompleted.setResult(true);
     if (task.cancelled()) return;
     const error = task.exception();

@@ -17,7 +17,7 @@ import { hooks } from "./core/hooks.ts";
 import { Context, _adoptCurrentContext, _captureContext, _enterContext, _leaveContext } from "./contextvars.ts";
 import { _getRunningLoop, checkDelay, getEventLoop, getRunningLoop, type EventLoop, type TaskFactory, type TimerHandle } from "./events.ts";
 import { CancelledError, RuntimeError, TimeoutError, ValueError, _isBaseExit } from "./exceptions.ts";
-import { Future, fromPromise, futureAddToAwaitedBy, futureDiscardFromAwaitedBy, isFuture, keepCancelledError, recordCancelOrigin } from "./futures.ts";
+import { Future, _awaitedThrough, fromPromise, futureAddToAwaitedBy, futureDiscardFromAwaitedBy, isFuture, keepCancelledError, recordCancelOrigin } from "./futures.ts";
 import { _creationPlace, _creationStackText, _describeCoroutine, _noteCreation } from "./debug/coroutines.ts";
 import { describePlace } from "./debug/frames.ts";
 import { timeout } from "./timeouts.ts";
@@ -445,15 +445,11 @@ export function sleep(delay: number): Coroutine<undefined>;
 export function sleep<T>(delay: number, result: T): Coroutine<T>;
 export function sleep<T>(delay: number, result?: T): Coroutine<T | undefined> {
   checkDelay("delay", delay);
-  if (hooks.onMade !== null) return madeSleep(delay, result); // debug mode watches it (debug/unawaited.ts)
   if (delay <= 0) return result === undefined ? sleepZero : new SleepZero(result);
-  return new Sleep(delay, result);
-}
-
-/** `sleep()` once debug mode watches coroutines never awaited: a fresh iterator each time, told of. */
-function madeSleep<T>(delay: number, result: T): Coroutine<T> {
-  const coro = delay <= 0 ? new SleepZero(result) : new Sleep(delay, result);
-  hooks.onMade!(coro, "sleep", sleep);
+  const coro = new Sleep(delay, result);
+  // Debug mode watches it (debug/unawaited.ts). Not `sleep(0)`: one dropped does nothing anyway,
+  // and watching every `sleep(0)` would cost debug mode a stack capture (some microseconds) per switch.
+  if (hooks.onMade !== null) hooks.onMade(coro, "sleep", sleep);
   return coro;
 }
 
@@ -595,15 +591,13 @@ export function gather(...args: unknown[]): Future<unknown[]> {
   const byArg = new Map<unknown, Future<unknown>>();
   const children: Future<unknown>[] = [];
   let loop: EventLoop | undefined;
-  // The children are awaited by the task calling gather (3.14's call graph).
-  const awaiter = _getRunningLoop()?._currentTask ?? null;
+
   let finished = 0;
   let total = 0;
   let outer: GatheringFuture<unknown[]> | null = null;
 
   const onChildDone = (fut: Future<unknown>): void => {
     finished++;
-    if (awaiter !== null) futureDiscardFromAwaitedBy(fut, awaiter);
     if (outer === null || outer.done()) {
       if (!fut.cancelled()) fut.exception();
       return;
@@ -636,6 +630,9 @@ export function gather(...args: unknown[]): Future<unknown[]> {
       throw new TypeError(`gather() takes coroutines, futures and promises, got ${describeValue(arg)}${coroutineHint(arg)}`);
     }
   }
+  // The children are awaited by the task calling gather (3.14's call graph), through onChildDone.
+  const awaiter = _getRunningLoop()?._currentTask ?? null;
+  if (awaiter !== null) _awaitedThrough(onChildDone, awaiter);
   for (const arg of args) {
     let fut = byArg.get(arg);
     if (fut === undefined) {
@@ -643,7 +640,6 @@ export function gather(...args: unknown[]): Future<unknown[]> {
       loop ??= fut._loop;
       total++;
       byArg.set(arg, fut);
-      if (awaiter !== null) futureAddToAwaitedBy(fut, awaiter);
       fut.addDoneCallback(onChildDone);
     }
     children.push(fut);
@@ -724,19 +720,14 @@ export function* wait<T>(
       release();
     }
   };
-  const awaiter = loop._currentTask;
-  for (const f of fs) {
-    f.addDoneCallback(onCompletion);
-    if (awaiter !== null) futureAddToAwaitedBy(f, awaiter);
-  }
+  // The futures are awaited by the task calling wait (3.14's call graph), through onCompletion.
+  if (loop._currentTask !== null) _awaitedThrough(onCompletion, loop._currentTask);
+  for (const f of fs) f.addDoneCallback(onCompletion);
   try {
     yield* waiter;
   } finally {
     timer?.cancel();
-    for (const f of fs) {
-      f.removeDoneCallback(onCompletion);
-      if (awaiter !== null) futureDiscardFromAwaitedBy(f, awaiter);
-    }
+    for (const f of fs) f.removeDoneCallback(onCompletion);
   }
   const done = new Set<Future<T>>();
   const pending = new Set<Future<T>>();

@@ -41,7 +41,7 @@ test("debug mode reports a coroutine of the API collected without ever being sta
     const barrier = new Barrier(2);
     barrier.abort(); // without yield*: nothing happens
     sleep(1);
-    sleep(0);
+    sleep(0); // not watched: it does nothing even when awaited, and watching it would cost every switch
     new Queue<number>().put(1);
     new Lock().with(function* () {});
     yield* sleep(0);
@@ -51,7 +51,6 @@ test("debug mode reports a coroutine of the API collected without ever being sta
     ["coroutine 'Barrier.abort' was never awaited", "Barrier.abort", true],
     ["coroutine 'Lock.with' was never awaited", "Lock.with", true],
     ["coroutine 'Queue.put' was never awaited", "Queue.put", true],
-    ["coroutine 'sleep' was never awaited", "sleep", true],
     ["coroutine 'sleep' was never awaited", "sleep", true],
   ]);
 });

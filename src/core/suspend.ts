@@ -14,7 +14,6 @@
  * no timer and no result object is allocated for it.
  */
 
-import { hooks } from "./hooks.ts";
 import type { Runnable } from "./scheduler.ts";
 
 /** What a task sends into its coroutine after a bare `yield`. */
@@ -42,18 +41,13 @@ const RETURN_NOTHING: IteratorReturnResult<undefined> = Object.freeze({ done: tr
 export class SleepZero<T> implements Generator<undefined, T, unknown> {
   constructor(private readonly value: T) {}
   next(sent?: unknown): IteratorResult<undefined, T> {
-    if (sent !== WOKEN) {
-      if (hooks.onSuspend !== null) hooks.onSuspend(SleepZero.prototype.next, this); // debug mode (hooks.ts)
-      return YIELD_NOTHING;
-    }
+    if (sent !== WOKEN) return YIELD_NOTHING;
     return this.value === undefined ? (RETURN_NOTHING as IteratorReturnResult<T>) : { done: true, value: this.value };
   }
   throw(e: unknown): IteratorResult<undefined, T> {
-    if (hooks.onStart !== null) hooks.onStart(this);
     throw e;
   }
   return(value: T): IteratorResult<undefined, T> {
-    if (hooks.onStart !== null) hooks.onStart(this);
     return { done: true, value };
   }
   [Symbol.iterator](): Generator<undefined, T, unknown> {

@@ -42,8 +42,7 @@ const creations = new WeakMap<object, StackHolder>();
 /** How many frames a task's creation keeps: enough to reach the user's code through ours. */
 const CREATION_FRAMES = 40;
 
-function onSuspend(hide: Function, coro?: object): void {
-  if (coro !== undefined && hooks.onStart !== null) hooks.onStart(coro);
+function onSuspend(hide: Function): void {
   const loop = runningScheduler() as unknown as DebugLoop | null;
   if (loop === null || !loop.getDebug()) return;
   const task = loop._currentTask;
