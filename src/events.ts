@@ -18,7 +18,7 @@ import type { Coroutine, Awaitable } from "./types.ts";
 // -- begin: debug mode's records (issue 18; bodies in debug/) --
 import { _enableDebugRecords, _forgetSuspension } from "./debug/coroutines.ts";
 import { _noteLoop } from "./debug/loops.ts";
-import { _watchCoroutines } from "./debug/unawaited.ts";
+import { _reportUnawaited, _watchCoroutines } from "./debug/unawaited.ts";
 import { _runnableBegins, _runnableEnds, _startWatchdog } from "./debug/watchdog.ts";
 // -- end: debug mode's records --
 // -- begin: runInExecutor imports (issue 5) --
@@ -503,6 +503,7 @@ export class EventLoop extends Scheduler {
     if (this._running) throw new RuntimeError("Cannot close a running event loop");
     if (this.closed) return;
     this.reportUnretrieved();
+    _reportUnawaited(this); // debug mode: coroutines of the API never started (debug/unawaited.ts)
     for (const task of this._pendingTasks()) {
       this.callExceptionHandler({ message: "Task was destroyed but it is pending!", task });
     }

@@ -1,6 +1,6 @@
 /**
  * Debug mode's reports that are not about the call graph: a coroutine of asyncio-ts's API that is
- * collected without ever being started, with where it was made; a step that blocks the loop,
+ * collected without ever being started, or not started when its loop closes, with where it was made; a step that blocks the loop,
  * reported while it is still stuck, with where, then again when it ends.
  */
 import assert from "node:assert/strict";
@@ -9,7 +9,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import v8 from "node:v8";
 import vm from "node:vm";
-import { Barrier, Lock, Queue, getRunningLoop, isCoroutineFunction, run, sleep, type ExceptionContext } from "asyncio-ts";
+import { Barrier, Lock, Queue, getRunningLoop, isCoroutineFunction, newEventLoop, run, sleep, type ExceptionContext } from "asyncio-ts";
 
 function collectGarbage(): void {
   v8.setFlagsFromString("--expose-gc");
@@ -53,6 +53,32 @@ test("debug mode reports a coroutine of the API collected without ever being sta
     ["coroutine 'Queue.put' was never awaited", "Queue.put", true],
     ["coroutine 'sleep' was never awaited", "sleep", true],
   ]);
+});
+
+test("a coroutine of the API not started when its loop closes is reported then, once, though still referenced", async () => {
+  const seen: ExceptionContext[] = [];
+  const kept: unknown[] = [];
+  const loop = newEventLoop({ debug: true });
+  loop.setExceptionHandler((_loop, ctx) => seen.push(ctx));
+  await loop.runUntilComplete(
+    (function* () {
+      kept.push(new Queue<number>().get()); // held, never started: it can never run once the loop is closed
+      yield* sleep(0);
+    })(),
+  );
+  assert.deepEqual(seen, []);
+  loop.close();
+  assert.deepEqual(
+    seen.map((c) => c.message),
+    ["coroutine 'Queue.get' was never awaited"],
+  );
+  kept.length = 0;
+  for (let i = 0; i < 2; i++) {
+    await turn();
+    collectGarbage();
+  }
+  await turn();
+  assert.equal(seen.length, 1, "reported once");
 });
 
 test("a coroutine awaited, run as a task, or closed is not reported; nor anything without debug mode", async () => {

@@ -64,7 +64,13 @@ export function _noteCreation(task: object, hide: Function): void {
 export function _creationStackText(task: object): string | undefined {
   const holder = creations.get(task);
   if (holder === undefined) return undefined;
-  return (holder.stack ?? "").split("\n").filter((l) => /^\s*at /.test(l)).join("\n");
+  const lines = (holder.stack ?? "").split("\n").filter((l) => /^\s*at /.test(l));
+  // From the program's call on: asyncio-ts's own frames above it (createTask, the task factory) say nothing.
+  const first = lines.findIndex((l) => {
+    const f = parseStack(l)[0];
+    return f !== undefined && !isLibraryFrame(f);
+  });
+  return lines.slice(first < 0 ? 0 : first).join("\n");
 }
 
 /** The frames `task` was created with (debug mode), the innermost first. */

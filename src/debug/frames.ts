@@ -47,16 +47,20 @@ export function captureStack(hide: Function, frames = CAPTURE_LIMIT): StackHolde
 }
 
 const FRAME_LINE = /^\s*at (?:(.*?) \((.*)\)|(.*))$/;
-/** Files whose frames are machinery between coroutines (debug/unawaited.ts's `next`), read past like `next (<anonymous>)`. */
-const transparentFiles: string[] = [];
+/**
+ * Modules of asyncio-ts whose frames are machinery between coroutines (debug/unawaited.ts's
+ * `next`), read past like `next (<anonymous>)`: paths without the extension, in src/ and in dist/,
+ * since a stack of the built package may show either (its source maps name the sources).
+ */
+const transparentPrefixes: string[] = [];
 
-/** @internal Frames in `file` are read past (see `transparentFiles`). */
-export function _transparentFile(file: string): void {
-  transparentFiles.push(file);
+/** @internal Frames of the module `name` of asyncio-ts ("debug/unawaited") are read past (see above). */
+export function _transparentModule(name: string): void {
+  for (const dir of OWN_DIRS) transparentPrefixes.push(`${dir}${name}.`);
 }
 
 function isResume(line: string): boolean {
-  return RESUME_LINE.test(line) || (transparentFiles.length > 0 && transparentFiles.some((f) => line.includes(f)));
+  return RESUME_LINE.test(line) || (transparentPrefixes.length > 0 && transparentPrefixes.some((f) => line.includes(f)));
 }
 const RESUME_LINE = /^\s*at (?:\S+\.)?(?:next|throw|return) \(<anonymous>\)$/;
 const LOCATION = /^(.*):(\d+):(\d+)$/;
@@ -102,12 +106,16 @@ export function displayPath(file: string): string {
   return file;
 }
 
-/** The folder of asyncio-ts's own modules (src/ under tsx, dist/ once built). */
-const OWN_DIR = path.dirname(path.dirname(fileURLToPath(import.meta.url))) + path.sep;
+/**
+ * The folders of asyncio-ts's own modules: src/ (under tsx) and dist/ (built), both, since a stack
+ * of the built package may show the sources its source maps name.
+ */
+const PACKAGE_ROOT = path.dirname(path.dirname(path.dirname(fileURLToPath(import.meta.url))));
+const OWN_DIRS = [path.join(PACKAGE_ROOT, "src") + path.sep, path.join(PACKAGE_ROOT, "dist") + path.sep];
 
 /** Whether the frame is in asyncio-ts's own code, or in Node's. */
 export function isLibraryFrame(f: FrameInfo): boolean {
-  return f.fileName.startsWith(OWN_DIR) || f.fileName.startsWith("node:") || f.fileName === "";
+  return OWN_DIRS.some((dir) => f.fileName.startsWith(dir)) || f.fileName.startsWith("node:") || f.fileName === "";
 }
 
 /** `file:line` of a frame, as reprs show a place (`created at /app/main.ts:12`). */

@@ -1,8 +1,9 @@
 /**
  * Debug mode's report of a coroutine that was never awaited (CPython's RuntimeWarning "coroutine
  * '...' was never awaited", with "Coroutine created at" in debug mode): a coroutine object that
- * asyncio-ts's own API returned, collected without ever being started, is reported through the
- * loop's exception handler with where it was made. `barrier.abort();` without `yield*` does
+ * asyncio-ts's own API returned, collected without ever being started, or not started yet when its
+ * loop closes (it can never run then), is reported through the loop's exception handler with where
+ * it was made, once. `barrier.abort();` without `yield*` does
  * nothing at all, and this is how a program in debug mode hears of it. (The lint rule
  * `asyncio-ts/no-floating-coroutine` finds the same in the source, for any coroutine.)
  *
@@ -16,10 +17,9 @@
  * not watched: an ES module's bindings cannot be wrapped from outside; the lint rule covers them.
  */
 
-import { fileURLToPath } from "node:url";
 import { hooks } from "../core/hooks.ts";
 import { runningScheduler } from "../core/scheduler.ts";
-import { _transparentFile, captureStack, type StackHolder } from "./frames.ts";
+import { _transparentModule, captureStack, type StackHolder } from "./frames.ts";
 
 /** What reporting needs of a loop. */
 interface ReportingLoop {
@@ -31,27 +31,62 @@ interface MadeRecord {
   readonly what: string;
   readonly loop: ReportingLoop;
   readonly holder: StackHolder;
+  readonly ref: WeakRef<object>;
+  reported: boolean;
 }
 
-const registry = new FinalizationRegistry<MadeRecord>((r) => {
+function report(r: MadeRecord): void {
+  if (r.reported) return;
+  r.reported = true;
+  byLoop.get(r.loop)?.delete(r);
   const created = (r.holder.stack ?? "").split("\n").filter((l) => /^\s*at /.test(l)).join("\n");
   r.loop.callExceptionHandler({ message: `coroutine '${r.what}' was never awaited`, coroutineName: r.what, sourceTraceback: created });
-});
+}
 
-/** The coroutines made and not started yet (their registry entries are keyed by themselves). */
-const pending = new WeakSet<object>();
+const registry = new FinalizationRegistry<MadeRecord>(report);
+
+/** The coroutines made and not started yet, to their records. */
+const pending = new WeakMap<object, MadeRecord>();
+/** Each loop's records not reported yet, for its close. */
+const byLoop = new WeakMap<ReportingLoop, Set<MadeRecord>>();
 
 /** Records a coroutine just made by `hide` (the API function or method that made it), in debug mode. */
 function made(coro: object, what: string, hide: Function): void {
   const loop = runningScheduler() as unknown as ReportingLoop | null;
   if (loop === null || !loop.getDebug() || typeof coro !== "object" || coro === null) return;
-  pending.add(coro);
-  registry.register(coro, { what, loop, holder: captureStack(hide, 30) }, coro);
+  const record: MadeRecord = { what, loop, holder: captureStack(hide, 30), ref: new WeakRef(coro), reported: false };
+  pending.set(coro, record);
+  let records = byLoop.get(loop);
+  if (records === undefined) byLoop.set(loop, (records = new Set()));
+  records.add(record);
+  registry.register(coro, record, coro);
 }
 
 /** The coroutine was started (or closed, or thrown into): it will not be reported. */
 function started(coro: object): void {
-  if (pending.delete(coro)) registry.unregister(coro);
+  const record = pending.get(coro);
+  if (record === undefined) return;
+  pending.delete(coro);
+  registry.unregister(coro);
+  byLoop.get(record.loop)?.delete(record);
+}
+
+/**
+ * @internal `loop` closes (events.ts): a coroutine of its API not started by now never will be;
+ * each is reported now (one already collected, whose finalizer has not run yet, too).
+ */
+export function _reportUnawaited(loop: object): void {
+  const records = byLoop.get(loop as ReportingLoop);
+  if (records === undefined) return;
+  byLoop.delete(loop as ReportingLoop);
+  for (const r of records) {
+    const coro = r.ref.deref();
+    if (coro !== undefined) {
+      pending.delete(coro);
+      registry.unregister(coro);
+    }
+    report(r);
+  }
 }
 
 const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor as Function;
@@ -134,4 +169,4 @@ export function _watchUnawaited(): void {
 }
 
 // The frames of the `next` wrappers above are not frames of the program: stacks read past them.
-_transparentFile(fileURLToPath(import.meta.url));
+_transparentModule("debug/unawaited");
