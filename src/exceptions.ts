@@ -28,7 +28,7 @@ export interface CancelOrigin {
   readonly task: Task<unknown> | null;
   /** That task's name when it called `cancel()`, or null. */
   readonly taskName: string | null;
-  /** The task's repr then, or "a callback outside any task". */
+  /** The task's repr then (as without debug mode: name and state), or "a callback outside any task". */
   readonly by: string;
   /** Where `cancel()` was called: V8's stack text, the innermost frame first. */
   readonly stack: string;

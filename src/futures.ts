@@ -519,7 +519,8 @@ export function recordCancelOrigin(fut: Future<unknown>): void {
   cancelOrigins.set(fut, {
     task,
     taskName: task === null ? null : task.getName(),
-    by: task === null ? "a callback outside any task" : String(task),
+    // The plain repr: a debug one would read stacks (and their source maps) inside cancel().
+    by: task === null ? "a callback outside any task" : task._plainRepr(),
     stack: frames.join("\n"),
   });
 }

@@ -66,7 +66,7 @@ test("a coroutine of the API not started when its loop closes is reported then, 
       yield* sleep(0);
     })(),
   );
-  assert.deepEqual(seen, []);
+  assert.equal(seen.length, 0);
   loop.close();
   assert.deepEqual(
     seen.map((c) => c.message),

@@ -394,7 +394,7 @@ test("a CancelledError carries the cancel message always, and in debug mode who 
               message: e.message,
               task: origin === undefined ? "-" : origin.task === by,
               taskName: origin?.taskName,
-              by: origin?.by.replace(/ coro=.*/, ""),
+              by: origin?.by,
               stackNamesTest: origin === undefined ? "-" : /events\.test\.ts/.test(origin.stack),
               inStack: /\nCancelled by /.test(e.stack!),
               enumerable: Object.keys(e).includes("origin"),
@@ -406,7 +406,7 @@ test("a CancelledError carries the cancel message always, and in debug mode who 
     );
   }
   assert.deepEqual(seen, [
-    { debug: true, name: "by-task", message: "enough", task: true, taskName: "killer", by: "<Task pending name='killer'", stackNamesTest: true, inStack: true, enumerable: false },
+    { debug: true, name: "by-task", message: "enough", task: true, taskName: "killer", by: "<Task pending name='killer'>", stackNamesTest: true, inStack: true, enumerable: false },
     { debug: true, name: "by-callback", message: "", task: true, taskName: null, by: "a callback outside any task", stackNamesTest: true, inStack: true, enumerable: false },
     { debug: false, name: "by-task", message: "enough", task: "-", taskName: undefined, by: undefined, stackNamesTest: "-", inStack: false, enumerable: false },
     { debug: false, name: "by-callback", message: "", task: "-", taskName: undefined, by: undefined, stackNamesTest: "-", inStack: false, enumerable: false },
