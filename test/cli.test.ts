@@ -189,6 +189,21 @@ test("pstree PID of tasks awaiting each other in a circle: the cycle, exit code 
   }
 });
 
+test("ps PID of a process blocked in native code (execSync) fails within seconds, saying why", async () => {
+  const code = 'require("node:child_process").execSync("sleep 10"); console.log("returned")';
+  const blocked = spawn(process.execPath, ["--inspect-port=0", "-e", `console.log("ready"); ${code}`], { stdio: ["ignore", "pipe", "pipe"] });
+  try {
+    await once(blocked.stdout!, "data");
+    const started = performance.now();
+    const r = await cli("ps", String(blocked.pid));
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`^Error retrieving tasks: process ${blocked.pid} opened no inspector after SIGUSR1: is it a Node process, its main thread not blocked in native code`));
+    assert.ok(performance.now() - started < 9000, "it gave up before the block ended");
+  } finally {
+    blocked.kill();
+  }
+});
+
 test("pstree PID of a process that does not use asyncio-ts, or of no process: an error, exit code 1", async () => {
   const plain = spawn(process.execPath, ["--inspect-port=0", "-e", "setInterval(() => {}, 1000); console.log('ready')"], { stdio: ["ignore", "pipe", "pipe"] });
   try {

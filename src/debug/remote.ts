@@ -12,8 +12,9 @@
  *
  * The inspector's sockets are served by a thread of its own, and V8 runs `Runtime.evaluate` at
  * the next interrupt check of whatever JavaScript runs, so this works while the loop is blocked
- * in JavaScript, and then shows where. A main thread blocked in native code (a synchronous read,
- * `Atomics.wait`, a long `execSync`) answers only when it returns.
+ * in JavaScript (`Atomics.wait` too, which V8 interrupts), and then shows where. A main thread
+ * blocked in native code (a synchronous file read, `execSync`) opens the inspector and answers
+ * only when it returns.
  *
  * The WebSocket client is the smallest the protocol needs (RFC 6455: one text message out per
  * call, masked; fragments, pings and a close in): Node 20 has no WebSocket client of its own.
@@ -88,10 +89,10 @@ export class InspectorSession {
     });
   }
 
-  /** Ends the session (a close frame, then the socket). */
-  close(): void {
+  /** Ends the session (a close frame, then the socket); calls still waiting fail with `reason`. */
+  close(reason = "the session is closed"): void {
     if (this.closedError !== null) return;
-    this.closedError = new RemoteError("the session is closed");
+    this.fail(new RemoteError(reason));
     this.writeFrame(0x8, Buffer.alloc(0));
     this.socket.end();
   }
@@ -296,7 +297,9 @@ export async function findInspector(pid: number, options: { host?: string; port?
     if (url !== null) return { url, openedHere: true };
   }
   throw new RemoteError(
-    `process ${pid} opened no inspector after SIGUSR1 (is it a Node process? started with --inspect-port=N or --disable-sigusr1, pass --port N)`,
+    `process ${pid} opened no inspector after SIGUSR1: is it a Node process, its main thread not blocked in native code ` +
+      `(a synchronous child process or file read: it opens the inspector once that returns), not started with --disable-sigusr1? ` +
+      `(one started with --inspect-port=N elsewhere than Linux: pass --port N)`,
   );
 }
 
@@ -311,7 +314,10 @@ export async function remoteSnapshot(pid: number, options: { host?: string; port
   const timeoutMs = options.timeoutMs ?? 10_000;
   const found = await findInspector(pid, options);
   const session = await InspectorSession.connect(found.url, timeoutMs);
-  const timer = setTimeout(() => session.close(), timeoutMs);
+  const timer = setTimeout(
+    () => session.close(`no answer from process ${pid} within ${timeoutMs / 1000} s (is its main thread blocked in native code?)`),
+    timeoutMs,
+  );
   try {
     const evaluate = async (expression: string): Promise<unknown> => {
       const reply = (await session.call("Runtime.evaluate", { expression, returnByValue: true, silent: true })) as {
