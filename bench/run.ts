@@ -10,13 +10,14 @@
  * process (bench/workloads/http-client.ts: autocannon, or the clients under test).
  * The table goes to stdout and, as markdown with the machine it ran on, to bench/RESULTS.md.
  *
- * Usage: npm run bench [-- [--quick] WORKLOAD...]   (switch spawn timers memory queue echo executor http bullmq)
+ * Usage: npm run bench [-- [--quick] WORKLOAD...]   (switch spawn timers memory queue echo executor http bullmq debug)
  * Running a subset, or `--quick` (every size divided by 10), prints the table but leaves RESULTS.md
- * alone; BENCH_RESULTS=FILE writes the markdown to FILE in any case.
+ * alone; BENCH_RESULTS=FILE writes the markdown to FILE in any case. BENCH_BASELINE=REV (a git
+ * revision) adds to the debug workload the same figures from the source at REV, extracted from git.
  */
 
 import { spawn, spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -58,6 +59,30 @@ const FANOUT_LIMIT = 10;
 /** The bullmq workload: this many tiny jobs through 2 worker processes of this concurrency each. */
 const BULLMQ_JOBS = size(10_000);
 const BULLMQ_CONCURRENCY = 8;
+
+/** The debug workload's queue: fewer items, since debug mode on takes tens of microseconds per item. */
+const DEBUG_QUEUE = size(100_000);
+/** `BENCH_BASELINE=REV`: the debug workload compares debug mode off with the source at git revision REV. */
+const BASELINE = process.env.BENCH_BASELINE ?? null;
+let baselineIndex: string | null = null;
+
+/** The `src/index.ts` of the revision BENCH_BASELINE names, extracted (once) into a temporary folder; null without it. */
+function baselineSource(): string | null {
+  if (BASELINE === null) return null;
+  if (baselineIndex === null) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "asyncio-ts-baseline-"));
+    process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+    const r = spawnSync("sh", ["-c", 'git archive "$0" src | tar -x -C "$1"', BASELINE, dir], { cwd: ROOT, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`BENCH_BASELINE=${BASELINE}: git archive failed: ${r.stderr}`);
+    // Compiled by tsx as this checkout is: as ES modules (as CommonJS, every imported function would
+    // be a getter call away, three times slower), with the same compiler options.
+    writeFileSync(path.join(dir, "package.json"), JSON.stringify({ type: "module" }));
+    writeFileSync(path.join(dir, "tsconfig.json"), readFileSync(path.join(ROOT, "tsconfig.json")));
+    baselineIndex = path.join(dir, "src", "index.ts");
+  }
+  return baselineIndex;
+}
+
 /** The kernel's clock ticks per second, the unit of CPU times in /proc/PID/stat. */
 const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout) || 100;
 const fmt = (n: number): string => n.toLocaleString("en-US");
@@ -79,10 +104,10 @@ interface Job {
 interface Anchor {
   label: string;
   job: Job;
+  /** Compare this one of the job's `extra` figures (a job that measures several variants at once). @default the comparison's */
+  metric?: string;
   /** The ratio asyncio-ts / anchor must reach (at least, or at most when lower is better). */
   target?: number;
-  /** This anchor's figure among its result's `extra` ones (when both contenders run in one child). */
-  metric?: string;
 }
 
 /** One asyncio-ts figure and the anchors it is compared with. */
@@ -340,7 +365,34 @@ function bullmqComparisons(): Comparison[] {
       lowerIsBetter: true,
       anchors: [{ label: raw, job, metric: "rawLatency" }],
     },
+    ...debugComparisons(),
   ];
+}
+
+/**
+ * The debug workload: switch, spawn and queue with debug mode off, against the code before debug
+ * mode's hooks (with BENCH_BASELINE) and against debug mode on, all three measured in one process,
+ * alternating (bench/workloads/debug.ts): off must not move.
+ */
+function debugComparisons(): Comparison[] {
+  const base = baselineSource();
+  const workloads = [
+    ["switch", `${fmt(SWITCH_TASKS)} tasks x ${SWITCH_ROUNDS} \`sleep(0)\``, [SWITCH_TASKS, SWITCH_ROUNDS]],
+    ["spawn", `create ${fmt(SPAWN)} trivial tasks, then await each`, [SPAWN]],
+    ["queue", `1 producer, 1 consumer, \`Queue(100)\`, ${fmt(DEBUG_QUEUE)} items`, [DEBUG_QUEUE]],
+  ] as const;
+  return workloads.map(([name, what, sizes]): Comparison => {
+    const job = nodeJob("debug", "ab", name, base ?? "-", ...sizes);
+    return {
+      workload: "debug",
+      what: `${name}: ${what}, per CPU second, debug mode off (the three variants alternate in one process)`,
+      ours: { label: "asyncio-ts, debug mode off", job },
+      anchors: [
+        ...(base === null ? [] : [{ label: `the same code before debug mode's hooks (${BASELINE})`, job, metric: "before", target: 0.95 }]),
+        { label: "asyncio-ts, debug mode on (what it costs when on)", job, metric: "on" },
+      ],
+    };
+  });
 }
 
 // -- running a job -----------------------------------------------------------------------
@@ -574,7 +626,7 @@ function formatFigure(r: Result, notes?: string[]): string {
   const [unitScale, prefix] = SI.find(([s]) => r.value >= s) ?? [1, ""];
   const scaled = r.value / unitScale;
   const digits = scaled >= 100 ? 0 : scaled >= 10 ? 1 : 2;
-  return `${scaled.toFixed(digits)} ${prefix} ${r.unit}${r.detail ? ` (${r.detail})` : ""}`.replace("  ", " ");
+  return `${scaled.toFixed(digits)} ${prefix} ${r.unit}`.replace("  ", " ") + (r.detail ? ` (${r.detail})` : "");
 }
 
 /** The result's main figure, or its `metric` figure; a missing one is reported as a failure. */

@@ -40,6 +40,7 @@ export {
   ConnectionRefusedError,
   ConnectionResetError,
   isCancellation,
+  type CancelOrigin,
 } from "./exceptions.ts";
 export {
   EventLoop,
@@ -54,7 +55,15 @@ export {
   type Executor,
   type LoopOptions,
 } from "./loop/events.ts";
-export { Future, isFuture, fromPromise, wrapFuture, type ConcurrentFutureLike } from "./loop/futures.ts";
+export {
+  Future,
+  isFuture,
+  fromPromise,
+  wrapFuture,
+  futureAddToAwaitedBy,
+  futureDiscardFromAwaitedBy,
+  type ConcurrentFutureLike,
+} from "./loop/futures.ts";
 export {
   Task,
   createTask,
@@ -84,6 +93,15 @@ export {
 export { timeout, timeoutAt, Timeout, waitFor } from "./primitives/timeouts.ts";
 export { taskGroup, TaskGroup } from "./primitives/taskgroups.ts";
 export { run, Runner } from "./loop/runners.ts";
+export {
+  captureCallGraph,
+  formatCallGraph,
+  printCallGraph,
+  FrameCallGraphEntry,
+  FutureCallGraph,
+  type CallGraphOptions,
+  type FrameInfo,
+} from "./loop/graph.ts";
 export { ThreadPoolExecutor } from "./executors/thread.ts";
 export { ProcessPoolExecutor } from "./executors/process.ts";
 export { ConcurrentFuture, type DoneCallback } from "./executors/concurrent.ts";

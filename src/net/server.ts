@@ -24,6 +24,7 @@ import type { Coroutine } from "../loop/types.ts";
 import { bindError, describeAddress } from "./errors.ts";
 import { trackResource, untrackResource, type LoopResource, type SocketName } from "./registry.ts";
 import { SocketTransport, socketAddress, type ConnectionOwner } from "./socket_transport.ts";
+import { _watchCoroutines } from "../debug/unawaited.ts";
 
 /** TLS for a server: `tls.TlsOptions` with at least a key and a certificate. */
 export type ServerSSL = tls.TlsOptions;
@@ -385,3 +386,6 @@ export function* createUnixServer(
   if (startServing) yield* server.startServing();
   return server;
 }
+
+// Debug mode reports a coroutine of these that was never awaited (debug/unawaited.ts).
+_watchCoroutines(Server);

@@ -13,6 +13,7 @@ import { _holdRealUntilDone, type Future } from "../loop/futures.ts";
 import type { Coroutine } from "../loop/types.ts";
 import { ByteQueue } from "./bytequeue.ts";
 import { _peerOnLoop, type LoopResource } from "./registry.ts";
+import { _watchCoroutines } from "../debug/unawaited.ts";
 
 /**
  * The default `limit` of a `StreamReader`: 64 KiB (CPython's `_DEFAULT_LIMIT`). A line or a
@@ -343,3 +344,6 @@ function checkSize(method: string, n: unknown): void {
     throw new TypeError(`${method}(): \`n\` must be an integer number of bytes, got ${typeof n === "string" ? JSON.stringify(n) : String(n)}`);
   }
 }
+
+// Debug mode reports a coroutine of these that was never awaited (debug/unawaited.ts).
+_watchCoroutines(StreamReader);

@@ -2,6 +2,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
+import v8 from "node:v8";
+import vm from "node:vm";
 import {
   CancelledError,
   Context,
@@ -24,6 +26,7 @@ import {
   type Coroutine,
   type EventLoop,
   type ExceptionContext,
+  type Task,
 } from "asyncio-ts";
 import { asyncioTest } from "asyncio-ts/testing";
 import { caught } from "../helpers.ts";
@@ -742,6 +745,108 @@ test("a failed task read by gather is not reported; one only passed to wait() an
   assert.deepEqual(seen, [
     "Task exception was never retrieved (task 'waited') | Error: waited | <Task finished name='waited' exception=Error(\"waited\")>",
   ]);
+});
+
+/** A full garbage collection (what `--expose-gc` gives, turned on here for this file). */
+function collectGarbage(): void {
+  v8.setFlagsFromString("--expose-gc");
+  (vm.runInNewContext("gc") as () => void)();
+}
+
+const turn = (ms = 10): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs a loop whose only other task fails with nobody awaiting it and is then dropped, and returns
+ * what reached the handler (message, repr, where created) at each of: after the run, after `between`,
+ * after close(), and after further collections. `collected` tells whether the task was collected.
+ */
+async function lostTaskReports(debug: boolean, between: () => Promise<void>): Promise<{ collected: boolean; counts: number[]; contexts: ExceptionContext[] }> {
+  const loop = newEventLoop({ debug });
+  const contexts: ExceptionContext[] = [];
+  loop.setExceptionHandler((_loop, ctx) => contexts.push(ctx));
+  let ref: WeakRef<Task<void>> | null = null;
+  await loop.runUntilComplete(
+    (function* () {
+      const task = createTask(
+        (function* lost(): Coroutine<void> {
+          yield* sleep(0);
+          const e = new Error("nobody reads me");
+          void e.stack; // formatted, the error no longer holds the frames of its stack (and so the task)
+          throw e;
+        })(),
+        { name: "lost" },
+      );
+      ref = new WeakRef(task);
+      for (let i = 0; i < 3; i++) yield* sleep(0);
+    })(),
+  );
+  const counts = [contexts.length];
+  await between();
+  const collected = ref!.deref() === undefined;
+  counts.push(contexts.length);
+  loop.close();
+  counts.push(contexts.length);
+  await turn();
+  collectGarbage();
+  await turn();
+  counts.push(contexts.length);
+  return { collected, counts, contexts };
+}
+
+test("a failed task collected between runUntilComplete and close(), its finalizer not run yet, is reported once, at close", async () => {
+  for (const debug of [false, true]) {
+    const { collected, counts, contexts } = await lostTaskReports(debug, async () => {
+      await turn();
+      collectGarbage(); // collected now; its finalizer runs on a later turn, after close()
+    });
+    assert.equal(collected, true);
+    assert.deepEqual(counts, [0, 0, 1, 1]);
+    const [ctx] = contexts;
+    assert.equal(ctx!.message, "Task exception was never retrieved (task 'lost')");
+    assert.equal((ctx!.exception as Error).message, "nobody reads me");
+    assert.equal(ctx!.futureRepr, `<Task finished name='lost' exception=Error("nobody reads me")>`);
+    // In debug mode, where the task was created (CPython's source_traceback).
+    if (debug) assert.match(ctx!.sourceTraceback!, /^ {4}at [^]*futures\.test\.ts:\d+:\d+\)/);
+    else assert.equal(ctx!.sourceTraceback, undefined);
+  }
+});
+
+test("a failed task collected and finalized while the loop is open is reported then, and not again at close()", async () => {
+  const { collected, counts, contexts } = await lostTaskReports(true, async () => {
+    await turn();
+    collectGarbage();
+    await turn(); // the finalizer runs
+    collectGarbage();
+    await turn();
+  });
+  assert.equal(collected, true);
+  assert.deepEqual(counts, [0, 1, 1, 1]);
+  assert.equal(contexts[0]!.message, "Task exception was never retrieved (task 'lost')");
+  assert.match(contexts[0]!.sourceTraceback!, /futures\.test\.ts/);
+});
+
+test("the default exception handler prints where a never-retrieved task was created, in debug mode", async () => {
+  const printed: string[] = [];
+  const error = console.error;
+  console.error = (msg: string) => printed.push(msg);
+  try {
+    await run(
+      function* () {
+        createTask(
+          (function* failing(): Coroutine<void> {
+            throw new Error("unread");
+          })(),
+          { name: "unread" },
+        );
+        yield* sleep(0);
+      },
+      { debug: true },
+    );
+  } finally {
+    console.error = error;
+  }
+  assert.equal(printed.length, 1);
+  assert.match(printed[0]!, /^Task exception was never retrieved \(task 'unread'\)\nfuture: <Task finished name='unread' coro=<failing\(\) done, defined at \S*futures\.test\.ts:\d+> exception=Error\("unread"\) created at \S*futures\.test\.ts:\d+>\nError: unread\n[^]*\nTask created at:\n {4}at [^]*futures\.test\.ts/);
 });
 
 test("awaiting a task ended by a CancelledError gives that very error first, then new ones (3.12+)", async () => {

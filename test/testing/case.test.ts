@@ -59,7 +59,10 @@ test("a leftover task, loop timer, server, Node interval and thread pool each fa
   );
   await pool.shutdown();
   assert.equal(leftovers.length, 5, leftovers.join("\n---\n"));
-  assert.match(leftovers[0]!, /^task <Task pending name='forgotten' wait_for=<SleepFuture pending>> created at\n {4}at .*case\.test\.ts:\d+:\d+\)/);
+  assert.match(
+    leftovers[0]!,
+    /^task <Task pending name='forgotten' coro=<sleep\(3600\)> wait_for=<SleepFuture pending> created at \S*case\.test\.ts:\d+> created at\n {4}at .*case\.test\.ts:\d+:\d+\)/,
+  );
   assert.match(leftovers[1]!, /^timer <TimerHandle when=\d+(\.\d+)? <anonymous>\(\)> still scheduled on the loop$/);
   assert.match(leftovers[2]!, /^<Server sockets=\[<ServerSocket family=AF_INET laddr=127\.0\.0\.1:\d+>\] serving clients=0> still open$/);
   const handles = leftovers.slice(3).sort();
