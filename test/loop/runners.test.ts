@@ -24,6 +24,7 @@ import {
   type ExceptionContext,
 } from "asyncio-ts";
 import { VirtualClock } from "asyncio-ts/testing";
+import { runTs } from "../helpers.ts";
 
 class SpamError extends Error {
   override name = "SpamError";
@@ -431,7 +432,7 @@ interface ChildResult {
 /** Runs the fixture in `mode`, sending SIGINT whenever it prints one of `interruptOn`. */
 function interrupt(mode: string, interruptOn: string[]): Promise<ChildResult> {
   const fixture = fileURLToPath(new URL("../fixtures/sigint.ts", import.meta.url));
-  const child = spawn(process.execPath, ["--import", "tsx", fixture, mode], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(...runTs(fixture, mode), { stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
   let stderr = "";
   let buffered = "";
