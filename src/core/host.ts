@@ -76,17 +76,31 @@ export function _useTurnKind(next: TurnKind | null): void {
   kind = next ?? detectTurnKind();
 }
 
+/**
+ * Whether the host's immediates can starve its sockets: Deno (2.x) runs `setImmediate` callbacks
+ * again and again without polling its sockets in between, so there too a turn is a `setTimeout(0)`
+ * at least every `TIMER_TURN_EVERY_MS`. Node and Bun poll for I/O between immediates.
+ */
+const immediatesStarveIO = "Deno" in globalThis;
+
 /** Runs `fn` on a later turn of the host, after its pending timers, I/O and events. */
 export function requestTurn(fn: () => void): HostTurn {
+  if (kind !== "setTimeout" && (kind === "MessageChannel" || immediatesStarveIO)) {
+    const now = performance.now();
+    if (now - lastTimerTurn >= TIMER_TURN_EVERY_MS) {
+      lastTimerTurn = now;
+      return timerTurn(fn);
+    }
+  }
   if (kind === "setImmediate") {
     const immediate = immediates.setImmediate!(fn);
     return { cancel: () => immediates.clearImmediate!(immediate) };
   }
-  if (kind === "MessageChannel") {
-    const now = performance.now();
-    if (now - lastTimerTurn < TIMER_TURN_EVERY_MS) return postTurn(fn);
-    lastTimerTurn = now;
-  }
+  if (kind === "MessageChannel") return postTurn(fn);
+  return timerTurn(fn);
+}
+
+function timerTurn(fn: () => void): HostTurn {
   const timer = setTimeout(fn, 0);
   return { cancel: () => clearTimeout(timer) };
 }

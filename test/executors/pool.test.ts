@@ -48,7 +48,7 @@ function sharedCounter(): Int32Array {
 /** Runs the body once per kind of pool, with a fresh pool that is shut down at the end. */
 function eachPool(name: string, body: (pool: ThreadPoolExecutor | ProcessPoolExecutor) => Promise<void>, maxWorkers = 2): void {
   for (const Pool of POOLS) {
-    test(`${Pool.name}: ${name}`, async () => {
+    test(`${Pool.name}: ${name}`, { timeout: 30_000 }, async () => {
       const pool = new Pool({ maxWorkers });
       try {
         await body(pool);

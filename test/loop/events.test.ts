@@ -279,7 +279,7 @@ test("getRunningLoop outside a loop throws; getEventLoop makes one", () => {
 
 test("a deadlocked program ends with a RuntimeError naming the chain it waits on, not a silent exit", () => {
   const fixture = fileURLToPath(new URL("../fixtures/deadlock.ts", import.meta.url));
-  const r = spawnSync(...runTs(fixture), { encoding: "utf8" });
+  const r = spawnSync(...runTs(fixture), { encoding: "utf8", timeout: 15_000 });
   assert.equal(r.status, 0, r.stderr);
   assert.match(
     r.stdout,
