@@ -110,8 +110,8 @@ async function starvation(ms: number): Promise<Record<string, number>> {
 
 async function main(): Promise<void> {
   const say = output();
-  const hold = await starvation(500);
-  say(`while a task spun on sleep(0) for 0.5 s: ${JSON.stringify(hold)}`);
+  const hold = await starvation(1000);
+  say(`while a task spun on sleep(0) for 1 s: ${JSON.stringify(hold)}`);
   await runTour(say);
 }
 
