@@ -11,6 +11,7 @@
  * The table goes to stdout and, as markdown with the machine it ran on, to bench/RESULTS.md.
  *
  * Usage: npm run bench [-- [--quick] WORKLOAD...]   (switch spawn timers memory queue echo executor http bullmq debug)
+ *        npm run bench -- runtimes [--rounds N]   (bench/runtimes.ts: Node, Bun and Deno, each against its native async/await)
  * Running a subset, or `--quick` (every size divided by 10), prints the table but leaves RESULTS.md
  * alone; BENCH_RESULTS=FILE writes the markdown to FILE in any case. BENCH_BASELINE=REV (a git
  * revision) adds to the debug workload the same figures from the source at REV, extracted from git.
@@ -762,6 +763,11 @@ function keyOf(job: Job): string {
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === "runtimes") {
+    // The core workloads on Node, Bun and Deno, each beside its own native async/await.
+    await import("./runtimes.ts");
+    return;
+  }
   const wanted = process.argv.slice(2).filter((a) => a !== "--quick");
   const python = pythonInfo();
   let all = comparisons(python);

@@ -191,6 +191,12 @@ export class BrokenBarrierError extends AsyncioError {}
 export class BrokenExecutorError extends AsyncioError {}
 
 /**
+ * Node's `Buffer` where Node's types are loaded (streams read into Buffers), else `Uint8Array`:
+ * this module is part of asyncio-ts/core, whose declarations must need no `@types/node`.
+ */
+type NodeBuffer = typeof globalThis extends { Buffer: { prototype: infer B } } ? B : Uint8Array;
+
+/**
  * The stream ended before the expected number of bytes arrived (`asyncio.IncompleteReadError`).
  * `partial` holds what was read; `expected` is the number asked for, or `null` for "until a separator".
  * @example
@@ -202,13 +208,13 @@ export class BrokenExecutorError extends AsyncioError {}
  * }
  */
 export class IncompleteReadError extends AsyncioError {
-  readonly partial: Buffer;
+  readonly partial: NodeBuffer;
   readonly expected: number | null;
   /**
    * @param partial the bytes read before the end of the stream.
    * @param expected how many bytes were asked for, or null.
    */
-  constructor(partial: Buffer, expected: number | null) {
+  constructor(partial: NodeBuffer, expected: number | null) {
     super(`${partial.length} bytes read on a total of ${expected === null ? "undefined" : expected} expected bytes`);
     this.partial = partial;
     this.expected = expected;

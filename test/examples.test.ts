@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compareTranscript, expectedTranscript } from "../examples/_transcript.ts";
 import { tutorials, withDifferences, type Program } from "../examples/seeds/_tutorials.ts";
+import { runTs } from "./helpers.ts";
 
 const examples = fileURLToPath(new URL("../examples/", import.meta.url));
 const seeds = join(examples, "seeds");
@@ -51,7 +52,7 @@ function runExample(file: string, alone: boolean): Promise<{ code: number | null
     () =>
       new Promise((resolve, reject) => {
         const timer = alone ? undefined : setTimeout(up, STARTUP_WAIT_MS);
-        const child = spawn(process.execPath, ["--import", "tsx", file], { stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(...runTs(file), { stdio: ["ignore", "pipe", "pipe"] });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d) => {

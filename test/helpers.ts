@@ -35,3 +35,17 @@ export function* expectCancelled(task: Task<unknown>): Coroutine<void> {
   }
   assert.fail("the task was not cancelled");
 }
+
+/** The runtime running the tests: test/runtimes/ runs the suite on Bun and Deno too. */
+export const runtime: "node" | "bun" | "deno" = "Bun" in globalThis ? "bun" : "Deno" in globalThis ? "deno" : "node";
+
+/**
+ * The command and arguments that run the TypeScript program `file` with `args` on the runtime
+ * running the tests, for `spawn(...runTs(file))`: `node --import tsx`, `bun`, or `deno run`
+ * (which reads deno.json, mapping `asyncio-ts` to src/ as tsconfig.json does for tsx).
+ */
+export function runTs(file: string, ...args: string[]): [string, string[]] {
+  if (runtime === "bun") return [process.execPath, [file, ...args]];
+  if (runtime === "deno") return [process.execPath, ["run", "-A", "--no-check", file, ...args]];
+  return [process.execPath, ["--import", "tsx", file, ...args]];
+}

@@ -1,7 +1,8 @@
 // The layers of src/ (docs/guide.md, "How it fits together"), checked on the real import graph as
 // madge reads it, type-only imports included: no import cycle anywhere, and each folder imports
 // only the folders below it. An entry point of the package (testing/, http/, bullmq/, eslint/) imports the
-// rest only by the package's name, as a user does.
+// rest only by the package's name, as a user does. asyncio-ts/core (portable.ts) and the browser
+// build of asyncio-ts/testing (testing/portable.ts) reach no Node built-in at all.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -24,12 +25,15 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   http: [],
   eslint: [],
   bullmq: [],
+  "portable.ts": ["exceptions.ts", "core", "loop", "primitives"],
   "index.ts": ["exceptions.ts", "core", "loop", "primitives", "executors", "net"],
 };
 
-/** Node's modules the layers under networking and executors may use: none that does I/O. */
+/** The entry points that must load where Node is not (a browser, a Web Worker): asyncio-ts/core and the browser build of asyncio-ts/testing. */
+const PORTABLE_ENTRIES = ["portable.ts", "testing/portable.ts"];
+
+/** The layers under networking and executors, which asyncio-ts/core is made of: no Node module at all. */
 const PURE_LAYERS = ["core", "loop", "primitives"];
-const PURE_NODE_MODULES = new Set(["node:util"]);
 
 function layerOf(file: string): string {
   return file.includes("/") ? file.slice(0, file.indexOf("/")) : file;
@@ -55,13 +59,34 @@ test("each folder of src/ imports only its own and the layers below it", () => {
   assert.deepEqual(wrong, []);
 });
 
-test("the scheduler, the loop and the primitives use no Node module that does I/O (only node:util)", () => {
+/** The modules `file` imports that are not files of src/: Node's built-ins and packages. */
+function outsideImports(file: string): string[] {
+  return [...readFileSync(src + file, "utf8").matchAll(/(?:from|import) "([^".][^"]*)"/g)].map((m) => m[1]!);
+}
+
+test("the scheduler, the loop and the primitives use no Node module, not even node:util", () => {
   const wrong: string[] = [];
   for (const file of Object.keys(graph.obj())) {
     if (!PURE_LAYERS.includes(layerOf(file))) continue;
-    for (const [, name] of readFileSync(src + file, "utf8").matchAll(/from "(node:[^"]+)"/g)) {
-      if (!PURE_NODE_MODULES.has(name!)) wrong.push(`${file} imports ${name}`);
-    }
+    for (const name of outsideImports(file)) wrong.push(`${file} imports ${name}`);
+  }
+  assert.deepEqual(wrong, []);
+});
+
+test("nothing asyncio-ts/core and the browser build of asyncio-ts/testing load imports a Node built-in", () => {
+  const obj = graph.obj();
+  const reached = new Set<string>();
+  const visit = (file: string): void => {
+    if (reached.has(file)) return;
+    reached.add(file);
+    for (const dep of obj[file] ?? []) visit(dep);
+  };
+  for (const entry of PORTABLE_ENTRIES) visit(entry);
+  assert.ok(reached.has("core/scheduler.ts") && reached.has("primitives/queues.ts") && reached.has("testing/clock.ts"));
+  const wrong: string[] = [];
+  for (const file of reached) {
+    // The one package name allowed is the package's own, which the "browser" condition maps back to asyncio-ts/core.
+    for (const name of outsideImports(file)) if (name !== "asyncio-ts") wrong.push(`${file} imports ${name}`);
   }
   assert.deepEqual(wrong, []);
 });

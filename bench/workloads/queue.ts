@@ -4,7 +4,9 @@
  *   them all; items per second.
  * - lock: N (100,000) tasks contend for one Lock, each holding it across one `sleep(0)` (so all
  *   but one wait in the lock's FIFO); acquisitions per second.
- * p-queue is the bounded producer/consumer of the promise world: a queue of jobs run one at a time
+ * native is the same bounded queue written with plain promises and async functions (what
+ * bench/runtimes.ts compares with on each runtime). p-queue is the bounded producer/consumer of
+ * the promise world: a queue of jobs run one at a time
  * (the consumer), the producer adding a job per item and waiting while 100 are queued.
  */
 
@@ -28,6 +30,45 @@ main({
       return { count: n, seconds: now() - t0 };
     }
     return bestRate("items/s", () => run(measure()));
+  },
+
+  // The same bounded queue in native async/await: a promise per wait, as a hand-written one has.
+  async native(args) {
+    const n = Number(args[0] ?? 1_000_000);
+    return bestRate("items/s", async () => {
+      const items: number[] = [];
+      let getter: (() => void) | null = null;
+      let putter: (() => void) | null = null;
+      async function put(item: number): Promise<void> {
+        while (items.length >= 100) await new Promise<void>((resolve) => (putter = resolve));
+        items.push(item);
+        if (getter !== null) {
+          const wake = getter;
+          getter = null;
+          wake();
+        }
+      }
+      async function get(): Promise<number> {
+        while (items.length === 0) await new Promise<void>((resolve) => (getter = resolve));
+        const item = items.shift()!;
+        if (putter !== null) {
+          const wake = putter;
+          putter = null;
+          wake();
+        }
+        return item;
+      }
+      const t0 = now();
+      await Promise.all([
+        (async () => {
+          for (let i = 0; i < n; i++) await put(i);
+        })(),
+        (async () => {
+          for (let i = 0; i < n; i++) await get();
+        })(),
+      ]);
+      return { count: n, seconds: now() - t0 };
+    });
   },
 
   async "p-queue"(args) {

@@ -1,12 +1,12 @@
 /**
  * The few pieces of Python's standard library (not asyncio) whose output the tutorial programs
- * print and Node formats differently: `str()` of a list or a set, `datetime.datetime.now()`, and
- * `threading.current_thread()`. Everything else the programs use has a plain Node equivalent,
- * written in place: `time.time()` is `Date.now() / 1000`, `time.perf_counter()` is
+ * print and Node formats differently: `str()` of a list or a set and `datetime.datetime.now()`
+ * (`threading.current_thread()` is in ./_threads.ts: it needs node:worker_threads, and this module
+ * runs in browsers too, where test/browser/ runs the examples). Everything else the programs use
+ * has a plain Node equivalent, written in place: `time.time()` is `Date.now() / 1000`, `time.perf_counter()` is
  * `performance.now() / 1000`, `threading.get_ident()` is `threadId` of node:worker_threads (0 on
  * the main thread), `random.randint(a, b)` is `a + Math.floor(Math.random() * (b - a + 1))`.
  */
-import { isMainThread, threadId } from "node:worker_threads";
 
 /**
  * What Python's `str(x)` (and so `print(x)`) shows: a string as it is; a list (array) as
@@ -46,12 +46,4 @@ export function datetimeNow(): string {
   const time = `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
   const fraction = micros % 1_000_000;
   return `${date} ${time}${fraction === 0 ? "" : `.${String(fraction).padStart(6, "0")}`}`;
-}
-
-/**
- * `threading.current_thread()` as Python shows it: `<_MainThread(MainThread, started 140735195337472)>`
- * on the main thread. Node has no thread objects: the number is `threadId` (0 on the main thread).
- */
-export function currentThread(): string {
-  return isMainThread ? `<_MainThread(MainThread, started ${threadId})>` : `<Thread(Thread-${threadId}, started ${threadId})>`;
 }

@@ -1,25 +1,28 @@
 /**
- * The scheduler: our event loop, living inside Node's (CPython: `BaseEventLoop._run_once`).
+ * The scheduler: our event loop, living inside the host's (CPython: `BaseEventLoop._run_once`).
  *
  * How it works. The loop owns a FIFO ring of runnables (handles and tasks, which step themselves
- * straight from the ring, with no wrapper) and a heap of timers. One *batch* runs on a Node
- * `setImmediate` (or on the Node timer armed for our earliest timer). A batch is a sequence of
- * CPython iterations: move the timers that are due onto the ring, then run exactly the runnables
- * that were ready when the iteration began, so anything they schedule waits for the next one.
- * Since nothing from Node can arrive while JavaScript runs, several iterations in one synchronous
- * batch behave as iterations whose I/O poll found nothing. A batch ends when the ring is empty,
- * when `stop()` was called, or when it has run for `SLICE_MS`; then Node gets its turn (its timers,
- * its I/O poll, its immediates), so a coroutine that loops on `sleep(0)` never starves a socket.
+ * straight from the ring, with no wrapper) and a heap of timers. One *batch* runs on a turn of the
+ * host (host.ts: `setImmediate` on Node, Bun and Deno; a `MessageChannel` message in a browser) or
+ * on the host timer armed for our earliest timer. A batch is a sequence of CPython iterations: move
+ * the timers that are due onto the ring, then run exactly the runnables that were ready when the
+ * iteration began, so anything they schedule waits for the next one. Since nothing from the host
+ * can arrive while JavaScript runs, several iterations in one synchronous batch behave as
+ * iterations whose I/O poll found nothing. A batch ends when the ring is empty, when `stop()` was
+ * called, or when it has run for `SLICE_MS`; then the host gets its turn (its timers, its I/O poll,
+ * its immediates; a page's input, rendering and network events), so a coroutine that loops on
+ * `sleep(0)` never starves a socket or a click.
  *
- * Between batches the loop holds Node open only while it has something to wait for: a pending
- * immediate while the ring is not empty, one Node timer for the earliest of our timers. When
- * neither is armed and Node's own loop drains, nothing can ever happen again: `beforeExit` fires
- * and the run ends with a deadlock error instead of a silent exit.
+ * Between batches the loop holds the host open only while it has something to wait for: a pending
+ * turn while the ring is not empty, one host timer for the earliest of our timers. When neither is
+ * armed and Node's own loop drains, nothing can ever happen again: `beforeExit` fires and the run
+ * ends with a deadlock error instead of a silent exit (Bun and Deno emit it too; a page has no
+ * such event, and a deadlocked run there just never ends).
  *
  * Costs: `push` onto the ring O(1) and allocation-free; a timer O(1) to push, plus its share of
  * sorting the timers of its millisecond (heap.ts); a batch calls `performance.now()` once per
  * iteration when timers are pending and once per `CHECK_EVERY` runnables for the time slice.
- * Node callbacks that feed the loop (sockets, workers, promises) either push onto the ring and
+ * Host callbacks that feed the loop (sockets, workers, promises) either push onto the ring and
  * `_wake()` it, or run inside `_runFromNode`, which makes the loop the running one for that call,
  * as CPython runs protocol callbacks from its selector.
  *
@@ -32,6 +35,7 @@
 import { _isBaseExit } from "../exceptions.ts";
 import { Ring } from "./ring.ts";
 import { TimerHeap, type HeapTimer } from "./heap.ts";
+import { offHostIdleExit, onHostIdleExit, requestTurn, type HostTurn } from "./host.ts";
 
 /** Anything the ready ring can hold: a handle runs its callback, a task takes one step. */
 export interface Runnable {
@@ -89,11 +93,11 @@ function isWaking(clock: Clock | null): clock is WakingClock {
   return clock !== null && typeof (clock as Partial<WakingClock>)._attach === "function";
 }
 
-/** How long one batch may run before Node gets a turn, in milliseconds. */
+/** How long one batch may run before the host gets a turn, in milliseconds. */
 const SLICE_MS = 4;
 /** How many runnables a batch runs between two looks at the time slice. */
 const CHECK_EVERY = 1024;
-/** Node's timers take at most this many milliseconds (about 24.8 days). */
+/** Host timers take at most this many milliseconds (about 24.8 days). */
 const MAX_NODE_DELAY_MS = 2 ** 31 - 1;
 
 let running: Scheduler | null = null;
@@ -139,8 +143,9 @@ export abstract class Scheduler implements Wakeable {
    * runnables within each batch, for `asyncioTest({ shuffle })`; null keeps FIFO order.
    */
   _shuffle: (() => number) | null = null;
-  private immediate: NodeJS.Immediate | null = null;
-  private nodeTimer: NodeJS.Timeout | null = null;
+  /** The host turn a batch (or the autojump) waits for, if any. */
+  private immediate: HostTurn | null = null;
+  private nodeTimer: ReturnType<typeof setTimeout> | null = null;
   private nodeTimerWhen = Infinity;
   private settle: { resolve: () => void; reject: (e: unknown) => void } | null = null;
 
@@ -161,7 +166,7 @@ export abstract class Scheduler implements Wakeable {
   /** Starts running batches; the promise settles when `stop()` takes effect or on deadlock. */
   protected _startRunning(): Promise<void> {
     this._running = true;
-    process.prependListener("beforeExit", this.onBeforeExit);
+    onHostIdleExit(this.onBeforeExit);
     if (isWaking(this._clock)) this._clock._attach(this);
     const done = new Promise<void>((resolve, reject) => {
       this.settle = { resolve, reject };
@@ -173,7 +178,7 @@ export abstract class Scheduler implements Wakeable {
   /** @internal Schedules a batch if the loop runs and none is pending: called whenever work arrives from outside. */
   _wake(): void {
     if (!this._inBatch && this.immediate === null && this._running) {
-      this.immediate = setImmediate(this.runBatch);
+      this.immediate = requestTurn(this.runBatch);
     }
   }
 
@@ -320,7 +325,7 @@ export abstract class Scheduler implements Wakeable {
   /** After a batch: another batch soon, a Node timer for our earliest timer, or nothing (idle). */
   private scheduleNext(): void {
     if (this._ready.length > 0) {
-      this.immediate = setImmediate(this.runBatch);
+      this.immediate = requestTurn(this.runBatch);
       return;
     }
     const next = this._timers.peek();
@@ -330,7 +335,7 @@ export abstract class Scheduler implements Wakeable {
       // the real clock); with only such timers left the loop idles, and a deadlock is reported.
       if (next === undefined || next._when === Infinity || !this._clock!.autojump) return;
       if (this._realPending === 0) {
-        this.immediate = setImmediate(this.autojump);
+        this.immediate = requestTurn(this.autojump);
       } else {
         // Real work is pending: the clock waits for it, at most `autojumpThreshold` real seconds.
         const threshold = this._clock!.autojumpThreshold ?? Infinity;
@@ -391,11 +396,11 @@ export abstract class Scheduler implements Wakeable {
     this._stopping = false;
     this._running = false;
     if (this.immediate !== null) {
-      clearImmediate(this.immediate);
+      this.immediate.cancel();
       this.immediate = null;
     }
     this.clearNodeTimer();
-    process.off("beforeExit", this.onBeforeExit);
+    offHostIdleExit(this.onBeforeExit);
     if (isWaking(this._clock)) this._clock._detach(this);
     const settle = this.settle!;
     this.settle = null;

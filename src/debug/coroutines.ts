@@ -15,7 +15,7 @@
  *   in debug mode or a call graph needs it.
  */
 
-import { createRequire, findSourceMap } from "node:module";
+import { nodeBuiltin } from "./host.ts";
 import { hooks } from "../core/hooks.ts";
 import { runningScheduler } from "../core/scheduler.ts";
 import { _watchUnawaited } from "./unawaited.ts";
@@ -127,6 +127,11 @@ interface InspectorSession {
 
 /** The global slot a generator is put in for a moment, so the inspector can get hold of it. */
 const SLOT = "asyncio-ts.inspect";
+/** What debug mode reads of Node's `SourceMap` (node:module). */
+interface SourceMapLike {
+  findEntry(line: number, column: number): unknown;
+}
+
 const GROUP = "asyncio-ts";
 let session: InspectorSession | null | undefined;
 /** Script ids to their URLs, refreshed when an unknown id shows up. */
@@ -135,7 +140,7 @@ const scriptUrls = new Map<string, string>();
 function getSession(): InspectorSession | null {
   if (session === undefined) {
     try {
-      const { Session } = createRequire(import.meta.url)("node:inspector") as { Session: new () => InspectorSession };
+      const { Session } = nodeBuiltin<{ Session: new () => InspectorSession }>("node:inspector")!;
       const s = new Session();
       s.connect();
       session = s;
@@ -208,7 +213,8 @@ function place(loc: { scriptId: string; lineNumber: number; columnNumber: number
   const file = displayPath(url);
   let map;
   try {
-    map = findSourceMap(file) ?? findSourceMap(url);
+    const findSourceMap = nodeBuiltin<{ findSourceMap(path: string): SourceMapLike | undefined }>("node:module")?.findSourceMap;
+    map = findSourceMap?.(file) ?? findSourceMap?.(url);
   } catch {
     map = undefined;
   }

@@ -11,8 +11,7 @@
  * when it is first read, so a capture that is never looked at costs the walk and nothing more.
  */
 
-import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { nodeBuiltin } from "./host.ts";
 
 /** One frame of a call stack. */
 export interface FrameInfo {
@@ -39,12 +38,19 @@ const CAPTURE_LIMIT = 200;
 /** Captures the current stack (at most `frames` deep) into a holder, leaving out `hide` and the frames above it. */
 export function captureStack(hide: Function, frames = CAPTURE_LIMIT): StackHolder {
   const holder: StackHolder = {};
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = frames;
-  Error.captureStackTrace(holder, hide);
-  Error.stackTraceLimit = limit;
+  if (typeof V8Error.captureStackTrace !== "function") {
+    holder.stack = new Error().stack; // a host without V8's stack API: the whole stack, as it is
+    return holder;
+  }
+  const limit = V8Error.stackTraceLimit;
+  V8Error.stackTraceLimit = frames;
+  V8Error.captureStackTrace(holder, hide);
+  V8Error.stackTraceLimit = limit;
   return holder;
 }
+
+/** V8's stack API (Node, Bun's JavaScriptCore has it too, Chromium), which other hosts may lack. */
+const V8Error = Error as ErrorConstructor & { stackTraceLimit: number; captureStackTrace?(target: object, hide?: Function): void };
 
 const FRAME_LINE = /^\s*at (?:(.*?) \((.*)\)|(.*))$/;
 /**
@@ -52,15 +58,20 @@ const FRAME_LINE = /^\s*at (?:(.*?) \((.*)\)|(.*))$/;
  * `next`), read past like `next (<anonymous>)`: paths without the extension, in src/ and in dist/,
  * since a stack of the built package may show either (its source maps name the sources).
  */
-const transparentPrefixes: string[] = [];
+const transparentModules: string[] = [];
+let transparentPrefixes: string[] | null = null;
 
 /** @internal Frames of the module `name` of asyncio-ts ("debug/unawaited") are read past (see above). */
 export function _transparentModule(name: string): void {
-  for (const dir of OWN_DIRS) transparentPrefixes.push(`${dir}${name}.`);
+  transparentModules.push(name);
+  transparentPrefixes = null;
 }
 
 function isResume(line: string): boolean {
-  return RESUME_LINE.test(line) || (transparentPrefixes.length > 0 && transparentPrefixes.some((f) => line.includes(f)));
+  if (RESUME_LINE.test(line)) return true;
+  if (transparentModules.length === 0) return false;
+  transparentPrefixes ??= transparentModules.flatMap((name) => ownDirsOf().map((dir) => `${dir}${name}.`));
+  return transparentPrefixes.some((f) => line.includes(f));
 }
 const RESUME_LINE = /^\s*at (?:\S+\.)?(?:next|throw|return) \(<anonymous>\)$/;
 const LOCATION = /^(.*):(\d+):(\d+)$/;
@@ -110,12 +121,21 @@ export function displayPath(file: string): string {
  * The folders of asyncio-ts's own modules: src/ (under tsx) and dist/ (built), both, since a stack
  * of the built package may show the sources its source maps name.
  */
-const PACKAGE_ROOT = path.dirname(path.dirname(path.dirname(fileURLToPath(import.meta.url))));
-const OWN_DIRS = [path.join(PACKAGE_ROOT, "src") + path.sep, path.join(PACKAGE_ROOT, "dist") + path.sep];
+let ownDirs: string[] | null = null;
+function ownDirsOf(): string[] {
+  // Found on first use, not at load: a host may run the core with no URL class at all.
+  return (ownDirs ??= ["src/", "dist/"].map((dir) => displayPath(new URL(`../../${dir}`, import.meta.url).href)));
+}
+
+/** A `file:` URL's path: Node's `fileURLToPath` where the host has it, else the URL's decoded path. */
+function fileURLToPath(url: string): string {
+  const convert = nodeBuiltin<{ fileURLToPath(url: string): string }>("node:url")?.fileURLToPath;
+  return convert !== undefined ? convert(url) : decodeURIComponent(new URL(url).pathname);
+}
 
 /** Whether the frame is in asyncio-ts's own code, or in Node's. */
 export function isLibraryFrame(f: FrameInfo): boolean {
-  return OWN_DIRS.some((dir) => f.fileName.startsWith(dir)) || f.fileName.startsWith("node:") || f.fileName === "";
+  return ownDirsOf().some((dir) => f.fileName.startsWith(dir)) || f.fileName.startsWith("node:") || f.fileName === "";
 }
 
 /** `file:line` of a frame, as reprs show a place (`created at /app/main.ts:12`). */

@@ -20,7 +20,7 @@
  * unref'd timer would.
  */
 
-import { Worker, isMainThread } from "node:worker_threads";
+import { nodeBuiltin } from "./host.ts";
 import { captureStack, isLibraryFrame, parseStack } from "./frames.ts";
 
 /** How often the worker looks at the loop, in milliseconds. */
@@ -109,10 +109,18 @@ function stuckStack(): string {
   return kept.join("\n");
 }
 
+/** What the watchdog uses of node:worker_threads. */
+interface WorkerThreads {
+  isMainThread: boolean;
+  Worker: new (source: string, options: object) => { unref(): void; on(event: "error", listener: () => void): unknown };
+}
+
 /** @internal A loop in debug mode was made: the watchdog starts, once per process. */
 export function _startWatchdog(): void {
-  if (started || !isMainThread) return;
+  const threads = nodeBuiltin<WorkerThreads>("node:worker_threads");
+  if (started || threads === undefined || !threads.isMainThread) return; // no worker threads here: no watchdog
   started = true;
+  const { Worker } = threads;
   try {
     shared = new Float64Array(new SharedArrayBuffer(3 * Float64Array.BYTES_PER_ELEMENT));
     (globalThis as Record<symbol, unknown>)[Symbol.for(PROBE)] = probe;

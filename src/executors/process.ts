@@ -80,13 +80,13 @@ class ProcessSlot extends WorkerSlot {
   ref(): void {
     this.refd = true;
     this.child.ref();
-    this.child.channel?.ref();
+    this.child.channel?.ref?.(); // Bun's channel has no ref()/unref(); its child's ref() covers it
   }
 
   unref(): void {
     this.refd = false;
     this.child.unref();
-    this.child.channel?.unref();
+    this.child.channel?.unref?.();
   }
 
   stop(): void {

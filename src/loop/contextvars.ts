@@ -11,7 +11,7 @@
  * This keeps a pending task one object lighter in the common case.
  */
 
-import { inspect } from "node:util";
+import { formatValue, inspectCustom } from "../core/repr.ts";
 import { LookupError, RuntimeError, ValueError } from "../exceptions.ts";
 
 type VarMap = ReadonlyMap<ContextVar<unknown>, unknown>;
@@ -97,7 +97,7 @@ export class Context {
     return `<Context vars=${this._map.size}>`;
   }
 
-  [inspect.custom](): string {
+  [inspectCustom](): string {
     return this.toString();
   }
 }
@@ -123,7 +123,7 @@ export function copyContext(): Context {
  */
 export function _checkContext(where: string, context: unknown): Context {
   if (!(context instanceof Context)) {
-    throw new TypeError(`${where}: \`context\` must be a Context (copyContext() makes one), got ${inspect(context, { depth: 0 })}`);
+    throw new TypeError(`${where}: \`context\` must be a Context (copyContext() makes one), got ${formatValue(context, { depth: 0 })}`);
   }
   return context;
 }
@@ -198,7 +198,7 @@ export class Token<T> {
     return `<Token${this._used ? " used" : ""} var=${String(this.var_)}>`;
   }
 
-  [inspect.custom](): string {
+  [inspectCustom](): string {
     return this.toString();
   }
 }
@@ -278,7 +278,7 @@ export class ContextVar<T> {
     return `<ContextVar name='${this.name}'${this.hasDefault ? ` default=${String(this.defaultValue)}` : ""}>`;
   }
 
-  [inspect.custom](): string {
+  [inspectCustom](): string {
     return this.toString();
   }
 }

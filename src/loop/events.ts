@@ -17,7 +17,8 @@
  * with every method, as CPython's `BaseEventLoop` has.
  */
 
-import { inspect } from "node:util";
+import { formatValue, inspectCustom } from "../core/repr.ts";
+import { hostEnv } from "../core/host.ts";
 import { Scheduler, runningScheduler, type Clock, type Runnable, type Timer } from "../core/scheduler.ts";
 import { Context, _captureContext, _checkContext, _enterContext, _leaveContext } from "./contextvars.ts";
 import { RuntimeError, ValueError, _isBaseExit } from "../exceptions.ts";
@@ -124,7 +125,7 @@ export class Handle implements Runnable {
     return `<${this.constructor.name}${this._cancelled ? " cancelled" : ""} ${this._callback ? describeCallback(this._callback) : ""}>`;
   }
 
-  [inspect.custom](): string {
+  [inspectCustom](): string {
     return this.toString();
   }
 }
@@ -187,7 +188,7 @@ function checkWhen(when: unknown): number {
 }
 
 function checkCallback(method: string, cb: unknown): void {
-  if (typeof cb !== "function") throw new TypeError(`a callable object was expected by ${method}(), got ${inspect(cb, { depth: 0 })}`);
+  if (typeof cb !== "function") throw new TypeError(`a callable object was expected by ${method}(), got ${formatValue(cb, { depth: 0 })}`);
 }
 
 /**
@@ -254,7 +255,7 @@ export class EventLoop extends Scheduler {
   /** A new loop, not running; `newEventLoop(options)` is the same. */
   constructor(options: LoopOptions = {}) {
     super(options.clock ?? null);
-    this.debug = options.debug ?? process.env.ASYNCIO_DEBUG === "1";
+    this.debug = options.debug ?? hostEnv("ASYNCIO_DEBUG") === "1";
     _noteLoop(this);
     if (this.debug) {
       _enableDebugRecords();
@@ -455,7 +456,7 @@ export class EventLoop extends Scheduler {
       lines.push(`${key}: ${String(context[key])}`);
     }
     const e = context.exception;
-    if (e !== undefined) lines.push(e instanceof Error ? (e.stack ?? String(e)) : inspect(e));
+    if (e !== undefined) lines.push(e instanceof Error ? (e.stack ?? String(e)) : formatValue(e));
     // Debug mode: where the task was created (CPython's "Object created at", source_traceback).
     const task = context.task as { _creationStack?(): string | undefined } | undefined;
     const created = task?._creationStack?.() ?? context.sourceTraceback;
@@ -482,7 +483,7 @@ export class EventLoop extends Scheduler {
       handler(this, context);
     } catch (e) {
       try {
-        this.defaultExceptionHandler({ message: "Unhandled error in exception handler", exception: e, context: inspect(context) });
+        this.defaultExceptionHandler({ message: "Unhandled error in exception handler", exception: e, context: formatValue(context) });
       } catch {
         // As above.
       }
@@ -567,7 +568,7 @@ export class EventLoop extends Scheduler {
     return `<EventLoop running=${this._running} closed=${this.closed} debug=${this.debug}>`;
   }
 
-  [inspect.custom](): string {
+  [inspectCustom](): string {
     return this.toString();
   }
 }

@@ -14,7 +14,7 @@
  * latest when its loop closes.
  */
 
-import { inspect } from "node:util";
+import { formatValue, inspectCustom } from "../core/repr.ts";
 import type { Runnable } from "../core/scheduler.ts";
 import { BLOCKING, STATE_MASK, STATE_SHIFT } from "../core/step.ts";
 import { hooks } from "../core/hooks.ts";
@@ -345,7 +345,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return `<${this.constructor.name} ${this._describeState()}>`;
   }
 
-  [inspect.custom](): string {
+  [inspectCustom](): string {
     return this.toString();
   }
 
@@ -359,7 +359,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
       case CANCELLED:
         return "cancelled";
       case FINISHED:
-        return `finished result=${inspect(this._value, { depth: 0, breakLength: Infinity })}`;
+        return `finished result=${formatValue(this._value, { depth: 0, breakLength: Infinity })}`;
       default:
         return `finished exception=${describeError(this._value)}`;
     }
@@ -537,7 +537,7 @@ export function keepCancelledError(fut: Future<unknown>, error: CancelledError):
 /** `Error('boom')`-style text for a repr. */
 export function describeError(e: unknown): string {
   if (e instanceof Error) return `${e.name}(${JSON.stringify(e.message)})`;
-  return inspect(e, { depth: 0 });
+  return formatValue(e, { depth: 0 });
 }
 
 /**

@@ -9,7 +9,8 @@
  * JavaScript cannot block, `run` returns a promise: `await run(main())` at the top of a module.
  */
 
-import { inspect } from "node:util";
+import { formatValue, inspectCustom } from "../core/repr.ts";
+import { hostInterrupts } from "../core/host.ts";
 import { EventLoop, _getRunningLoop, setEventLoop, type LoopOptions } from "./events.ts";
 import { CancelledError, KeyboardInterrupt, RuntimeError, ValueError } from "../exceptions.ts";
 import { copyContext, type Context } from "./contextvars.ts";
@@ -64,16 +65,18 @@ export class Runner {
     const loop = this.lazyInit();
     const task = loop.createTask(coro, { context: options?.context ?? this.context! });
     const onSigint = (): void => this.onSigint(task as Task<unknown>);
-    const handleSigint = process.listenerCount("SIGINT") === 0;
-    if (handleSigint) process.on("SIGINT", onSigint);
+    // Where the host has Ctrl-C (Node, Bun, Deno; not a page), it cancels the main task.
+    const interrupts = hostInterrupts();
+    const handleSigint = interrupts !== null && interrupts.listenerCount("SIGINT") === 0;
+    if (handleSigint) interrupts.on("SIGINT", onSigint);
     this.interrupts = 0;
     return loop.runUntilComplete(task).then(
       (value) => {
-        if (handleSigint) process.off("SIGINT", onSigint);
+        if (handleSigint) interrupts.off("SIGINT", onSigint);
         return value;
       },
       (e: unknown) => {
-        if (handleSigint) process.off("SIGINT", onSigint);
+        if (handleSigint) interrupts.off("SIGINT", onSigint);
         if (e instanceof CancelledError && this.interrupts > 0 && task.uncancel() === 0) throw new KeyboardInterrupt();
         // The main task threw the KeyboardInterrupt or SystemExit that ended the run: its caller
         // gets the error here and cannot reach the task, so the task is not reported as never retrieved.
@@ -126,20 +129,21 @@ export class Runner {
     return `<Runner ${STATE_NAMES[this.state]}${debug}>`;
   }
 
-  [inspect.custom](): string {
+  [inspectCustom](): string {
     return this.toString();
   }
 
   private onSigint(main: Task<unknown>): void {
     // A SIGINT listener added since (`loop.addSignalHandler("SIGINT", ...)` or the program's own)
     // takes over, as in CPython, where installing a handler replaces the runner's.
-    if (process.listenerCount("SIGINT") > 1) return;
+    const interrupts = hostInterrupts()!;
+    if (interrupts.listenerCount("SIGINT") > 1) return;
     this.interrupts++;
     if (this.interrupts === 1 && !main.done()) {
       main.cancel();
       return;
     }
-    process.exit(130);
+    interrupts.exit(130);
   }
 }
 
@@ -189,5 +193,5 @@ export function run<T>(main: Coroutine<T> | (() => Coroutine<T>), options?: Loop
 }
 
 function describe(x: unknown): string {
-  return inspect(x, { depth: 0, breakLength: Infinity });
+  return formatValue(x, { depth: 0, breakLength: Infinity });
 }

@@ -9,7 +9,7 @@
  * where it waits; the coroutine may clean up, and even refuse, as in Python.
  */
 
-import { inspect } from "node:util";
+import { formatValue } from "../core/repr.ts";
 import { CANCELS_SHIFT, HAS_STEP_ERROR, LOW_BITS, MUST_CANCEL, NO_ERROR, step, type Steppable } from "../core/step.ts";
 import type { Runnable, Timer } from "../core/scheduler.ts";
 import { SleepZero, sleepZero, type Waitable } from "../core/suspend.ts";
@@ -280,7 +280,7 @@ function describeValue(x: unknown): string {
   if (typeof x === "function") return `the function ${x.name || "<anonymous>"}`;
   if (typeof x === "string") return JSON.stringify(x);
   if (typeof x === "object" && x !== null && typeof (x as PromiseLike<unknown>).then === "function") return "a promise";
-  return inspect(x, { depth: 0, breakLength: Infinity });
+  return formatValue(x, { depth: 0, breakLength: Infinity });
 }
 
 function coroutineHint(x: unknown): string {

@@ -85,6 +85,8 @@ export function _addSignalHandler(loop: EventLoop, sig: unknown, callback: unkno
     }
     if (!loop.isClosed()) loop._enqueue(handle);
   };
+  // Node refuses these with EINVAL; Bun would accept them silently and Deno with a TypeError.
+  if (name === "SIGKILL" || name === "SIGSTOP") throw new RuntimeError(`sig ${String(sig)} cannot be caught`);
   try {
     process.on(name, listener);
   } catch (e) {

@@ -19,7 +19,7 @@
  * `using _ = yield* lock.hold();` (the release runs when the block is left, however it is left).
  */
 
-import { inspect } from "node:util";
+import { formatValue, inspectCustom } from "../core/repr.ts";
 import { getRunningLoop, type EventLoop } from "../loop/events.ts";
 import { BrokenBarrierError, CancelledError, RuntimeError, ValueError } from "../exceptions.ts";
 import { _noteWaitOwner, type Future } from "../loop/futures.ts";
@@ -138,7 +138,7 @@ export class LoopBound {
     return fut;
   }
 
-  [inspect.custom](): string {
+  [inspectCustom](): string {
     return String(this);
   }
 }
@@ -395,7 +395,7 @@ export class Condition extends Acquirable {
   constructor(lock?: Lock) {
     super();
     if (lock !== undefined && !(lock instanceof Lock)) {
-      throw new TypeError(`Condition(lock): lock must be a Lock, got ${inspect(lock, { depth: 0 })}`);
+      throw new TypeError(`Condition(lock): lock must be a Lock, got ${formatValue(lock, { depth: 0 })}`);
     }
     this._lock = lock ?? new Lock();
   }
@@ -538,7 +538,7 @@ export class Semaphore extends Acquirable {
   constructor(value = 1) {
     super();
     if (typeof value !== "number" || Number.isNaN(value)) {
-      throw new TypeError(`Semaphore initial value must be a number, got ${inspect(value, { depth: 0 })}`);
+      throw new TypeError(`Semaphore initial value must be a number, got ${formatValue(value, { depth: 0 })}`);
     }
     if (value < 0) throw new ValueError("Semaphore initial value must be >= 0");
     this._value = value;
@@ -676,7 +676,7 @@ export class Barrier extends LoopBound {
   constructor(parties: number) {
     super();
     if (typeof parties !== "number" || Number.isNaN(parties)) {
-      throw new TypeError(`Barrier parties must be a number, got ${inspect(parties, { depth: 0 })}`);
+      throw new TypeError(`Barrier parties must be a number, got ${formatValue(parties, { depth: 0 })}`);
     }
     if (parties < 1) throw new ValueError("parties must be >= 1");
     this._parties = parties;

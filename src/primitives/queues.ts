@@ -17,7 +17,7 @@
  * not wait allocates nothing but its coroutine; one that waits, one future.
  */
 
-import { inspect } from "node:util";
+import { formatValue } from "../core/repr.ts";
 import { QueueEmpty, QueueFull, QueueShutDown, ValueError } from "../exceptions.ts";
 import type { Future } from "../loop/futures.ts";
 import { Deque, Event, LoopBound } from "./locks.ts";
@@ -78,7 +78,7 @@ export class Queue<T = unknown> extends LoopBound {
   constructor(maxsize = 0) {
     super();
     if (typeof maxsize !== "number" || Number.isNaN(maxsize)) {
-      throw new TypeError(`Queue maxsize must be a number (0 for no limit), got ${inspect(maxsize, { depth: 0 })}`);
+      throw new TypeError(`Queue maxsize must be a number (0 for no limit), got ${formatValue(maxsize, { depth: 0 })}`);
     }
     this._maxsize = maxsize;
     this._finished.set();
@@ -309,7 +309,7 @@ function shutDownForGet(): QueueShutDown {
 /** An item as Python's repr shows it: arrays as `[1, 'a']`, the rest as `util.inspect` does. */
 function formatItem(x: unknown): string {
   if (Array.isArray(x)) return `[${x.map(formatItem).join(", ")}]`;
-  return inspect(x, { depth: 1, breakLength: Infinity });
+  return formatValue(x, { depth: 1, breakLength: Infinity });
 }
 
 /**
@@ -363,7 +363,7 @@ export class PriorityQueue<T = unknown> extends Queue<T> {
   constructor(maxsize = 0, compare?: (a: T, b: T) => number) {
     super(maxsize);
     if (compare !== undefined && typeof compare !== "function") {
-      throw new TypeError(`PriorityQueue compare must be a function (a, b) => number, got ${inspect(compare, { depth: 0 })}`);
+      throw new TypeError(`PriorityQueue compare must be a function (a, b) => number, got ${formatValue(compare, { depth: 0 })}`);
     }
     this._less = compare === undefined ? pythonLess : (a, b) => compare(a, b) < 0;
   }

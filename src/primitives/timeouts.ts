@@ -10,7 +10,7 @@
  * tell their own cancellations from others'.
  */
 
-import { inspect } from "node:util";
+import { inspectCustom } from "../core/repr.ts";
 import { getRunningLoop, type EventLoop, type Handle } from "../loop/events.ts";
 import { CancelledError, RuntimeError, TimeoutError } from "../exceptions.ts";
 import type { Future } from "../loop/futures.ts";
@@ -86,7 +86,7 @@ export class Timeout {
     return `<Timeout [${this.state}]${when}>`;
   }
 
-  [inspect.custom](): string {
+  [inspectCustom](): string {
     return this.toString();
   }
 

@@ -3,8 +3,10 @@
  * (after Trio's `wait_all_tasks_blocked`).
  */
 
-import { inspect } from "node:util";
 import { ValueError, getRunningLoop, sleep, type Coroutine, type Wakeable, type WakingClock } from "asyncio-ts";
+
+/** Node's `util.inspect.custom`, without importing node:util: this module also loads in browsers. */
+const inspectCustom: unique symbol = Symbol.for("nodejs.util.inspect.custom");
 
 /**
  * A clock that moves only when told to, after Trio's `MockClock` (asyncio has none). Pass it as
@@ -90,7 +92,7 @@ export class VirtualClock implements WakingClock {
     return `<VirtualClock now=${this.current} autojump=${this.autojump}${this.autojumpThreshold < Infinity ? ` autojumpThreshold=${this.autojumpThreshold}` : ""}>`;
   }
 
-  [inspect.custom](): string {
+  [inspectCustom](): string {
     return this.toString();
   }
 }

@@ -20,6 +20,7 @@ import {
   wrapFuture,
   type Coroutine,
 } from "asyncio-ts";
+import { runTs } from "../helpers.ts";
 
 const POOLS = [ThreadPoolExecutor, ProcessPoolExecutor] as const;
 const jobsTs = new URL("../fixtures/executors/jobs.ts", import.meta.url);
@@ -47,7 +48,7 @@ function sharedCounter(): Int32Array {
 /** Runs the body once per kind of pool, with a fresh pool that is shut down at the end. */
 function eachPool(name: string, body: (pool: ThreadPoolExecutor | ProcessPoolExecutor) => Promise<void>, maxWorkers = 2): void {
   for (const Pool of POOLS) {
-    test(`${Pool.name}: ${name}`, async () => {
+    test(`${Pool.name}: ${name}`, { timeout: 30_000 }, async () => {
       const pool = new Pool({ maxWorkers });
       try {
         await body(pool);
@@ -242,7 +243,7 @@ eachPool("shutdown() waits for the queued jobs, then every worker is gone", asyn
 test("a program whose pools are shut down, or only idle, exits by itself", () => {
   const fixture = fileURLToPath(new URL("../fixtures/executors/exits.ts", import.meta.url));
   for (const mode of ["shutdown", "idle"]) {
-    const r = spawnSync(process.execPath, ["--import", "tsx", fixture, mode], { encoding: "utf8", timeout: 15_000 });
+    const r = spawnSync(...runTs(fixture, mode), { encoding: "utf8", timeout: 15_000 });
     assert.equal(r.signal, null, `${mode}: the program did not exit by itself`);
     assert.equal(r.status, 0, r.stderr);
     const expected = mode === "shutdown" ? "results 2 3 30 40\nafter shutdown workers=0\n" : "results 2 3 30 40\n";
@@ -254,7 +255,7 @@ test("what a pool thread prints comes out before the job's result and is never l
   const fixture = fileURLToPath(new URL("../fixtures/executors/prints.ts", import.meta.url));
   for (let run = 1; run <= 8; run++) {
     const mode = run % 2 === 0 ? "wait" : "nowait";
-    const r = spawnSync(process.execPath, ["--import", "tsx", fixture, mode], { encoding: "utf8", timeout: 15_000 });
+    const r = spawnSync(...runTs(fixture, mode), { encoding: "utf8", timeout: 15_000 });
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stdout.trimEnd().split("\n");
     assert.equal(lines.length, 20, `run ${run} (${mode}) printed ${JSON.stringify(lines)}`);
@@ -343,7 +344,7 @@ test("ConcurrentFuture follows concurrent.futures.Future: states, callbacks, res
 
 test("test/fixtures/executors/ticker.ts: the ticker runs while the jobs block their threads, and the results come in order", () => {
   const example = fileURLToPath(new URL("../fixtures/executors/ticker.ts", import.meta.url));
-  const r = spawnSync(process.execPath, ["--import", "tsx", example, "0.3"], { encoding: "utf8", timeout: 15_000 });
+  const r = spawnSync(...runTs(example, "0.3"), { encoding: "utf8", timeout: 15_000 });
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trimEnd().split("\n");
   assert.equal(lines[0], "start: 8 jobs of 0.3 s each on 2 threads");

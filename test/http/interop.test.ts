@@ -8,6 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { runTs } from "../helpers.ts";
 
 const PYTHON = "/usr/bin/python3";
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -57,7 +58,7 @@ function stop(child: ChildProcess): Promise<number | null> {
 }
 
 test("the seed's httpx client against examples/web_server.ts: both answers, {\"Hello\":\"World\"}, about 2 s in all", async () => {
-  const [server, port] = await startServer(process.execPath, ["--import", "tsx", "examples/web_server.ts", "0"]);
+  const [server, port] = await startServer(...runTs("examples/web_server.ts", "0"));
   try {
     const r = await runClient(PYTHON, [`${fixtures}seed_client.py`, `http://127.0.0.1:${port}`]);
     assert.equal(r.code, 0, r.stderr);
@@ -73,7 +74,7 @@ test("the seed's httpx client against examples/web_server.ts: both answers, {\"H
 test("examples/web_client.ts against the seed's FastAPI server on uvicorn: both answers, about 2 s in all", async () => {
   const [server, port] = await startServer(PYTHON, [`${fixtures}seed_server.py`, "0"]);
   try {
-    const r = await runClient(process.execPath, ["--import", "tsx", "examples/web_client.ts", `http://127.0.0.1:${port}`]);
+    const r = await runClient(...runTs("examples/web_client.ts", `http://127.0.0.1:${port}`));
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, "");
     const lines = r.stdout.trimEnd().split("\n");

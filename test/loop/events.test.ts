@@ -22,6 +22,7 @@ import {
   type Coroutine,
   type Task,
 } from "asyncio-ts";
+import { runTs } from "../helpers.ts";
 
 test("callSoon runs callbacks in FIFO order, never inside the call that scheduled them", async () => {
   const order: string[] = [];
@@ -279,7 +280,7 @@ test("getRunningLoop outside a loop throws; getEventLoop makes one", () => {
 
 test("a deadlocked program ends with a RuntimeError naming the chain it waits on, not a silent exit", () => {
   const fixture = fileURLToPath(new URL("../fixtures/deadlock.ts", import.meta.url));
-  const r = spawnSync(process.execPath, ["--import", "tsx", fixture], { encoding: "utf8" });
+  const r = spawnSync(...runTs(fixture), { encoding: "utf8", timeout: 15_000 });
   assert.equal(r.status, 0, r.stderr);
   assert.match(
     r.stdout,

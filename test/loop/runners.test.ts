@@ -24,6 +24,7 @@ import {
   type ExceptionContext,
 } from "asyncio-ts";
 import { VirtualClock } from "asyncio-ts/testing";
+import { runTs } from "../helpers.ts";
 
 class SpamError extends Error {
   override name = "SpamError";
@@ -431,7 +432,7 @@ interface ChildResult {
 /** Runs the fixture in `mode`, sending SIGINT whenever it prints one of `interruptOn`. */
 function interrupt(mode: string, interruptOn: string[]): Promise<ChildResult> {
   const fixture = fileURLToPath(new URL("../fixtures/sigint.ts", import.meta.url));
-  const child = spawn(process.execPath, ["--import", "tsx", fixture, mode], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(...runTs(fixture, mode), { stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
   let stderr = "";
   let buffered = "";
@@ -448,7 +449,7 @@ function interrupt(mode: string, interruptOn: string[]): Promise<ChildResult> {
       if (interruptOn.includes(line)) child.kill("SIGINT");
     }
   });
-  const killer = setTimeout(() => child.kill("SIGKILL"), 45_000);
+  const killer = setTimeout(() => child.kill("SIGKILL"), 15_000);
   return new Promise((resolve) => {
     child.on("close", (code, signal) => {
       clearTimeout(killer);
@@ -501,7 +502,7 @@ describe("SIGINT in a child process", { concurrency: true }, () => {
     assert.deepEqual(r.lines, ["ready", "loop handler ran", "main was not cancelled", "leftover finally", "run resolved", "SIGINT listeners left: 0"]);
   });
 
-  test("a second SIGINT ends the process with code 130", async () => {
+  test("a second SIGINT ends the process with code 130", { timeout: 30_000 }, async () => {
     const r = await interrupt("twice", ["ready", "main swallowed the first cancellation"]);
     assert.deepEqual(r.lines, ["ready", "main swallowed the first cancellation"]);
     assert.equal(r.code, 130, r.stderr);

@@ -3,13 +3,14 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { RuntimeError, ValueError, getRunningLoop, newEventLoop, run, sleep } from "asyncio-ts";
+import { runTs } from "../helpers.ts";
 
 const fixture = fileURLToPath(new URL("../fixtures/subprocess/signal-child.ts", import.meta.url));
 
 /** Runs the fixture, calling `onLine` for each line it prints; resolves with all lines and the exit code. */
 function runChild(mode: string, onLine: (line: string, kill: (sig: NodeJS.Signals) => void) => void): Promise<{ lines: string[]; code: number | null }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", fixture, mode], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(...runTs(fixture, mode), { stdio: ["ignore", "pipe", "inherit"] });
     const lines: string[] = [];
     let pending = "";
     const timer = setTimeout(() => {

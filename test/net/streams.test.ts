@@ -30,7 +30,7 @@ import {
   type Server,
 } from "asyncio-ts";
 import { asyncioTest } from "asyncio-ts/testing";
-import { caught } from "../helpers.ts";
+import { caught, runTs } from "../helpers.ts";
 
 const fixtures = new URL("../fixtures/net/", import.meta.url);
 const KEY = readFileSync(new URL("TEST-ONLY-localhost.key", fixtures));
@@ -523,7 +523,7 @@ test("a handler that throws is reported through the exception handler; the serve
 
 test("Server.close() + waitClosed() leaves no open handle: the program exits by itself", () => {
   const fixture = fileURLToPath(new URL("server_exits.ts", fixtures));
-  const r = spawnSync(process.execPath, ["--import", "tsx", fixture], { encoding: "utf8", timeout: 15_000 });
+  const r = spawnSync(...runTs(fixture), { encoding: "utf8", timeout: 15_000 });
   assert.equal(r.signal, null, `did not exit by itself: ${r.stderr}`);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, "answer=ping serving=false sockets=0 handles=[]\nrun returned\n");
@@ -531,7 +531,7 @@ test("Server.close() + waitClosed() leaves no open handle: the program exits by 
 
 test("a server and a connection left open when run() returns are closed with the loop, so the program exits", () => {
   const fixture = fileURLToPath(new URL("left_open.ts", fixtures));
-  const r = spawnSync(process.execPath, ["--import", "tsx", fixture, "debug"], { encoding: "utf8", timeout: 15_000 });
+  const r = spawnSync(...runTs(fixture, "debug"), { encoding: "utf8", timeout: 15_000 });
   assert.equal(r.signal, null, `did not exit by itself: ${r.stderr}`);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, "run returned\n");
