@@ -75,10 +75,11 @@ for (const kind of KINDS) {
     await io.stop();
     // A batch lasts at most 4 ms, so the host has a turn at least every 4 ms or so: 500 ms give
     // a hundred turns on a quiet machine, and a loaded one still some; without yielding, none
-    // would come before the end (the counts are read when the spin ends).
+    // would come before the end (the counts are read when the spin ends). A round trip takes two
+    // polls for I/O, which Deno makes only on the loop's timer turns (core/host.ts).
     assert.ok(ticks >= 5, `timer ticks: ${ticks}`);
     assert.ok(turns >= 5, `immediates: ${turns}`);
-    assert.ok(trips >= 5, `socket round trips: ${trips}`);
+    assert.ok(trips >= 2, `socket round trips: ${trips}`);
     assert.ok(switches >= 10_000, `switches: ${switches}`);
   });
 

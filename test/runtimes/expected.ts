@@ -44,6 +44,13 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = [
     test: "SIGINT in a child process",
     why: "Ctrl-C sent to a program that `deno test` started does not reach its SIGINT handler (run from a shell, it does)",
   },
+  {
+    runtimes: ["deno"],
+    file: "test/loop/tasks.test.ts",
+    test: "an eager task whose first step throws KeyboardInterrupt fails with it, and createTask throws it on (CPython's eager start)",
+    why: "on a loaded machine, Deno once reported an eager task's unretrieved error otherwise than once at the loop's close (it passes in other runs)",
+    flaky: true,
+  },
   // -- asyncio-ts/testing ----------------------------------------------------------------------
   {
     runtimes: BOTH,

@@ -1,10 +1,11 @@
 /**
  * The test suite on Bun and Deno (`npm run test:runtimes`; CI runs it after Node's): each test
  * file of `npm test` runs under `bun test` and under `deno test`, from the binaries the lock file
- * installs (binaries.ts), two files at a time, each with a time limit. Then every result is held
- * against test/runtimes/expected.ts, which lists each test known to fail on a runtime and why:
- * the run fails on a test that fails and is not listed, and on a listed test that passes (unless
- * it is marked as flaky), so the list, and the README's table made from it (table.ts), stay true.
+ * installs (binaries.ts), three files at a time (the examples last, two at a time), each with a
+ * time limit. Then every result is held against test/runtimes/expected.ts, which lists each test
+ * known to fail on a runtime and why: the run fails on a test that fails and is not listed, and on
+ * a listed test that passes (unless it is marked as flaky), so the list, and the README's table
+ * made from it (table.ts), stay true.
  *
  *   npm run test:runtimes                      both runtimes, every file
  *   npm run test:runtimes -- bun               one runtime
@@ -23,7 +24,13 @@ import { NODE_ONLY_FILES } from "./table.ts";
 const root = fileURLToPath(new URL("../../", import.meta.url));
 /** A test file that has not finished by then is stopped, and counts as failed. */
 const FILE_TIMEOUT_MS = 180_000;
-const CONCURRENCY = 2;
+/** Files run at once: most of the slow ones sleep (the children a test starts, servers). */
+const CONCURRENCY = 3;
+/**
+ * Files whose tests check timings (each example's output against its transcript, within 15%):
+ * they run last, at most two at a time, as under npm test, so the others' load does not skew them.
+ */
+const TIMED = ["test/examples.test.ts"];
 
 /** The files `npm test` runs (test/*.test.ts and test/*\/*.test.ts) but those that drive a browser from Node. */
 function testFiles(): string[] {
@@ -75,8 +82,8 @@ function runFile(runtime: OtherRuntime, file: string, work: string): Promise<Fil
   });
 }
 
-/** Runs `jobs` at most `CONCURRENCY` at a time, in order. */
-async function pool<T>(jobs: (() => Promise<T>)[], onDone: (r: T) => void): Promise<T[]> {
+/** Runs `jobs` at most `concurrency` at a time, in order. */
+async function pool<T>(jobs: (() => Promise<T>)[], onDone: (r: T) => void, concurrency: number): Promise<T[]> {
   const results: T[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -86,7 +93,7 @@ async function pool<T>(jobs: (() => Promise<T>)[], onDone: (r: T) => void): Prom
       results.push(r);
     }
   };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  await Promise.all(Array.from({ length: concurrency }, worker));
   return results;
 }
 
@@ -102,12 +109,18 @@ async function main(): Promise<void> {
   const all = files.length === 0;
   const work = mkdtempSync(join(tmpdir(), "asyncio-ts-runtimes-"));
   for (const r of chosen) console.log(`${r}: ${versionOf(r)} (${relative(root, binaryOf(r))})`);
-  const jobs = chosen.flatMap((r) => (all ? testFiles() : files).map((f) => () => runFile(r, f, work)));
-  const runs = await pool(jobs, (run) => {
+  const chosenFiles = all ? testFiles() : files;
+  const report = (run: FileRun): void => {
     const failed = run.cases.filter((c) => c.outcome === "failed").length;
     const passed = run.cases.filter((c) => c.outcome === "passed").length;
     console.log(`${run.runtime.padEnd(4)} ${run.file}: ${passed} passed, ${failed} failed${run.broken === null ? "" : " (BROKEN)"} (${run.seconds.toFixed(1)} s)`);
-  });
+  };
+  const jobs = chosen.flatMap((r) => chosenFiles.filter((f) => !TIMED.includes(f)).map((f) => () => runFile(r, f, work)));
+  const runs = await pool(jobs, report, CONCURRENCY);
+  // Then the files whose checks are timings, with no other file beside them but their twin on
+  // the other runtime: as npm test runs them, two files at a time.
+  const timed = chosen.flatMap((r) => chosenFiles.filter((f) => TIMED.includes(f)).map((f) => () => runFile(r, f, work)));
+  runs.push(...(await pool(timed, report, 2)));
   rmSync(work, { recursive: true, force: true });
 
   const problems: string[] = [];
