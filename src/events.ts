@@ -13,7 +13,8 @@ import { Scheduler, runningScheduler, type Clock, type Runnable, type Timer } fr
 import { Context, _captureContext, _checkContext, _enterContext, _leaveContext } from "./contextvars.ts";
 import { RuntimeError, ValueError, _isBaseExit } from "./exceptions.ts";
 import { Future, _waitOwner, fromPromise, isFuture } from "./futures.ts";
-import { Task, ensureFuture, type TaskOptions } from "./tasks.ts";
+import { TASK_OPTION_KEYS, Task, ensureFuture, type TaskOptions } from "./tasks.ts";
+import { checkOptions } from "./options.ts";
 import type { Coroutine, Awaitable } from "./types.ts";
 // -- begin: runInExecutor imports (issue 5) --
 import { wrapFuture, type ConcurrentFutureLike } from "./futures.ts";
@@ -74,6 +75,9 @@ export interface LoopOptions {
    */
   clock?: Clock;
 }
+
+/** @internal The keys of `LoopOptions`. */
+export const LOOP_OPTION_KEYS = ["debug", "clock"] as const;
 
 /** The arguments of every callback scheduled without any: one shared empty array, not one per handle. */
 const NO_ARGS: unknown[] = [];
@@ -247,6 +251,7 @@ export class EventLoop extends Scheduler {
 
   /** A new loop, not running; `newEventLoop(options)` is the same. */
   constructor(options: LoopOptions = {}) {
+    checkOptions(options, LOOP_OPTION_KEYS, "EventLoop()");
     super(options.clock ?? null);
     this.debug = options.debug ?? process.env.ASYNCIO_DEBUG === "1";
   }
@@ -378,6 +383,7 @@ export class EventLoop extends Scheduler {
    */
   createTask<T>(coro: Coroutine<T>, options?: TaskOptions): Task<T> {
     this.checkClosed();
+    checkOptions(options, TASK_OPTION_KEYS, "createTask()");
     if (this.taskFactory !== null) return this.taskFactory(this, coro, options);
     return new Task(coro, options === undefined ? this.ownTaskOptions : { ...options, loop: this });
   }
@@ -647,7 +653,7 @@ export class EventLoop extends Scheduler {
    * (`loop.run_in_executor`). With `null`, the loop's default executor is used: a
    * `ThreadPoolExecutor` made on first use (or the one given to `setDefaultExecutor`), which
    * `run()` shuts down at the end. `fn` is self-contained (shipped by its source) or a
-   * `workerFunction(moduleUrl, exportName)`; cancelling the future cancels a job not yet started.
+   * `workerFunction(moduleUrl, exportName)`; cancelling the future stops the job, even a running one (see `cancelGrace`).
    * @throws RuntimeError when the loop is closed; TypeError when `fn` or an argument cannot be shipped.
    * @example
    * const n = yield* loop.runInExecutor(null, (s: string) => s.length, "hello"); // 5
@@ -886,7 +892,7 @@ function describeWaitChain(fut: Future<unknown>): string {
  */
 export interface Executor {
   submit<T>(fn: (...args: any[]) => T | PromiseLike<T>, ...args: unknown[]): unknown;
-  shutdown(options?: { wait?: boolean; cancelFutures?: boolean }): unknown;
+  shutdown(options?: { wait?: boolean; cancelFutures?: boolean; timeout?: number | null }): unknown;
 }
 
 // -- the running loop and the current loop --------------------------------------------------

@@ -54,6 +54,7 @@ export { Future, isFuture, fromPromise, wrapFuture, type ConcurrentFutureLike } 
 export {
   Task,
   createTask,
+  cancellationSignal,
   ensureFuture,
   currentTask,
   allTasks,
@@ -79,12 +80,20 @@ export {
 } from "./tasks.ts";
 export { timeout, timeoutAt, Timeout } from "./timeouts.ts";
 export { taskGroup, TaskGroup } from "./taskgroups.ts";
-export { run, Runner } from "./runners.ts";
-export { ThreadPoolExecutor } from "./executors/thread.ts";
+export { run, Runner, type RunOptions } from "./runners.ts";
+export { ThreadPoolExecutor, type ThreadPoolOptions } from "./executors/thread.ts";
 export { ProcessPoolExecutor } from "./executors/process.ts";
 export { ConcurrentFuture, type DoneCallback } from "./executors/concurrent.ts";
 export { MapResult, type PoolFunction, type PoolOptions, type PoolStats, type ShutdownOptions } from "./executors/pool.ts";
-export { workerFunction, WorkerFunction } from "./executors/functions.ts";
+export {
+  workerFunction,
+  WorkerFunction,
+  withJobOptions,
+  JobSpec,
+  type JobContext,
+  type JobFunction,
+  type JobOptions,
+} from "./executors/functions.ts";
 export { toThread } from "./threads.ts";
 export { ContextVar, Context, Token, copyContext } from "./contextvars.ts";
 export type { Clock } from "./core/scheduler.ts";

@@ -141,19 +141,19 @@ const PUBLIC_VALUES = [
   "DEFAULT_LIMIT", "DEVNULL", "DatagramProtocol", "DatagramTransport", "Event", "EventLoop",
   "ExceptionGroup", "FIRST_COMPLETED", "FIRST_EXCEPTION", "FileNotFoundError", "FlowControl", "Future",
   "GaiError", "Handle", "INHERIT", "IPPROTO_TCP", "IPPROTO_UDP", "IncompleteReadError", "InvalidStateError",
-  "KeyboardInterrupt", "LifoQueue", "LimitOverrunError", "Lock", "LookupError", "MapResult", "OSError", "OverflowError",
+  "JobSpec", "KeyboardInterrupt", "LifoQueue", "LimitOverrunError", "Lock", "LookupError", "MapResult", "OSError", "OverflowError",
   "PIPE", "PermissionError", "PriorityQueue", "Process", "ProcessLookupError", "ProcessPoolExecutor",
   "Protocol", "Queue", "QueueEmpty", "QueueFull", "QueueShutDown", "ReadPipeTransport", "ReadTransport",
   "Runner", "RuntimeError", "SOCK_DGRAM", "SOCK_RAW", "SOCK_STREAM", "STDOUT", "Semaphore", "Server",
   "ServerSocket", "StreamReader", "StreamReaderProtocol", "StreamWriter", "SubprocessPipesTransport",
   "SubprocessProtocol", "SubprocessTransport", "SystemExit", "Task", "TaskGroup", "ThreadPoolExecutor", "Timeout",
   "TimeoutError", "TimerHandle", "Token", "Transport", "UDPTransport", "ValueError", "WorkerFunction",
-  "WritePipeTransport", "WriteTransport", "allTasks", "asCompleted", "copyContext", "createEagerTaskFactory", "createSubprocessExec",
+  "WritePipeTransport", "WriteTransport", "allTasks", "asCompleted", "cancellationSignal", "copyContext", "createEagerTaskFactory", "createSubprocessExec",
   "createSubprocessShell", "createTask", "currentTask", "eagerTaskFactory", "ensureFuture", "fromPromise",
   "gather", "getEventLoop", "getRunningLoop", "isCancellation", "isCoroutine", "isCoroutineFunction",
   "isFuture", "newEventLoop", "openConnection", "openUnixConnection", "run", "setEventLoop", "shield",
   "sleep", "startServer", "startUnixServer", "taskGroup", "timeout", "timeoutAt", "toThread", "wait",
-  "waitFor", "workerFunction", "wrapFuture",
+  "waitFor", "withJobOptions", "workerFunction", "wrapFuture",
 ];
 
 test("every value exported from every entry point has TSDoc with an @example", () => {

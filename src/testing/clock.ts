@@ -5,8 +5,10 @@
 
 import { inspect } from "node:util";
 import { ValueError, getRunningLoop, sleep, type Coroutine } from "asyncio-ts";
-// The one internal name this folder uses: the loop's side of a clock that wakes it (a type only).
+// Two internal names this folder uses: the loop's side of a clock that wakes it (a type only), and
+// the leaf that checks option keys as every options object of the package does.
 import type { Wakeable, WakingClock } from "../core/scheduler.ts";
+import { checkOptions } from "../options.ts";
 
 /**
  * A clock that moves only when told to, after Trio's `MockClock` (asyncio has none). Pass it as
@@ -42,6 +44,7 @@ export class VirtualClock implements WakingClock {
    * @throws ValueError for a negative or NaN `autojumpThreshold`.
    */
   constructor(options: { autojump?: boolean; start?: number; autojumpThreshold?: number } = {}) {
+    checkOptions(options, ["autojump", "start", "autojumpThreshold"], "VirtualClock()");
     this.autojump = options.autojump ?? true;
     this.current = options.start ?? 0;
     const threshold = options.autojumpThreshold ?? Infinity;

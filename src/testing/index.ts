@@ -2,7 +2,8 @@
 /**
  * Tools for testing asyncio code (`asyncio-ts/testing`): `asyncioTest`, a test on its own loop
  * that fails on leftovers and deadlocks; a virtual clock; and `waitAllTasksBlocked`. This folder
- * reaches the rest of the package through its public names only (`from "asyncio-ts"`).
+ * reaches the rest of the package through its public names (`from "asyncio-ts"`), but for the
+ * option-key check (options.ts, a leaf) and the type of a clock that wakes its loops.
  * @module asyncio-ts/testing
  */
 

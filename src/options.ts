@@ -1,0 +1,24 @@
+/**
+ * The one check every options object of the public API goes through: a key it does not know is a
+ * `TypeError` naming the key and the keys it accepts, so a misspelt or unsupported option
+ * (`createTask(coro, { signl })`) fails where it is written instead of being silently ignored.
+ * A leaf module, as exceptions.ts: it imports nothing.
+ *
+ * Cost: nothing when `options` is undefined; otherwise one `for...in` over the object's own keys.
+ */
+
+/**
+ * @internal Throws a TypeError if `options` has a key not in `accepted`, or is not an object.
+ * @param where what takes the options, as the message names it (`"createTask()"`).
+ */
+export function checkOptions(options: object | null | undefined, accepted: readonly string[], where: string): void {
+  if (options === undefined) return;
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`${where} options must be an object, got ${options === null ? "null" : typeof options}`);
+  }
+  for (const key in options) {
+    if (!Object.hasOwn(options, key) || accepted.includes(key)) continue;
+    const known = accepted.length === 0 ? "it takes no options" : `the options are ${accepted.join(", ")}`;
+    throw new TypeError(`${where} got an unknown option \`${key}\`; ${known}`);
+  }
+}
