@@ -17,7 +17,7 @@ import {
   sleep,
   taskGroup,
   type Coroutine,
-} from "../src/index.ts";
+} from "asyncio-ts";
 import { inVirtualLoop } from "./helpers.ts";
 
 test("createTask(coro, { signal }): the task is cancelled when the signal aborts, with its reason as the message", async () => {

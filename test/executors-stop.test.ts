@@ -24,7 +24,7 @@ import {
   workerFunction,
   type Coroutine,
   type JobContext,
-} from "../src/index.ts";
+} from "asyncio-ts";
 
 const POOLS = [ThreadPoolExecutor, ProcessPoolExecutor] as const;
 type AnyPool = ThreadPoolExecutor | ProcessPoolExecutor;

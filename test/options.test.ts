@@ -24,7 +24,7 @@ import {
   withJobOptions,
   wrapFuture,
   type Coroutine,
-} from "../src/index.ts";
+} from "asyncio-ts";
 import { VirtualClock } from "asyncio-ts/testing";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each row passes a wrong key on purpose
