@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -31,6 +31,7 @@ type AnyPool = ThreadPoolExecutor | ProcessPoolExecutor;
 const jobsTs = new URL("./fixtures/executors/jobs.ts", import.meta.url);
 const spinUntilAborted = workerFunction<typeof import("./fixtures/executors/jobs.ts").spinUntilAborted>(jobsTs, "spinUntilAborted");
 const record = workerFunction<typeof import("./fixtures/executors/jobs.ts").record>(jobsTs, "record");
+const blockThenMark = workerFunction<typeof import("./fixtures/executors/jobs.ts").blockThenMark>(jobsTs, "blockThenMark");
 
 /** A job that returns a number that stays the same for as long as its worker lives. */
 const realmMark = (): number => ((globalThis as { mark?: number }).mark ??= Math.random());
@@ -54,6 +55,16 @@ async function untilRunning(fut: { running(): boolean }, pool: AnyPool): Promise
   while (!fut.running() || pool.stats().running === 0) await new Promise((r) => setTimeout(r, 2));
   // A child process's control thread starts beside its main thread: give it time to be up.
   await new Promise((r) => setTimeout(r, pool instanceof ProcessPoolExecutor ? 250 : 20));
+}
+
+/** A fresh temporary directory for files jobs write, removed after `body`. */
+async function withTempDir<T>(body: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), "asyncio-ts-"));
+  try {
+    return await body(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function eachPool(name: string, options: { maxWorkers?: number; cancelGrace?: number }, body: (pool: AnyPool) => Promise<void>): void {
@@ -166,6 +177,41 @@ for (const Pool of POOLS) {
     const took = seconds() - t0;
     assert.ok(took >= 0.2 && took < 2, `shutdown took ${took} s`);
     assert.ok(job.cancelled());
+    assert.deepEqual(pool.stats(), { workers: 0, busyWorkers: 0, running: 0, queued: 0 });
+  });
+
+  test(`${Pool.name}: cancel() of a job that has just finished in its worker, its result not read yet: shutdown() still ends`, () =>
+    withTempDir(async (dir) => {
+      const pool = new Pool({ maxWorkers: 1, cancelGrace: 10 });
+      await pool.submit(realmMark);
+      const done = join(dir, "done");
+      const job = pool.submit(blockThenMark, done, 50);
+      while (!job.running()) await new Promise((r) => setTimeout(r, 1)); // sent to the worker
+      // Hold this thread until the worker has finished the job, so its result waits unread while
+      // cancel() asks the worker to take the job back (in a child process, over another channel:
+      // the result is read first, the answer later, and only then is the job's claim cell free).
+      const hold = new Int32Array(new SharedArrayBuffer(4));
+      while (!existsSync(done)) Atomics.wait(hold, 0, 0, 2);
+      Atomics.wait(hold, 0, 0, 20);
+      assert.equal(job.cancel(), true);
+      await pool.shutdown();
+      assert.deepEqual(pool.stats(), { workers: 0, busyWorkers: 0, running: 0, queued: 0 });
+    }),
+  );
+
+  test(`${Pool.name}: shutdown() right after a submit whose argument can no longer be cloned: the job fails with TypeError, and shutdown ends`, async () => {
+    const pool = new Pool({ maxWorkers: 1 });
+    const arg: { x: unknown } = { x: 1 };
+    const job = pool.submit((a: { x: unknown }) => a.x, arg);
+    arg.x = () => 1; // after submit() checked it, before the batch is sent
+    const shutdown = pool.shutdown();
+    await assert.rejects(Promise.resolve(job), {
+      name: "TypeError",
+      message:
+        "submit(): argument 0 (a Object) cannot be sent to a worker: ()=>1 could not be cloned. " +
+        "(arguments cross by structured clone: pass data, not functions, symbols or class instances with methods)",
+    });
+    await shutdown;
     assert.deepEqual(pool.stats(), { workers: 0, busyWorkers: 0, running: 0, queued: 0 });
   });
 

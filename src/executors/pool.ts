@@ -232,6 +232,7 @@ export abstract class WorkerSlot {
     const cells = jobs.map((j) => j._cell);
     for (const c of cells) this.revokesInFlight.set(c, (this.revokesInFlight.get(c) ?? 0) + 1);
     this.sendRevoke(jobs, (revoked) => {
+      let freed = false;
       for (const c of cells) {
         const n = this.revokesInFlight.get(c)! - 1;
         if (n > 0) {
@@ -239,9 +240,16 @@ export abstract class WorkerSlot {
           continue;
         }
         this.revokesInFlight.delete(c);
-        if (this.releasedDuringRevoke.delete(c)) this.freeCells.push(c);
+        if (this.releasedDuringRevoke.delete(c)) {
+          this.freeCells.push(c);
+          freed = true;
+        }
       }
       done(revoked);
+      // A job named here finished before the answer came (a child process answers on its control
+      // channel, and the job's result, on another, may overtake the answer): its cell is free only
+      // now, so the worker may have settled just now, and a shutdown that saw it busy must hear it.
+      if (freed) this.pool._cellsFreed(this);
     });
   }
 
@@ -534,7 +542,9 @@ export abstract class Pool {
       const free = idle + Math.max(0, this.maxWorkers - this.liveSlots());
       this.dispatch(slot, slot.jobs.size === 0 && free > 1 ? Math.ceil(this.queued / free) : this.queued);
     }
-    this.steal();
+    // After a shutdown, a batch that could not be sent may have left its worker idle with nothing queued.
+    if (this.shutdownRequested) this.stopIdleWorkers();
+    else this.steal();
   }
 
   /** Workers that are not being stopped or terminated. */
@@ -799,6 +809,15 @@ export abstract class Pool {
     return n;
   }
 
+  /** @internal A revocation's late answer freed cells of `slot`: the same checks as after a result. */
+  _cellsFreed(slot: WorkerSlot): void {
+    this.afterProgress(slot);
+  }
+
+  /**
+   * `slot` finished, skipped or gave back jobs: unref it once it has settled, hand out what is
+   * queued, end idle workers after a shutdown, or let an idle worker steal.
+   */
   private afterProgress(slot: WorkerSlot): void {
     if (slot.refd && slot.settled()) slot.unref();
     if (this.queued > 0) this.flush();
