@@ -51,10 +51,18 @@ function spin(this: JobContext, ms: number): string {
 
 const seconds = (): number => performance.now() / 1000;
 
+/**
+ * Waits until `fut`'s job is in a worker, and a little more. Whether the worker has started it by
+ * then does not change what the tests that use this assert (a job not started yet is taken back
+ * rather than stopped); a test that needs a started job waits for a file the job writes.
+ */
 async function untilRunning(fut: { running(): boolean }, pool: AnyPool): Promise<void> {
   while (!fut.running() || pool.stats().running === 0) await new Promise((r) => setTimeout(r, 2));
-  // A child process's control thread starts beside its main thread: give it time to be up.
-  await new Promise((r) => setTimeout(r, pool instanceof ProcessPoolExecutor ? 250 : 20));
+  await new Promise((r) => setTimeout(r, 20));
+}
+
+async function untilExists(path: string): Promise<void> {
+  while (!existsSync(path)) await new Promise((r) => setTimeout(r, 2));
 }
 
 /** A fresh temporary directory for files jobs write, removed after `body`. */
@@ -118,14 +126,42 @@ eachPool("an async job gets the signal's abort event, with an AbortError as its 
   assert.equal(reason, false, "a new job's signal starts unaborted");
 });
 
+for (const Pool of POOLS) {
+  test(`${Pool.name}: cancel() of a job sent to a worker that has just started stops it without a kill, before or after it starts`, async () => {
+    // A new child process runs no job before its control thread is up, and meanwhile the job's
+    // abort message arrives before the job has a signal to abort: the job must still stop, and the
+    // worker must not wait out its grace and be killed.
+    for (let round = 0; round < 3; round++) {
+      const pool = new Pool({ maxWorkers: 1, cancelGrace: 10 });
+      try {
+        const job = pool.submit(function (this: JobContext) {
+          return new Promise<string>((resolve) => this.signal.addEventListener("abort", () => resolve("stopped")));
+        });
+        while (!job.running()) await new Promise((r) => setTimeout(r, 1));
+        const t0 = seconds();
+        job.cancel();
+        const mark = await pool.submit(realmMark);
+        assert.equal(await pool.submit(realmMark), mark);
+        assert.ok(seconds() - t0 < 8, `round ${round}: the worker was free again after ${seconds() - t0} s`);
+        assert.deepEqual(pool.stats(), { workers: 1, busyWorkers: 0, running: 0, queued: 0 });
+      } finally {
+        await pool.shutdown({ timeout: 0 });
+      }
+    }
+  });
+}
+
 eachPool(
   "a running job that ignores its signal: its worker is terminated after cancelGrace and replaced; the jobs queued behind it run on the new one",
   { maxWorkers: 1, cancelGrace: 0.1 },
-  async (pool) => {
+  (pool) => withTempDir(async (dir) => {
     const before = await pool.submit(realmMark);
-    const job = pool.submit(stuck, 30_000);
+    const started = join(dir, "started");
+    // Writes `started` and blocks, ignoring its signal (a job shipped by its source could only do it
+    // asynchronously, and then the jobs behind it would run first).
+    const job = pool.submit(record, started, 0, 30_000);
     const behind = [pool.submit((x: number) => x + 1, 1), pool.submit((x: number) => x + 1, 2)];
-    await untilRunning(job, pool);
+    await untilExists(started);
     const t0 = seconds();
     job.cancel();
     assert.deepEqual(await Promise.all(behind), [2, 3]);
@@ -134,7 +170,7 @@ eachPool(
     assert.notEqual(await pool.submit(realmMark), before, "a new worker");
     assert.ok(job.cancelled());
     assert.equal(pool.stats().workers, 1);
-  },
+  }),
 );
 
 eachPool("a job's timeout counts from its start, fails it with TimeoutError and stops it; time in the queue does not count", { maxWorkers: 1, cancelGrace: 0.1 }, async (pool) => {

@@ -45,6 +45,7 @@
  * `{ control: true }` as its workerData) that holds them too: the parent writes its revocations and
  * aborts to the control thread on file descriptor `controlFd`, as 32-bit words (worker.ts has the
  * format), and the control thread, never blocked by a job, does the compare-exchange and answers.
+ * The main thread runs no job before the control thread says it is up.
  *
  * The job's context. A job whose source mentions `this` is called with `this` bound to a small
  * object holding `signal`, an AbortSignal made on first use; any other job is called with `this`
@@ -159,6 +160,8 @@ function runControlThread(cells, fd) {
       socket.write(answer);
     }
   });
+  // Up: the main thread starts running jobs now (see `controlUp`).
+  parentPort?.postMessage(0);
 }
 
 /** @type {WorkerEnv} */
@@ -166,9 +169,24 @@ const env = isMainThread ? JSON.parse(process.argv[2] ?? "{}") : workerData;
 const port = isMainThread ? null : parentPort;
 /** The claim cells: shared with the parent (a thread), or with the control thread (a child process). */
 const cells = new Int32Array(env.cells ?? new SharedArrayBuffer(4 * CELLS));
+/**
+ * Resolves once a child process's control thread is up; until then the batches wait in the
+ * backlog, so that from its first job on, the parent's revocations and aborts are applied within
+ * a round trip. (A thread starts in tens of milliseconds on an idle machine, but we saw over a
+ * second on a loaded one: meanwhile a job blocking the main thread would not see its signal, and
+ * the jobs behind it could not be taken back.) Null in a thread, which shares its cells with the parent.
+ * @type {Promise<void> | null}
+ */
+let controlUp = null;
 if (env.cells === null && env.controlFd >= 0) {
   const control = new Worker(new URL(import.meta.url), { workerData: { control: true, cells: cells.buffer, fd: env.controlFd }, execArgv: [], stdout: false, stderr: false });
   control.unref();
+  controlUp = new Promise((resolve) => {
+    control.once("message", () => resolve());
+    // A process that cannot be told which jobs to leave must not run any: it dies, and the parent
+    // re-queues its jobs (none of them started) for another worker.
+    control.once("error", (e) => die(e, 1));
+  });
 }
 /** @type {(msg: unknown[]) => void} */
 const send = port !== null ? (m) => port.postMessage(m) : (m) => void process.send?.(m);
@@ -235,11 +253,7 @@ class JobContext {
   /** @param {number} why */
   abort(why) {
     if (this.controller === null || abortedOf(this.controller.signal)) return;
-    this.controller.abort(
-      why === WHY_TIMEOUT
-        ? new DOMException("the job ran past its timeout", "TimeoutError")
-        : new DOMException("the job was cancelled", "AbortError"),
-    );
+    this.controller.abort(abortReason(why));
   }
 
   finish() {
@@ -247,6 +261,20 @@ class JobContext {
     if (this.controller !== null) contexts.delete(this.id);
   }
 }
+
+/** @param {number} why */
+function abortReason(why) {
+  return why === WHY_TIMEOUT ? new DOMException("the job ran past its timeout", "TimeoutError") : new DOMException("the job was cancelled", "AbortError");
+}
+
+/**
+ * Jobs whose stop the parent asked (ABORT_JOB) while their batch still waited in the backlog, with
+ * why. Normally the parent's revocation takes such a job back first, but a child process's control
+ * thread may apply it only after this thread has claimed the job: then it is passed over unrun,
+ * since its signal's abort event, sent before it had a signal, would never reach it.
+ * @type {Map<number, number>}
+ */
+const abortedEarly = new Map();
 
 const abortedGetter = /** @type {() => boolean} */ (Object.getOwnPropertyDescriptor(AbortSignal.prototype, "aborted")?.get);
 const reasonGetter = /** @type {() => unknown} */ (Object.getOwnPropertyDescriptor(AbortSignal.prototype, "reason")?.get);
@@ -267,8 +295,8 @@ let busyMs = 0;
 /** The job running synchronously right now, or -1. */
 let current = -1;
 let flushScheduled = false;
-/** While modules load, later batches wait here, in order. @type {Promise<void> | null} */
-let loading = null;
+/** While modules load (or the control thread starts), later batches wait here, in order. @type {Promise<void> | null} */
+let loading = controlUp === null ? null : controlUp.then(resume);
 /** @type {unknown[][]} */
 const backlog = [];
 /** @type {Promise<void> | null} */
@@ -415,10 +443,17 @@ function runBatch(msg) {
       // as revoked then); the parent reuses it only once it hears that this worker passed over it.
       Atomics.store(cells, word >> 1, 0);
       out.push(id, SKIPPED, word >> 1);
+      if (abortedEarly.size > 0) abortedEarly.delete(id);
+      continue;
+    }
+    const entry = /** @type {FunctionEntry} */ (functions.get(/** @type {number} */ (msg[i + 1])));
+    const abortedWhy = abortedEarly.size > 0 ? abortedEarly.get(id) : undefined;
+    if (abortedWhy !== undefined) {
+      abortedEarly.delete(id);
+      pushOutcome(id, entry, false, abortReason(abortedWhy));
       continue;
     }
     if ((word & 1) !== 0) send([STARTED, id]);
-    const entry = /** @type {FunctionEntry} */ (functions.get(/** @type {number} */ (msg[i + 1])));
     let jobStart = 0;
     if (entry.fastRuns < KNOWN_FAST) {
       jobStart = performance.now();
@@ -567,11 +602,24 @@ function resume() {
   while (loading === null && backlog.length > 0) handle(/** @type {unknown[]} */ (backlog.shift()));
 }
 
+/**
+ * @param {unknown[]} batch
+ * @param {number} id
+ */
+function batchHolds(batch, id) {
+  for (let i = 2; i < batch.length; i += 4) if (batch[i] === id) return true;
+  return false;
+}
+
 /** @param {unknown[]} msg */
 function onMessage(msg) {
   if (msg[0] === ABORT_JOB) {
-    // The job may have finished meanwhile, or never have asked for its signal: then nothing to do.
-    contexts.get(/** @type {number} */ (msg[1]))?.abort(/** @type {number} */ (msg[2]));
+    const id = /** @type {number} */ (msg[1]);
+    const why = /** @type {number} */ (msg[2]);
+    const context = contexts.get(id);
+    if (context !== undefined) context.abort(why);
+    // Else the job finished meanwhile, never asked for its signal, or has not started.
+    else if (backlog.some((batch) => batchHolds(batch, id))) abortedEarly.set(id, why);
     return;
   }
   if (loading !== null) backlog.push(msg);
