@@ -31,7 +31,6 @@ type AnyPool = ThreadPoolExecutor | ProcessPoolExecutor;
 const jobsTs = new URL("./fixtures/executors/jobs.ts", import.meta.url);
 const spinUntilAborted = workerFunction<typeof import("./fixtures/executors/jobs.ts").spinUntilAborted>(jobsTs, "spinUntilAborted");
 const record = workerFunction<typeof import("./fixtures/executors/jobs.ts").record>(jobsTs, "record");
-const blockThenMark = workerFunction<typeof import("./fixtures/executors/jobs.ts").blockThenMark>(jobsTs, "blockThenMark");
 
 /** A job that returns a number that stays the same for as long as its worker lives. */
 const realmMark = (): number => ((globalThis as { mark?: number }).mark ??= Math.random());
@@ -42,6 +41,17 @@ function stuck(ms: number): string {
   return "woke";
 }
 
+/**
+ * Blocks its worker for `ms`, then creates the file `path`: the test sees the job done in its
+ * worker. Shipped by its source (a module would cost each worker a TypeScript loader).
+ */
+async function blockThenMark(path: string, ms: number): Promise<string> {
+  const { writeFileSync } = await import("node:fs");
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  writeFileSync(path, "");
+  return "done";
+}
+
 /** Busy-waits up to `ms`, checking its signal: a job shipped by its source that cooperates. */
 function spin(this: JobContext, ms: number): string {
   const t0 = Date.now();
@@ -50,6 +60,13 @@ function spin(this: JobContext, ms: number): string {
 }
 
 const seconds = (): number => performance.now() / 1000;
+
+/**
+ * How much earlier than its delay, read on `seconds()`, a Node timer may fire: it counts from the
+ * loop's time, read in whole milliseconds when the loop's turn began, which may be before the test
+ * read its clock (more so on a loaded machine, where the thread can be paused in between).
+ */
+const TIMER_SLACK = 0.02;
 
 /**
  * Waits until `fut`'s job is in a worker, and a little more. Whether the worker has started it by
@@ -90,7 +107,7 @@ function eachPool(name: string, options: { maxWorkers?: number; cancelGrace?: nu
   }
 }
 
-eachPool("cancel() of a running job that reads its signal stops it at once; the same worker runs the next job", { maxWorkers: 1, cancelGrace: 10 }, async (pool) => {
+eachPool("cancel() of a running job that reads its signal, or its timeout, stops it at once; the same worker runs the next job", { maxWorkers: 1, cancelGrace: 10 }, async (pool) => {
   for (const fn of [spin, spinUntilAborted]) {
     assert.equal(await pool.submit(fn, 0), "ran out"); // loaded (a module may take a while to load in a worker)
     const before = await pool.submit(realmMark);
@@ -103,28 +120,39 @@ eachPool("cancel() of a running job that reads its signal stops it at once; the 
     assert.equal(await pool.submit(realmMark), before, "the worker was not replaced");
     assert.ok(seconds() - t0 < 1, `the worker was free again after ${seconds() - t0} s`);
     assert.deepEqual(pool.stats(), { workers: 1, busyWorkers: 0, running: 0, queued: 0 });
+    // Past its timeout, the same: it stops by itself, long before cancelGrace (10 s, far more than
+    // such a job takes to stop even on a loaded machine: the forced path has its own tests).
+    const late = pool.submit(withJobOptions(fn, { timeout: 0.2 }), 20_000);
+    await assert.rejects(Promise.resolve(late), { name: "TimeoutError", message: "the job ran past its timeout of 0.2 s and was stopped" });
+    assert.equal(await pool.submit(realmMark), before, "the worker was not replaced after a timeout");
   }
 });
 
-eachPool("an async job gets the signal's abort event, with an AbortError as its reason", { maxWorkers: 1, cancelGrace: 10 }, async (pool) => {
-  const job = pool.submit(function (this: JobContext) {
-    return new Promise<string>((resolve) => {
-      this.signal.addEventListener("abort", () => resolve(`${(this.signal.reason as Error).name}: ${(this.signal.reason as Error).message}`));
+eachPool("an async job gets the signal's abort event, with an AbortError as its reason", { maxWorkers: 1, cancelGrace: 10 }, (pool) =>
+  withTempDir(async (dir) => {
+    const mark = await pool.submit(realmMark);
+    const seen = join(dir, "reason");
+    const job = pool.submit(async function (this: JobContext, path: string) {
+      const { writeFileSync } = await import("node:fs");
+      writeFileSync(`${path}.started`, "");
+      const reason = await new Promise<Error>((resolve) => this.signal.addEventListener("abort", () => resolve(this.signal.reason as Error)));
+      writeFileSync(path, `${reason.name}: ${reason.message}`);
+      return "stopped"; // dropped: its future is cancelled
+    }, seen);
+    await untilExists(`${seen}.started`);
+    const t0 = seconds();
+    job.cancel();
+    // The job ends on the abort event, long before cancelGrace.
+    while (pool.stats().running > 0) await new Promise((r) => setTimeout(r, 2));
+    assert.ok(seconds() - t0 < 1, `the job stopped after ${seconds() - t0} s`);
+    assert.equal(readFileSync(seen, "utf8"), "AbortError: the job was cancelled");
+    assert.equal(await pool.submit(realmMark), mark, "the worker was not replaced");
+    const aborted = await pool.submit(function (this: JobContext) {
+      return this.signal.aborted;
     });
-  });
-  await untilRunning(job, pool);
-  const mark = await pool.submit(realmMark);
-  const t0 = seconds();
-  job.cancel();
-  // The job ends on the abort event (its answer is dropped: its future is cancelled), long before cancelGrace.
-  while (pool.stats().running > 0) await new Promise((r) => setTimeout(r, 2));
-  assert.ok(seconds() - t0 < 1, `the job stopped after ${seconds() - t0} s`);
-  assert.equal(await pool.submit(realmMark), mark, "the worker was not replaced");
-  const reason = await pool.submit(function (this: JobContext) {
-    return this.signal.aborted;
-  });
-  assert.equal(reason, false, "a new job's signal starts unaborted");
-});
+    assert.equal(aborted, false, "a new job's signal starts unaborted");
+  }),
+);
 
 for (const Pool of POOLS) {
   test(`${Pool.name}: cancel() of a job sent to a worker that has just started stops it without a kill, before or after it starts`, async () => {
@@ -166,7 +194,8 @@ eachPool(
     job.cancel();
     assert.deepEqual(await Promise.all(behind), [2, 3]);
     const took = seconds() - t0;
-    assert.ok(took >= 0.1 && took < 2, `the queued jobs ran ${took} s after the cancel`);
+    // At least the grace; and far less than the job's 30 s: its worker was terminated, not waited for.
+    assert.ok(took >= 0.1 - TIMER_SLACK && took < 10, `the queued jobs ran ${took} s after the cancel`);
     assert.notEqual(await pool.submit(realmMark), before, "a new worker");
     assert.ok(job.cancelled());
     assert.equal(pool.stats().workers, 1);
@@ -183,13 +212,8 @@ eachPool("a job's timeout counts from its start, fails it with TimeoutError and 
   await assert.rejects(Promise.resolve(late), { name: "TimeoutError", message: "the job ran past its timeout of 0.2 s and was stopped" });
   assert.ok(late.exception() instanceof TimeoutError);
   const took = seconds() - t0;
-  assert.ok(took >= 0.2 && took < 1, `timed out after ${took} s`);
+  assert.ok(took >= 0.2 - TIMER_SLACK && took < 10, `timed out after ${took} s`);
   assert.equal(await pool.submit((x: number) => -x, 4), -4);
-  // A cooperative job sees the timeout as a TimeoutError reason and stops without a kill.
-  const mark = await pool.submit(realmMark);
-  const coop = pool.submit(withJobOptions(spin, { timeout: 0.2 }), 20_000);
-  await assert.rejects(Promise.resolve(coop), TimeoutError);
-  assert.equal(await pool.submit(realmMark), mark);
 });
 
 for (const Pool of POOLS) {
@@ -211,7 +235,7 @@ for (const Pool of POOLS) {
     const t0 = seconds();
     await pool.shutdown({ timeout: 0.2 });
     const took = seconds() - t0;
-    assert.ok(took >= 0.2 && took < 2, `shutdown took ${took} s`);
+    assert.ok(took >= 0.2 - TIMER_SLACK && took < 10, `shutdown took ${took} s`);
     assert.ok(job.cancelled());
     assert.deepEqual(pool.stats(), { workers: 0, busyWorkers: 0, running: 0, queued: 0 });
   });
