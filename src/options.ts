@@ -22,3 +22,13 @@ export function checkOptions(options: object | null | undefined, accepted: reado
     throw new TypeError(`${where} got an unknown option \`${key}\`; ${known}`);
   }
 }
+
+/**
+ * @internal The keys of the options type `T`, as `checkOptions` takes them. They are written as a
+ * record so that the compiler checks the list names every key of `T` and nothing else: an option
+ * added to the type but not here fails to compile instead of being rejected at run time.
+ * @example const GATHER_OPTION_KEYS = optionKeys<GatherOptions>({ returnExceptions: true });
+ */
+export function optionKeys<T extends object>(keys: { [K in keyof Required<T>]: true }): readonly string[] {
+  return Object.keys(keys);
+}

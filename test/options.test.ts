@@ -8,17 +8,24 @@ import assert from "node:assert/strict";
 import {
   ConcurrentFuture,
   ContextVar,
+  DatagramProtocol,
   EventLoop,
   Future,
   ProcessPoolExecutor,
+  Protocol,
   Runner,
+  StreamReader,
   ThreadPoolExecutor,
   asCompleted,
   createTask,
   fromPromise,
   newEventLoop,
+  openConnection,
+  openUnixConnection,
   run,
   sleep,
+  startServer,
+  startUnixServer,
   taskGroup,
   wait,
   withJobOptions,
@@ -52,6 +59,19 @@ const rows: [string, () => unknown, string, boolean?][] = [
   ["resourceLimits", () => new ThreadPoolExecutor({ resourceLimits: bad({ maxHeapMb: 1 }) }), "ThreadPoolExecutor() resourceLimits got an unknown option `maxHeapMb`; the options are maxOldGenerationSizeMb, maxYoungGenerationSizeMb, codeRangeSizeMb, stackSizeMb"],
   ["pool.shutdown()", () => new ThreadPoolExecutor().shutdown(bad({ cancel_futures: true })), "shutdown() got an unknown option `cancel_futures`; the options are wait, cancelFutures, timeout"],
   ["withJobOptions()", () => withJobOptions((x: number) => x, bad({ grace: 1 })), "withJobOptions() got an unknown option `grace`; the options are timeout"],
+  // Networking: the coroutine checks its options at its first step, before any I/O.
+  ["openConnection()", () => openConnection("127.0.0.1", 1, bad({ server_hostname: "x" })).next(), "openConnection() got an unknown option `server_hostname`; the options are limit, ssl, serverHostname, localAddr, family"],
+  ["startServer()", () => startServer(() => {}, "127.0.0.1", 0, bad({ reusePort: true })).next(), "startServer() got an unknown option `reusePort`; the options are limit, ssl, backlog, reuseAddress, ipv6Only, startServing"],
+  ["openUnixConnection()", () => openUnixConnection("/tmp/none.sock", bad({ family: 6 })).next(), "openUnixConnection() got an unknown option `family`; the options are limit, ssl, serverHostname"],
+  ["startUnixServer()", () => startUnixServer(() => {}, "/tmp/none.sock", bad({ reuseAddress: true })).next(), "startUnixServer() got an unknown option `reuseAddress`; the options are limit, ssl, backlog, startServing"],
+  ["loop.createConnection()", () => new EventLoop().createConnection(() => new Protocol(), "127.0.0.1", 1, bad({ limit: 10 })).next(), "createConnection() got an unknown option `limit`; the options are ssl, serverHostname, localAddr, family"],
+  ["loop.createServer()", () => new EventLoop().createServer(() => new Protocol(), "127.0.0.1", 0, bad({ sslHandshakeTimeout: 5 })).next(), "createServer() got an unknown option `sslHandshakeTimeout`; the options are ssl, backlog, reuseAddress, ipv6Only, startServing"],
+  ["loop.createUnixConnection()", () => new EventLoop().createUnixConnection(() => new Protocol(), "/tmp/none.sock", bad({ localAddr: null })).next(), "createUnixConnection() got an unknown option `localAddr`; the options are ssl, serverHostname"],
+  ["loop.createUnixServer()", () => new EventLoop().createUnixServer(() => new Protocol(), "/tmp/none.sock", bad({ ipv6Only: true })).next(), "createUnixServer() got an unknown option `ipv6Only`; the options are ssl, backlog, startServing"],
+  ["loop.startTls()", () => new EventLoop().startTls(bad({}), new Protocol(), true, bad({ server_side: true })).next(), "startTls() got an unknown option `server_side`; the options are serverSide, serverHostname"],
+  ["loop.createDatagramEndpoint()", () => new EventLoop().createDatagramEndpoint(() => new DatagramProtocol(), bad({ local_addr: ["127.0.0.1", 0] })).next(), "createDatagramEndpoint() got an unknown option `local_addr`; the options are localAddr, remoteAddr, family, proto, flags, reuseAddress, allowBroadcast"],
+  ["loop.getaddrinfo()", () => new EventLoop().getaddrinfo("localhost", 80, bad({ socktype: 1 })).next(), "getaddrinfo() got an unknown option `socktype`; the options are family, type, proto, flags"],
+  ["new StreamReader()", () => new StreamReader(bad({ limt: 10 })), "StreamReader() got an unknown option `limt`; the options are limit, loop"],
 ];
 
 for (const [what, call, message, needsLoop] of rows) {
@@ -78,4 +98,26 @@ test("TaskGroup.createTask() rejects an unknown option, eagerStart included (a g
 test("an options argument that is not an object is a TypeError too; undefined values of known keys are fine", async () => {
   assert.throws(() => new ContextVar("v", bad(5 as unknown as object)), { name: "TypeError", message: "ContextVar() options must be an object, got number" });
   await run(idle, { debug: undefined, clock: undefined, signal: undefined });
+});
+
+test("StreamWriter.startTls() rejects an unknown option before it touches the connection", async () => {
+  await run(function* () {
+    const server = yield* startServer(function* (_reader, writer) {
+      writer.close();
+    }, "127.0.0.1", 0);
+    const [host, port] = server.sockets[0]!.getsockname() as [string, number];
+    const [, writer] = yield* openConnection(host, port);
+    try {
+      yield* writer.startTls(true, bad({ serverSide: true }));
+      assert.fail("startTls() should throw");
+    } catch (e) {
+      assert.ok(e instanceof TypeError);
+      assert.equal((e as Error).message, "StreamWriter.startTls() got an unknown option `serverSide`; the options are serverHostname");
+    }
+    assert.equal(writer.isClosing(), false, "the connection is left as it was");
+    writer.close();
+    yield* writer.waitClosed();
+    server.close();
+    yield* server.waitClosed();
+  });
 });

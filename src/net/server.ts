@@ -18,6 +18,7 @@ import { inspect } from "node:util";
 import type { EventLoop } from "../events.ts";
 import { RuntimeError, ValueError } from "../exceptions.ts";
 import type { Future } from "../futures.ts";
+import { checkOptions, optionKeys } from "../options.ts";
 import type { BaseProtocol } from "../protocols.ts";
 import { sleep } from "../tasks.ts";
 import type { Coroutine } from "../types.ts";
@@ -41,6 +42,9 @@ export interface CreateServerOptions {
   /** Start accepting connections at once. @default true */
   startServing?: boolean;
 }
+
+const SERVER_OPTION_KEYS = optionKeys<CreateServerOptions>({ ssl: true, backlog: true, reuseAddress: true, ipv6Only: true, startServing: true });
+const UNIX_SERVER_OPTION_KEYS = optionKeys<Omit<CreateServerOptions, "reuseAddress" | "ipv6Only">>({ ssl: true, backlog: true, startServing: true });
 
 /**
  * One listening socket of a `Server` (CPython's `TransportSocket` in `server.sockets`).
@@ -346,6 +350,7 @@ export function* createServer(
   port: number | null | undefined,
   options: CreateServerOptions = {},
 ): Coroutine<Server> {
+  checkOptions(options, SERVER_OPTION_KEYS, "createServer()");
   const { ssl = null, backlog = 100, startServing = true, ipv6Only = false } = options;
   if (typeof protocolFactory !== "function") throw new TypeError(`protocolFactory must be a function returning a protocol, got ${String(protocolFactory)}`);
   const hosts: (string | undefined)[] = host === null || host === undefined || host === "" ? [undefined] : typeof host === "string" ? [host] : [...host];
@@ -372,6 +377,7 @@ export function* createUnixServer(
   path: string,
   options: Omit<CreateServerOptions, "reuseAddress" | "ipv6Only"> = {},
 ): Coroutine<Server> {
+  checkOptions(options, UNIX_SERVER_OPTION_KEYS, "createUnixServer()");
   const { ssl = null, backlog = 100, startServing = true } = options;
   if (typeof path !== "string" || path === "") throw new ValueError(`path must be a non-empty string, got ${String(path)}`);
   const s = ssl === null ? net.createServer({ allowHalfOpen: true }) : tls.createServer(ssl);

@@ -10,6 +10,7 @@ import { inspect } from "node:util";
 import { _getRunningLoop, getEventLoop, type EventLoop } from "../events.ts";
 import { IncompleteReadError, LimitOverrunError, RuntimeError, ValueError } from "../exceptions.ts";
 import type { Future } from "../futures.ts";
+import { checkOptions } from "../options.ts";
 import type { Coroutine } from "../types.ts";
 import { ByteQueue } from "./bytequeue.ts";
 
@@ -19,6 +20,7 @@ import { ByteQueue } from "./bytequeue.ts";
  * @example const [reader, writer] = yield* openConnection(host, port, { limit: 4 * DEFAULT_LIMIT });
  */
 export const DEFAULT_LIMIT = 64 * 1024;
+const STREAM_READER_OPTION_KEYS = ["limit", "loop"] as const;
 
 const EMPTY = Buffer.alloc(0);
 const NEWLINE = Buffer.from("\n");
@@ -68,6 +70,7 @@ export class StreamReader {
    * @throws ValueError when `limit <= 0`.
    */
   constructor(options: { limit?: number; loop?: EventLoop } = {}) {
+    checkOptions(options, STREAM_READER_OPTION_KEYS, "StreamReader()");
     const limit = options.limit ?? DEFAULT_LIMIT;
     if (!(limit > 0)) throw new ValueError("Limit cannot be <= 0");
     this._limit = limit;
