@@ -15,8 +15,11 @@ import {
   Protocol,
   Runner,
   StreamReader,
+  SubprocessProtocol,
   ThreadPoolExecutor,
   asCompleted,
+  createSubprocessExec,
+  createSubprocessShell,
   createTask,
   fromPromise,
   newEventLoop,
@@ -59,7 +62,7 @@ const rows: [string, () => unknown, string, boolean?][] = [
   ["resourceLimits", () => new ThreadPoolExecutor({ resourceLimits: bad({ maxHeapMb: 1 }) }), "ThreadPoolExecutor() resourceLimits got an unknown option `maxHeapMb`; the options are maxOldGenerationSizeMb, maxYoungGenerationSizeMb, codeRangeSizeMb, stackSizeMb"],
   ["pool.shutdown()", () => new ThreadPoolExecutor().shutdown(bad({ cancel_futures: true })), "shutdown() got an unknown option `cancel_futures`; the options are wait, cancelFutures, timeout"],
   ["withJobOptions()", () => withJobOptions((x: number) => x, bad({ grace: 1 })), "withJobOptions() got an unknown option `grace`; the options are timeout"],
-  // Networking: the coroutine checks its options at its first step, before any I/O.
+  // Networking and subprocesses: the coroutine checks its options at its first step, before any I/O.
   ["openConnection()", () => openConnection("127.0.0.1", 1, bad({ server_hostname: "x" })).next(), "openConnection() got an unknown option `server_hostname`; the options are limit, ssl, serverHostname, localAddr, family"],
   ["startServer()", () => startServer(() => {}, "127.0.0.1", 0, bad({ reusePort: true })).next(), "startServer() got an unknown option `reusePort`; the options are limit, ssl, backlog, reuseAddress, ipv6Only, startServing"],
   ["openUnixConnection()", () => openUnixConnection("/tmp/none.sock", bad({ family: 6 })).next(), "openUnixConnection() got an unknown option `family`; the options are limit, ssl, serverHostname"],
@@ -72,6 +75,10 @@ const rows: [string, () => unknown, string, boolean?][] = [
   ["loop.createDatagramEndpoint()", () => new EventLoop().createDatagramEndpoint(() => new DatagramProtocol(), bad({ local_addr: ["127.0.0.1", 0] })).next(), "createDatagramEndpoint() got an unknown option `local_addr`; the options are localAddr, remoteAddr, family, proto, flags, reuseAddress, allowBroadcast"],
   ["loop.getaddrinfo()", () => new EventLoop().getaddrinfo("localhost", 80, bad({ socktype: 1 })).next(), "getaddrinfo() got an unknown option `socktype`; the options are family, type, proto, flags"],
   ["new StreamReader()", () => new StreamReader(bad({ limt: 10 })), "StreamReader() got an unknown option `limt`; the options are limit, loop"],
+  ["createSubprocessExec()", () => createSubprocessExec("node", "-v", bad({ stdot: null })).next(), "createSubprocessExec() got an unknown option `stdot`; the options are stdin, stdout, stderr, limit, cwd, env, startNewSession"],
+  ["createSubprocessShell()", () => createSubprocessShell("true", bad({ shell: "/bin/bash" })).next(), "createSubprocessShell() got an unknown option `shell`; the options are stdin, stdout, stderr, limit, cwd, env, startNewSession"],
+  ["loop.subprocessExec()", () => new EventLoop().subprocessExec(() => new SubprocessProtocol(), "node", "-v", bad({ limit: 10 })).next(), "subprocessExec() got an unknown option `limit`; the options are stdin, stdout, stderr, cwd, env, startNewSession"],
+  ["loop.subprocessShell()", () => new EventLoop().subprocessShell(() => new SubprocessProtocol(), "true", bad({ start_new_session: true })).next(), "subprocessShell() got an unknown option `start_new_session`; the options are stdin, stdout, stderr, cwd, env, startNewSession"],
 ];
 
 for (const [what, call, message, needsLoop] of rows) {
