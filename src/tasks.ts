@@ -17,7 +17,7 @@ import { Context, _adoptCurrentContext, _captureContext, _enterContext, _leaveCo
 import { checkDelay, getEventLoop, getRunningLoop, type EventLoop, type TaskFactory, type TimerHandle } from "./events.ts";
 import { CancelledError, RuntimeError, TimeoutError, ValueError, _isBaseExit } from "./exceptions.ts";
 import { Future, fromPromise, isFuture, keepCancelledError, recordCancelOrigin } from "./futures.ts";
-import { checkOptions } from "./options.ts";
+import { checkOptions, optionKeys } from "./options.ts";
 import { timeout } from "./timeouts.ts";
 import type { Awaitable, AwaitedOf, Coroutine } from "./types.ts";
 
@@ -600,9 +600,11 @@ class GatheringFuture<T> extends Future<T> {
  * Runs the awaitables concurrently; resolves with the tuple of their results, in the order of
  * the arguments (`asyncio.gather`). Coroutines are wrapped in tasks, promises bridged. The first
  * error is thrown at once (the others keep running), unless a last argument
- * `{ returnExceptions: true }` asks for errors in the tuple. Cancelling the gather cancels them all.
+ * `{ returnExceptions: true }` asks for errors in the tuple (a last argument that is an object
+ * and cannot be awaited is the options). Cancelling the gather cancels them all.
  * @returns a Future of the tuple of results (typed per argument).
- * @throws TypeError when an argument is not a coroutine, a future or a promise (nothing is started then).
+ * @throws TypeError when an argument is not a coroutine, a future or a promise, or the options
+ *   have an unknown key (nothing is started then).
  *
  * @example
  * const [page, count] = yield* gather(fetchPage("a"), countRows()); // [string, number]
@@ -616,6 +618,7 @@ export function gather(...args: unknown[]): Future<unknown[]> {
   let returnExceptions = false;
   const last = args[args.length - 1];
   if (isGatherOptions(last)) {
+    checkOptions(last, GATHER_OPTION_KEYS, "gather()");
     returnExceptions = last.returnExceptions === true;
     args = args.slice(0, -1);
   }
@@ -680,8 +683,11 @@ export function gather(...args: unknown[]): Future<unknown[]> {
   return outer;
 }
 
+const GATHER_OPTION_KEYS = optionKeys<GatherOptions>({ returnExceptions: true });
+
+/** A last argument that is an object and cannot be awaited is gather's options (`{ returnExceptions }`). */
 function isGatherOptions(x: unknown): x is GatherOptions {
-  return typeof x === "object" && x !== null && !isFuture(x) && !isCoroutine(x) && "returnExceptions" in x;
+  return typeof x === "object" && x !== null && !Array.isArray(x) && !isFuture(x) && !isCoroutine(x) && typeof (x as { then?: unknown }).then !== "function";
 }
 
 // -- wait, asCompleted -----------------------------------------------------------------------

@@ -22,6 +22,7 @@ import {
   createSubprocessShell,
   createTask,
   fromPromise,
+  gather,
   newEventLoop,
   openConnection,
   openUnixConnection,
@@ -62,6 +63,7 @@ const rows: [string, () => unknown, string, boolean?][] = [
   ["resourceLimits", () => new ThreadPoolExecutor({ resourceLimits: bad({ maxHeapMb: 1 }) }), "ThreadPoolExecutor() resourceLimits got an unknown option `maxHeapMb`; the options are maxOldGenerationSizeMb, maxYoungGenerationSizeMb, codeRangeSizeMb, stackSizeMb"],
   ["pool.shutdown()", () => new ThreadPoolExecutor().shutdown(bad({ cancel_futures: true })), "shutdown() got an unknown option `cancel_futures`; the options are wait, cancelFutures, timeout"],
   ["withJobOptions()", () => withJobOptions((x: number) => x, bad({ grace: 1 })), "withJobOptions() got an unknown option `grace`; the options are timeout"],
+  ["gather()", () => gather(bad({ return_exceptions: true })), "gather() got an unknown option `return_exceptions`; the options are returnExceptions"],
   // Networking and subprocesses: the coroutine checks its options at its first step, before any I/O.
   ["openConnection()", () => openConnection("127.0.0.1", 1, bad({ server_hostname: "x" })).next(), "openConnection() got an unknown option `server_hostname`; the options are limit, ssl, serverHostname, localAddr, family"],
   ["startServer()", () => startServer(() => {}, "127.0.0.1", 0, bad({ reusePort: true })).next(), "startServer() got an unknown option `reusePort`; the options are limit, ssl, backlog, reuseAddress, ipv6Only, startServing"],
@@ -126,5 +128,17 @@ test("StreamWriter.startTls() rejects an unknown option before it touches the co
     yield* writer.waitClosed();
     server.close();
     yield* server.waitClosed();
+  });
+});
+
+test("gather() takes its last argument as options only when it cannot be awaited: a thenable is awaited, an array is an error", async () => {
+  await run(function* () {
+    const thenable: PromiseLike<number> = { then: ((resolve: (v: number) => void) => resolve(5)) as PromiseLike<number>["then"] };
+    assert.deepEqual(yield* gather(sleep(0, 1), thenable), [1, 5]);
+    assert.deepEqual(yield* gather(sleep(0, 1), bad({})), [1], "an empty options object");
+    assert.throws(() => gather(sleep(0, 1), bad([2, 3])), {
+      name: "TypeError",
+      message: "gather() takes coroutines, futures and promises, got [ 2, 3 ] (a coroutine is what a generator function `function*` returns)",
+    });
   });
 });
