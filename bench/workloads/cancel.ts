@@ -38,9 +38,7 @@ async function asyncioCancel(className: "ThreadPoolExecutor" | "ProcessPoolExecu
     await mod.run(function* () {
       const loop = mod.getRunningLoop();
       for (let i = 0; i < reps; i++) {
-        yield* loop.runInExecutor(pool, spin, 1, cooperative);
-        // A fresh process's control thread starts beside its main thread: let it be up.
-        yield* mod.sleep(className === "ProcessPoolExecutor" && i === 0 ? 0.3 : 0);
+        yield* loop.runInExecutor(pool, spin, 1, cooperative); // a new worker (after a forced one) is up
         const task = mod.createTask(
           (function* () {
             return yield* loop.runInExecutor(pool, spin, SPIN_MS, cooperative);
