@@ -809,9 +809,15 @@ export abstract class Pool {
     return n;
   }
 
-  /** @internal A revocation's late answer freed cells of `slot`: the same checks as after a result. */
+  /**
+   * @internal A revocation's late answer freed cells of `slot`: it may have settled, and a batch
+   * may now fit. No steal from here: a worker goes idle on a result, which already tried one, and a
+   * steal here would follow each steal's late answer with another revocation.
+   */
   _cellsFreed(slot: WorkerSlot): void {
-    this.afterProgress(slot);
+    if (slot.refd && slot.settled()) slot.unref();
+    if (this.queued > 0) this.flush();
+    else if (this.shutdownRequested) this.stopIdleWorkers();
   }
 
   /**
