@@ -10,7 +10,7 @@
  * process (bench/workloads/http-client.ts: autocannon, or the clients under test).
  * The table goes to stdout and, as markdown with the machine it ran on, to bench/RESULTS.md.
  *
- * Usage: npm run bench [-- [--quick] WORKLOAD...]   (switch spawn timers memory queue echo executor http bullmq debug)
+ * Usage: npm run bench [-- [--quick] WORKLOAD...]   (switch spawn timers memory queue echo executor cancel http bullmq debug)
  *        npm run bench -- runtimes [--rounds N]   (bench/runtimes.ts: Node, Bun and Deno, each against its native async/await)
  * Running a subset, or `--quick` (every size divided by 10), prints the table but leaves RESULTS.md
  * alone; BENCH_RESULTS=FILE writes the markdown to FILE in any case. BENCH_BASELINE=REV (a git
@@ -42,6 +42,8 @@ const QUEUE = size(1_000_000);
 const LOCK = size(100_000);
 const THREAD_JOBS = size(100_000);
 const PROCESS_JOBS = size(20_000);
+/** Cancellations measured per contender of the cancel workload (forced ones restart a worker each). */
+const CANCEL_REPS = QUICK ? 3 : 15;
 /** How long the echo client counts round trips, after a half-second warm-up. */
 const ECHO_SECONDS = QUICK ? 0.5 : 2;
 const ECHO_CONNECTIONS = 10;
@@ -340,6 +342,20 @@ function comparisons(python: PythonInfo): Comparison[] {
       ours: { label: "asyncio-ts `ProcessPoolExecutor`", job: nodeJob("executor", "asyncio-ts-processes", PROCESS_JOBS) },
       anchors: python.version ? [{ label: "CPython `ProcessPoolExecutor(2)`", job: pythonJob(false, "process-pool", PROCESS_JOBS) }] : [],
     },
+    ...([
+      ["threads-cooperative", "`ThreadPoolExecutor`, the job reads `this.signal.aborted`"],
+      ["threads-forced", "`ThreadPoolExecutor`, the job ignores its signal (cancelGrace 0.1 s, then a new thread)"],
+      ["processes-cooperative", "`ProcessPoolExecutor`, the job reads `this.signal.aborted`"],
+      ["processes-forced", "`ProcessPoolExecutor`, the job ignores its signal (cancelGrace 0.1 s, then a new process)"],
+    ] as const).map(
+      ([contender, label]): Comparison => ({
+        workload: "cancel",
+        what: "time from `task.cancel()` of a running CPU-bound job to its worker running the next job (1 worker; median, with the fastest and slowest)",
+        ours: { label: `asyncio-ts ${label}`, job: nodeJob("cancel", `asyncio-ts-${contender}`, CANCEL_REPS) },
+        lowerIsBetter: true,
+        anchors: [{ label: "piscina `run(task, { signal })`, `abort()` (it terminates the thread)", job: nodeJob("cancel", "piscina", CANCEL_REPS) }],
+      }),
+    ),
     ...httpComparisons(python),
     ...bullmqComparisons(),
   ];
@@ -624,6 +640,7 @@ function formatFigure(r: Result, notes?: string[]): string {
   // Counts (sockets, requests that succeeded) are whole numbers: no prefix, no decimals.
   if (Number.isInteger(r.value) && r.value < 1e4) return `${fmt(r.value)} ${r.unit}`;
   if (r.unit.startsWith("µs")) return `${r.value.toFixed(1)} ${r.unit}${r.detail ? ` (${r.detail})` : ""}`;
+  if (r.unit.startsWith("ms")) return `${r.value.toFixed(r.value >= 100 ? 0 : 1)} ${r.unit}${r.detail ? ` (${r.detail})` : ""}`;
   const [unitScale, prefix] = SI.find(([s]) => r.value >= s) ?? [1, ""];
   const scaled = r.value / unitScale;
   const digits = scaled >= 100 ? 0 : scaled >= 10 ? 1 : 2;

@@ -67,6 +67,7 @@ export {
 export {
   Task,
   createTask,
+  cancellationSignal,
   ensureFuture,
   currentTask,
   allTasks,
@@ -92,7 +93,7 @@ export {
 } from "./loop/tasks.ts";
 export { timeout, timeoutAt, Timeout, waitFor } from "./primitives/timeouts.ts";
 export { taskGroup, TaskGroup } from "./primitives/taskgroups.ts";
-export { run, Runner } from "./loop/runners.ts";
+export { run, Runner, type RunOptions } from "./loop/runners.ts";
 export {
   captureCallGraph,
   formatCallGraph,
@@ -102,11 +103,19 @@ export {
   type CallGraphOptions,
   type FrameInfo,
 } from "./loop/graph.ts";
-export { ThreadPoolExecutor } from "./executors/thread.ts";
+export { ThreadPoolExecutor, type ThreadPoolOptions } from "./executors/thread.ts";
 export { ProcessPoolExecutor } from "./executors/process.ts";
 export { ConcurrentFuture, type DoneCallback } from "./executors/concurrent.ts";
 export { MapResult, type PoolFunction, type PoolOptions, type PoolStats, type ShutdownOptions } from "./executors/pool.ts";
-export { workerFunction, WorkerFunction } from "./executors/functions.ts";
+export {
+  workerFunction,
+  WorkerFunction,
+  withJobOptions,
+  JobSpec,
+  type JobContext,
+  type JobFunction,
+  type JobOptions,
+} from "./executors/functions.ts";
 export { toThread } from "./executors/threads.ts";
 export { ContextVar, Context, Token, copyContext } from "./loop/contextvars.ts";
 export type { Clock } from "./core/scheduler.ts";
@@ -116,6 +125,8 @@ export { toOSError as _toOSError } from "./net/errors.ts";
 export { trackResource as _trackResource, untrackResource as _untrackResource, type LoopResource } from "./net/registry.ts";
 /** @internal The loop's side of a clock that wakes it, for asyncio-ts/testing's VirtualClock. */
 export type { WakingClock, Wakeable } from "./core/scheduler.ts";
+/** @internal The option-key check every options object of the package goes through, for its entry points. */
+export { checkOptions as _checkOptions, optionKeys as _optionKeys } from "./options.ts";
 export {
   Lock,
   Event,

@@ -90,6 +90,8 @@ export { ContextVar, Context, Token, copyContext } from "./loop/contextvars.ts";
 export type { Clock } from "./core/scheduler.ts";
 /** @internal The loop's side of a clock that wakes it, for asyncio-ts/testing's VirtualClock. */
 export type { WakingClock, Wakeable } from "./core/scheduler.ts";
+/** @internal The option-key check every options object of the package goes through, for its entry points. */
+export { checkOptions as _checkOptions, optionKeys as _optionKeys } from "./options.ts";
 export {
   Lock,
   Event,

@@ -143,19 +143,19 @@ const PUBLIC_VALUES = [
   "DEFAULT_LIMIT", "DEVNULL", "DatagramProtocol", "DatagramTransport", "Event", "EventLoop",
   "ExceptionGroup", "FIRST_COMPLETED", "FIRST_EXCEPTION", "FileNotFoundError", "FlowControl", "FrameCallGraphEntry", "Future",
   "FutureCallGraph", "GaiError", "Handle", "INHERIT", "IPPROTO_TCP", "IPPROTO_UDP", "IncompleteReadError", "InvalidStateError",
-  "KeyboardInterrupt", "LifoQueue", "LimitOverrunError", "Lock", "LookupError", "MapResult", "OSError", "OverflowError",
+  "JobSpec", "KeyboardInterrupt", "LifoQueue", "LimitOverrunError", "Lock", "LookupError", "MapResult", "OSError", "OverflowError",
   "PIPE", "PermissionError", "PriorityQueue", "Process", "ProcessLookupError", "ProcessPoolExecutor",
   "Protocol", "Queue", "QueueEmpty", "QueueFull", "QueueShutDown", "ReadPipeTransport", "ReadTransport",
   "Runner", "RuntimeError", "SOCK_DGRAM", "SOCK_RAW", "SOCK_STREAM", "STDOUT", "Semaphore", "Server",
   "ServerSocket", "StreamReader", "StreamReaderProtocol", "StreamWriter", "SubprocessPipesTransport",
   "SubprocessProtocol", "SubprocessTransport", "SystemExit", "Task", "TaskGroup", "ThreadPoolExecutor", "Timeout",
   "TimeoutError", "TimerHandle", "Token", "Transport", "UDPTransport", "ValueError", "WorkerFunction",
-  "WritePipeTransport", "WriteTransport", "allTasks", "asCompleted", "captureCallGraph", "copyContext", "createEagerTaskFactory", "createSubprocessExec",
+  "WritePipeTransport", "WriteTransport", "allTasks", "asCompleted", "cancellationSignal", "captureCallGraph", "copyContext", "createEagerTaskFactory", "createSubprocessExec",
   "createSubprocessShell", "createTask", "currentTask", "eagerTaskFactory", "ensureFuture", "formatCallGraph", "fromPromise",
   "futureAddToAwaitedBy", "futureDiscardFromAwaitedBy", "gather", "getEventLoop", "getRunningLoop", "isCancellation", "isCoroutine", "isCoroutineFunction",
   "isFuture", "newEventLoop", "openConnection", "openUnixConnection", "printCallGraph", "run", "setEventLoop", "shield",
   "sleep", "startServer", "startUnixServer", "taskGroup", "timeout", "timeoutAt", "toThread", "wait",
-  "waitFor", "workerFunction", "wrapFuture",
+  "waitFor", "withJobOptions", "workerFunction", "wrapFuture",
 ];
 
 test("every value exported from every entry point has TSDoc with an @example", () => {
@@ -181,8 +181,8 @@ test("the value exports of asyncio-ts are exactly this list (a change to the pub
   assert.deepEqual(valueExports(INDEX).map((e) => e.name), PUBLIC_VALUES);
 });
 
-test("asyncio-ts's internal exports, for its own entry points (asyncio-ts/http), are exactly these", () => {
-  assert.deepEqual(valueExports(INDEX, true).map((e) => e.name), ["_toOSError", "_trackResource", "_untrackResource"]);
+test("asyncio-ts's internal exports, for its own entry points (asyncio-ts/http, asyncio-ts/testing), are exactly these", () => {
+  assert.deepEqual(valueExports(INDEX, true).map((e) => e.name), ["_checkOptions", "_optionKeys", "_toOSError", "_trackResource", "_untrackResource"]);
   for (const e of valueExports(INDEX, true)) assert.ok(e.declarations.every((d) => docsOf(d).some(hasText)), `${e.name} has no TSDoc`);
 });
 

@@ -14,19 +14,20 @@ const src = fileURLToPath(new URL("../src/", import.meta.url));
 /** Each layer and the layers it may import, bottom to top. A file may always import its own folder. */
 const MAY_IMPORT: Record<string, readonly string[]> = {
   "exceptions.ts": [],
-  core: ["exceptions.ts"],
-  debug: ["exceptions.ts", "core"],
-  loop: ["exceptions.ts", "core", "debug"],
-  primitives: ["exceptions.ts", "core", "debug", "loop"],
-  executors: ["exceptions.ts", "loop"],
-  net: ["exceptions.ts", "core", "debug", "loop", "primitives"],
+  "options.ts": [],
+  core: ["exceptions.ts", "options.ts"],
+  debug: ["exceptions.ts", "options.ts", "core"],
+  loop: ["exceptions.ts", "options.ts", "core", "debug"],
+  primitives: ["exceptions.ts", "options.ts", "core", "debug", "loop"],
+  executors: ["exceptions.ts", "options.ts", "loop"],
+  net: ["exceptions.ts", "options.ts", "core", "debug", "loop", "primitives"],
   "cli.ts": ["debug"],
   testing: [],
   http: [],
   eslint: [],
   bullmq: [],
-  "portable.ts": ["exceptions.ts", "core", "loop", "primitives"],
-  "index.ts": ["exceptions.ts", "core", "loop", "primitives", "executors", "net"],
+  "portable.ts": ["exceptions.ts", "options.ts", "core", "loop", "primitives"],
+  "index.ts": ["exceptions.ts", "options.ts", "core", "loop", "primitives", "executors", "net"],
 };
 
 /** The entry points that must load where Node is not (a browser, a Web Worker): asyncio-ts/core and the browser build of asyncio-ts/testing. */

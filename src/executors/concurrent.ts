@@ -7,9 +7,12 @@
  * that completes the future. A coroutine awaits one through `wrapFuture()` (or
  * `loop.runInExecutor()`); native code awaits it directly, since it is `PromiseLike`.
  *
- * States follow Python's: PENDING (queued), RUNNING (handed to a worker; no longer cancellable),
- * CANCELLED, FINISHED. Python's `result(timeout)` blocks the calling thread; JavaScript cannot
- * block, so `result()` and `exception()` throw `InvalidStateError` on a future that is not done.
+ * States follow Python's: PENDING (queued), RUNNING (handed to a worker), CANCELLED, FINISHED.
+ * Where Python's `cancel()` refuses a running job, a pool's future goes further: the job's signal
+ * aborts, and the worker is replaced if the job does not stop within the pool's `cancelGrace`
+ * (pool.ts); a future made by hand (`setRunningOrNotifyCancel`) keeps Python's rule. Python's
+ * `result(timeout)` blocks the calling thread; JavaScript cannot block, so `result()` and
+ * `exception()` throw `InvalidStateError` on a future that is not done.
  */
 
 import { inspect } from "node:util";
@@ -44,12 +47,15 @@ export class ConcurrentFuture<T = unknown> implements PromiseLike<T> {
   private callbacks: DoneCallback<T> | DoneCallback<T>[] | null = null;
 
   /**
-   * Cancels the future if it has not started. Returns false when the job is running or done
-   * (it cannot be stopped then), true when it is cancelled.
+   * Cancels the future. A job that has not started is taken off the queue. A running job of a
+   * pool is stopped: its signal aborts at once, and its worker is replaced if the job has not
+   * stopped within the pool's `cancelGrace` (Python's `cancel()` cannot stop a running job and
+   * returns false). Returns false when the future is done, or running and not a pool's; else true.
    */
   cancel(): boolean {
     const state = this._state;
-    if (state === RUNNING || state === FINISHED || state === FAILED) return false;
+    if (state === FINISHED || state === FAILED) return false;
+    if (state === RUNNING && !this._cancelRunning()) return false;
     if (state === CANCELLED) return true;
     this._state = CANCELLED;
     this._onCancel();
@@ -198,6 +204,11 @@ export class ConcurrentFuture<T = unknown> implements PromiseLike<T> {
 
   /** @internal Called when a PENDING future is cancelled; a pool's job takes itself off the queue. */
   protected _onCancel(): void {}
+
+  /** @internal Called when a RUNNING future is cancelled: a pool's job starts to stop and returns true. */
+  protected _cancelRunning(): boolean {
+    return false;
+  }
 
   /** @internal */
   _resolve(value: T): void {

@@ -7,6 +7,11 @@
  * "resize")`), which the worker imports, or as its source (`pool.submit((x) => x + 1, 41)`),
  * which the worker compiles; such a function may use only its parameters and globals.
  *
+ * A job may read its cancellation signal: the worker calls it with `this` bound to a
+ * {@link JobContext}, whose `signal` aborts when the job's future is cancelled or its timeout
+ * passes (bootstrap.js). A job that does not want it ignores `this`; an arrow function has none.
+ * `withJobOptions(fn, { timeout })` gives one job a timeout, counted from its start.
+ *
  * Each distinct function gets a small record with a numeric key once (looked up by identity,
  * then by source text, so an inline arrow recreated in a loop is compiled once); a worker is
  * sent the record the first time it needs it, and every job after that carries only the key.
@@ -15,6 +20,7 @@
 import { isAbsolute } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ValueError } from "../exceptions.ts";
+import { checkOptions } from "../options.ts";
 
 /** @internal How a record reaches the worker: by source text, or by module URL and export name. */
 export const BY_SOURCE = 0;
@@ -32,6 +38,97 @@ export interface FunctionRecord {
 }
 
 let nextKey = 1;
+
+/**
+ * What `this` is inside a job run by a pool (asyncio-ts's own; Python cannot stop a running job).
+ * `signal` aborts when the job's future is cancelled (reason: a `DOMException` named
+ * "AbortError") or the job runs past its timeout ("TimeoutError"). A job that blocks its thread
+ * sees the abort at once through `signal.aborted` and `signal.throwIfAborted()`, which read memory
+ * the parent writes; the `abort` event fires once the job lets its worker's event loop run.
+ * Declare `this: JobContext` in a `function` (arrow functions have no `this`).
+ * @example
+ * function countPrimes(this: JobContext, limit: number): number {
+ *   let count = 0;
+ *   for (let n = 2; n < limit; n++) {
+ *     if (n % 10_000 === 0) this.signal.throwIfAborted(); // stop soon after a cancel
+ *     let prime = true;
+ *     for (let d = 2; d * d <= n; d++) if (n % d === 0) { prime = false; break; }
+ *     if (prime) count++;
+ *   }
+ *   return count;
+ * }
+ * const count = yield* toThread(countPrimes, 1_000_000);
+ */
+export interface JobContext {
+  /** Aborts when the job should stop: its future was cancelled, or its timeout passed. */
+  readonly signal: AbortSignal;
+}
+
+/** A function as a job: self-contained, or a module reference. */
+export type JobFunction<A extends unknown[], R> = ((this: JobContext, ...args: A) => R) | WorkerFunction<A, R>;
+
+/** Options of {@link withJobOptions}. */
+export interface JobOptions {
+  /**
+   * Seconds the job may run, counted from the moment a worker starts it (not from submit); past
+   * it the job's future fails with `TimeoutError`, its signal aborts, and its worker is replaced if
+   * the job has not stopped within the pool's `cancelGrace`. `null`: no limit.
+   * @default the pool's `jobTimeout`
+   */
+  timeout?: number | null;
+}
+
+/**
+ * A function with per-job options, made by {@link withJobOptions}; submit it as the function.
+ * @example
+ * const limited = withJobOptions(fib, { timeout: 2 });
+ * limited.timeout; // 2
+ */
+export class JobSpec<A extends unknown[] = unknown[], R = unknown> {
+  /** @internal Use {@link withJobOptions}. */
+  constructor(
+    /** The function the job runs. */
+    readonly fn: JobFunction<A, R>,
+    /** Its timeout in seconds, null for none, or undefined for the pool's. */
+    readonly timeout: number | null | undefined,
+  ) {
+    Object.freeze(this);
+  }
+}
+
+/**
+ * `fn` with options for each job it runs: `pool.submit(withJobOptions(fn, { timeout: 2 }), ...args)`,
+ * and the same for `map`, `loop.runInExecutor` and `toThread` (asyncio-ts's own: Python has no
+ * per-job timeout). The timeout counts from the job's start, so time spent queued is not counted.
+ * @param fn a self-contained function or a `workerFunction`.
+ * @param options.timeout seconds from the job's start; `null` for none. @default the pool's `jobTimeout`
+ * @throws ValueError when `timeout` is not a positive number of seconds or null; TypeError for an
+ *   unknown option.
+ * @example
+ * try {
+ *   yield* toThread(withJobOptions(crunch, { timeout: 2 }), data);
+ * } catch (e) {
+ *   if (e instanceof TimeoutError) console.log("crunch took over 2 s and was stopped");
+ * }
+ */
+export function withJobOptions<A extends unknown[], R>(fn: JobFunction<A, R>, options: JobOptions): JobSpec<A, R> {
+  checkOptions(options, JOB_OPTION_KEYS, "withJobOptions()");
+  if ((fn as unknown) instanceof JobSpec) throw new TypeError("withJobOptions() got a function that already has job options: pass the plain function");
+  functionRecord(fn);
+  const timeout = options.timeout;
+  if (timeout !== undefined && timeout !== null) checkSeconds(timeout, "timeout");
+  return new JobSpec(fn, timeout);
+}
+
+const JOB_OPTION_KEYS = ["timeout"] as const;
+
+/** @internal Checks a duration in seconds of the pools' options. @throws ValueError */
+export function checkSeconds(value: unknown, name: string, allowZero = false): number {
+  if (typeof value !== "number" || Number.isNaN(value) || value < 0 || (value === 0 && !allowZero) || value === Infinity) {
+    throw new ValueError(`\`${name}\` must be a ${allowZero ? "non-negative" : "positive"} finite number of seconds, got ${describeValue(value)}`);
+  }
+  return value;
+}
 
 const brand = Symbol("asyncio-ts.WorkerFunction");
 

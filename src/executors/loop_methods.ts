@@ -17,7 +17,7 @@ declare module "../loop/events.ts" {
      * (`loop.run_in_executor`). With `null`, the loop's default executor is used: a
      * `ThreadPoolExecutor` made on first use (or the one given to `setDefaultExecutor`), which
      * `run()` shuts down at the end. `fn` is self-contained (shipped by its source) or a
-     * `workerFunction(moduleUrl, exportName)`; cancelling the future cancels a job not yet started.
+     * `workerFunction(moduleUrl, exportName)`; cancelling the future stops the job, even a running one (see `cancelGrace`).
      * @throws RuntimeError when the loop is closed; TypeError when `fn` or an argument cannot be shipped.
      * @example
      * const n = yield* loop.runInExecutor(null, (s: string) => s.length, "hello"); // 5

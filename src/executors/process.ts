@@ -5,7 +5,9 @@
  * kind of worker (a whole Node.js, started in about a tenth of a second), for jobs that must not
  * share the parent's heap or may take it down. Messages travel over Node's IPC channel with the
  * "advanced" (structured clone) serialization; a dying child writes its last words to a pipe on
- * file descriptor 4 (see bootstrap.js).
+ * file descriptor 4 (see bootstrap.js). File descriptor 5 is the control channel: a socket to a
+ * small thread in the child that holds the job claim cells with the child's main thread and
+ * applies the parent's revocations and aborts even while a job blocks that main thread (pool.ts).
  */
 
 import { spawn, type ChildProcess } from "node:child_process";
@@ -13,18 +15,26 @@ import { availableParallelism } from "node:os";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { deserialize } from "node:v8";
-import { Pool, WorkerSlot, type PoolOptions } from "./pool.ts";
-import { bootstrapUrl, childExecArgv, tsxApiUrl, type WorkerEnv } from "./worker.ts";
+import type { Socket } from "node:net";
+import { POOL_OPTION_KEYS, Pool, WorkerSlot, type Job, type PoolOptions } from "./pool.ts";
+import { ABORT_JOB, CTL_ABORT, CTL_REVOKE, CTL_REVOKED, bootstrapUrl, childExecArgv, tsxApiUrl, type WorkerEnv } from "./worker.ts";
 
 const CRASH_FD = 4;
+const CONTROL_FD = 5;
 
 class ProcessSlot extends WorkerSlot {
   private readonly child: ChildProcess;
+  private readonly control: Socket | null;
+  /** The revocations asked and not answered, in order. */
+  private readonly revocations: ((revoked: readonly number[]) => void)[] = [];
+  /** The cells of the answer being read. */
+  private answer: number[] = [];
+  private controlBuffer: Buffer = Buffer.alloc(0);
 
   constructor(pool: Pool, env: WorkerEnv) {
-    super();
+    super(pool);
     const child = spawn(process.execPath, [...childExecArgv(), fileURLToPath(bootstrapUrl), JSON.stringify(env)], {
-      stdio: ["ignore", "inherit", "inherit", "ipc", "pipe"],
+      stdio: ["ignore", "inherit", "inherit", "ipc", "pipe", "pipe"],
       serialization: "advanced",
       windowsHide: true,
     });
@@ -53,6 +63,14 @@ class ProcessSlot extends WorkerSlot {
       crashPipe.unref?.();
     } else {
       pending = 1;
+    }
+    this.control = ((child.stdio as unknown[])[CONTROL_FD] as Socket | null | undefined) ?? null;
+    if (this.control !== null) {
+      this.control.on("data", (chunk: Buffer) => this.onControl(chunk));
+      // A child gone before answering: its revocations are answered empty (the jobs die with it).
+      this.control.on("close", () => this.answerAll());
+      this.control.on("error", () => {});
+      this.control.unref();
     }
     child.on("message", (msg: unknown[]) => pool._onMessage(this, msg));
     child.on("error", (e) => {
@@ -96,6 +114,70 @@ class ProcessSlot extends WorkerSlot {
     if (this.child.connected) this.child.disconnect();
     else this.child.kill();
   }
+
+  kill(): void {
+    this.ref();
+    this.child.kill("SIGKILL");
+  }
+
+  protected sendRevoke(jobs: readonly Job<unknown>[], done: (revoked: readonly number[]) => void): void {
+    if (this.control === null || this.control.destroyed || jobs.length === 0) {
+      done([]);
+      return;
+    }
+    const frame = Buffer.alloc(8 + 8 * jobs.length);
+    frame.writeInt32LE(CTL_REVOKE, 0);
+    frame.writeInt32LE(jobs.length, 4);
+    jobs.forEach((job, i) => {
+      frame.writeInt32LE(job._cell, 8 + 8 * i);
+      frame.writeInt32LE(job._id, 12 + 8 * i);
+    });
+    this.revocations.push(done);
+    this.control.write(frame);
+  }
+
+  abort(job: Job<unknown>, why: number): void {
+    if (this.control !== null && !this.control.destroyed) {
+      const frame = Buffer.alloc(16);
+      frame.writeInt32LE(CTL_ABORT, 0);
+      frame.writeInt32LE(why, 4);
+      frame.writeInt32LE(job._cell, 8);
+      frame.writeInt32LE(job._id, 12);
+      this.control.write(frame);
+    }
+    try {
+      if (this.child.connected) this.child.send([ABORT_JOB, job._id, why]);
+    } catch {
+      // The child is going: its exit settles the job.
+    }
+  }
+
+  /** Reads the control thread's answers: `[CTL_REVOKED, n, cell...]`, each revocation ending with -1. */
+  private onControl(chunk: Buffer): void {
+    let buf = this.controlBuffer.length === 0 ? chunk : Buffer.concat([this.controlBuffer, chunk]);
+    let at = 0;
+    while (buf.length - at >= 8) {
+      const n = buf.readInt32LE(at + 4);
+      if (buf.readInt32LE(at) !== CTL_REVOKED || buf.length - at < 8 + 4 * n) break;
+      for (let i = 0; i < n; i++) {
+        const cell = buf.readInt32LE(at + 8 + 4 * i);
+        if (cell >= 0) {
+          this.answer.push(cell);
+          continue;
+        }
+        const answer = this.answer;
+        this.answer = [];
+        this.revocations.shift()?.(answer);
+      }
+      at += 8 + 4 * n;
+    }
+    buf = buf.subarray(at);
+    this.controlBuffer = buf;
+  }
+
+  private answerAll(): void {
+    while (this.revocations.length > 0) this.revocations.shift()!([]);
+  }
 }
 
 /**
@@ -114,13 +196,16 @@ export class ProcessPoolExecutor extends Pool {
 
   /**
    * @param options.maxWorkers How many processes at most. @default the number of CPUs, as Python
-   * @throws ValueError when `maxWorkers` is not a positive integer.
+   * @param options.cancelGrace Seconds a stopped job has before its process is killed. @default 1
+   * @param options.jobTimeout Seconds each job may run, from its start. @default null (no limit)
+   * @throws ValueError when `maxWorkers` is not a positive integer or a duration is not a number
+   *   of seconds; TypeError for an unknown option.
    */
   constructor(options?: PoolOptions) {
-    super(options, availableParallelism());
+    super(options, availableParallelism(), "ProcessPoolExecutor()", POOL_OPTION_KEYS);
   }
 
   protected startWorker(): WorkerSlot {
-    return new ProcessSlot(this, { thread: false, tsxApi: tsxApiUrl(), crashFd: CRASH_FD });
+    return new ProcessSlot(this, { thread: false, tsxApi: tsxApiUrl(), crashFd: CRASH_FD, controlFd: CONTROL_FD, cells: null });
   }
 }

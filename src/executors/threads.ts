@@ -13,8 +13,9 @@ import type { Coroutine } from "../loop/types.ts";
  * Python's threads, a worker thread shares no variables with the loop: `fn` is self-contained
  * (shipped by its source, using only its parameters and globals) or a
  * `workerFunction(moduleUrl, exportName)`; arguments and the result cross by structured clone,
- * and context variables do not cross. Cancelling the waiting task cancels the job if it has not
- * started; a started job runs to its end.
+ * and context variables do not cross. Cancelling the waiting task cancels the job: one not started leaves the
+ * queue, a running one is stopped (its `this.signal` aborts; its thread is replaced if it has not
+ * stopped within the pool's `cancelGrace`). `withJobOptions(fn, { timeout })` gives it a timeout.
  *
  * @param fn The function to run on the thread.
  * @param args Its arguments.

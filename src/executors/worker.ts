@@ -15,12 +15,52 @@ export const RESULTS = 0;
 /** @internal */ export const CRASH = 1;
 /** @internal A thread's write to its stdout or stderr: `[OUTPUT, fd, chunk]`. */
 export const OUTPUT = 2;
+/** @internal A job with a timeout has started: `[STARTED, id]`. */
+export const STARTED = 3;
+
+/** @internal Parent to worker: a batch, `[RUN_JOBS, defs, id, key, word, args, ...]` (word: cell * 2 + wants STARTED). */
+export const RUN_JOBS = 0;
+/** @internal Parent to worker: abort a running job's signal, `[ABORT_JOB, id, why]`. */
+export const ABORT_JOB = 1;
+/** @internal Why a job's signal aborts: its future was cancelled, or its timeout passed. */
+export const WHY_CANCEL = 0;
+/** @internal */ export const WHY_TIMEOUT = 1;
+
+/**
+ * @internal A job's claim cell (one `Int32` of the worker's shared array, see pool.ts) holds
+ * `ticket << TICKET_SHIFT | state`, the ticket being the job's id modulo 2^28. States: CLAIMED (the
+ * worker started the job), REVOKED (the parent took it back first), CANCEL_ASKED and TIMEOUT_ASKED
+ * (started, and its signal aborts). Any other value (0, or a previous job's) means not claimed.
+ */
+export const CLAIMED = 1;
+/** @internal */ export const REVOKED = 2;
+/** @internal */ export const CANCEL_ASKED = 3;
+/** @internal */ export const TIMEOUT_ASKED = 4;
+/** @internal */ export const TICKET_SHIFT = 3;
+/** @internal The ticket of job `id`. */
+export function ticketOf(id: number): number {
+  return (id & 0x0fffffff) << TICKET_SHIFT;
+}
+/** @internal Cells per worker: a job's cell is free again once its result is in, and a worker holds at most two batches. */
+export const CELLS = 2048;
+
+/**
+ * @internal The control channel of a child process (file descriptor `controlFd`), 32-bit words:
+ * parent to child `[CTL_REVOKE, n, cell, id, ...]` (revoke these n jobs if not claimed) and
+ * `[CTL_ABORT, why, cell, id]` (abort the job if claimed); child to parent `[CTL_REVOKED, n, cell...]`,
+ * the cells it revoked, each revocation's list ending with -1.
+ */
+export const CTL_REVOKE = 1;
+/** @internal */ export const CTL_ABORT = 2;
+/** @internal */ export const CTL_REVOKED = 3;
 /** @internal The value is the result. */
 export const OK = 1;
 /** @internal The value is a serialized Error (see `ErrorRecord`). */
 export const ERROR = 0;
 /** @internal The value is what the job threw, not an Error. */
 export const THROWN = 2;
+/** @internal The job was revoked and the worker passed over it; the value is its cell, free again. */
+export const SKIPPED = 3;
 
 /** @internal An Error as it crosses from the worker: structured clone keeps neither its class nor its own fields. */
 export interface ErrorRecord {
@@ -42,8 +82,12 @@ export interface WorkerEnv {
   thread: boolean;
   /** The URL of tsx's `esm/api` when the parent runs under tsx, to load TypeScript modules. */
   tsxApi: string | null;
-  /** The file descriptor of the crash pipe (child processes). */
+  /** The file descriptor of the crash pipe (child processes), or -1. */
   crashFd: number;
+  /** The file descriptor of the control channel (child processes), or -1. */
+  controlFd: number;
+  /** The claim cells, shared with the parent (threads); a child process makes its own. */
+  cells: SharedArrayBuffer | null;
 }
 
 /**
@@ -64,21 +108,24 @@ const VALUE_OPTIONS = new Set([
 const NOT_INHERITED = /^(--test|--watch|--inspect|--debug|--eval$|-e$|--print$|-p$|--check$|-c$|--interactive$|-i$|--input-type)/;
 const LOADER_OPTIONS = /^(--import|--require|-r|--loader|--experimental-loader)$/;
 
-/** Splits `process.execArgv` into [option, value?] pairs. */
-function execArgvPairs(): [string, string | undefined][] {
+/** An option of `process.execArgv`: its name, its value if any, and the arguments it was written as. */
+type ExecArg = [option: string, value: string | undefined, written: string[]];
+
+/** Splits `process.execArgv` into options, each with its value and the arguments it was written as. */
+function execArgvPairs(): ExecArg[] {
   const argv = process.execArgv;
-  const pairs: [string, string | undefined][] = [];
+  const pairs: ExecArg[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const eq = arg.indexOf("=");
-    if (arg.startsWith("--") && eq > 0) pairs.push([arg.slice(0, eq), arg.slice(eq + 1)]);
-    else if (VALUE_OPTIONS.has(arg)) pairs.push([arg, argv[++i]]);
-    else pairs.push([arg, undefined]);
+    if (arg.startsWith("--") && eq > 0) pairs.push([arg.slice(0, eq), arg.slice(eq + 1), [arg]]);
+    else if (VALUE_OPTIONS.has(arg) && i + 1 < argv.length) pairs.push([arg, argv[i + 1], [arg, argv[++i]!]]);
+    else pairs.push([arg, undefined, [arg]]);
   }
   return pairs;
 }
 
-function isTsxLoader([option, value]: [string, string | undefined]): boolean {
+function isTsxLoader([option, value]: ExecArg): boolean {
   return LOADER_OPTIONS.test(option) && value !== undefined && /(^|[\\/@])tsx([\\/]|$)/.test(value);
 }
 
@@ -108,14 +155,14 @@ export function tsxApiUrl(): string | null {
 /**
  * @internal The Node options of a child process: the parent's, minus those that would make it a
  * test runner, a watcher or a debuggee, and minus tsx (the worker loads it only when a job needs it).
+ * Each is passed on as it was written: `--max-old-space-size=256` stays one argument (split in two,
+ * Node would take `256` for the script and exit with "bad option").
  */
 export function childExecArgv(): string[] {
   const out: string[] = [];
   for (const pair of execArgvPairs()) {
-    const [option, value] = pair;
-    if (NOT_INHERITED.test(option) || isTsxLoader(pair)) continue;
-    out.push(option);
-    if (value !== undefined) out.push(value);
+    if (NOT_INHERITED.test(pair[0]) || isTsxLoader(pair)) continue;
+    out.push(...pair[2]);
   }
   return out;
 }

@@ -4,20 +4,15 @@
  * "no limit"), and a duration is a non-negative number of seconds or null for "no bound".
  */
 
-import { ValueError } from "asyncio-ts";
+import { ValueError, _checkOptions } from "asyncio-ts";
 
 /**
- * Throws `TypeError` when `options` has a key not in `accepted`.
+ * Throws `TypeError` when `options` has a key not in `accepted`: the package's one check
+ * (`_checkOptions`), so that every options object words it alike.
  * @param where what the options are for, as the message names it (`"ClientSession"`).
  */
 export function checkOptions(where: string, options: object | undefined | null, accepted: readonly string[]): void {
-  if (options === undefined || options === null) return;
-  if (typeof options !== "object") throw new TypeError(`${where} options must be an object, got ${String(options)}`);
-  for (const key of Object.keys(options)) {
-    if (!accepted.includes(key)) {
-      throw new TypeError(`${where} got an unknown option \`${key}\`; the options are ${accepted.map((k) => `\`${k}\``).join(", ")}`);
-    }
-  }
+  if (options !== null) _checkOptions(options, accepted, where);
 }
 
 /**

@@ -12,6 +12,7 @@
  */
 
 import { formatValue, inspectCustom } from "../core/repr.ts";
+import { checkOptions } from "../options.ts";
 import { LookupError, RuntimeError, ValueError } from "../exceptions.ts";
 
 type VarMap = ReadonlyMap<ContextVar<unknown>, unknown>;
@@ -223,6 +224,7 @@ export class ContextVar<T> {
    */
   constructor(name: string, options?: { default?: T }) {
     if (typeof name !== "string") throw new TypeError("context variable name must be a str");
+    checkOptions(options, ["default"], "ContextVar()");
     this.name = name;
     this.hasDefault = options !== undefined && "default" in options;
     this.defaultValue = options?.default;

@@ -22,6 +22,7 @@ import { hostEnv } from "../core/host.ts";
 import { Scheduler, runningScheduler, type Clock, type Runnable, type Timer } from "../core/scheduler.ts";
 import { Context, _captureContext, _checkContext, _enterContext, _leaveContext } from "./contextvars.ts";
 import { RuntimeError, ValueError, _isBaseExit } from "../exceptions.ts";
+import { checkOptions } from "../options.ts";
 // Debug mode's records (debug/: stacks, where tasks suspend, coroutines never awaited, the watchdog).
 import { _enableDebugRecords, _forgetSuspension } from "../debug/coroutines.ts";
 import { _noteLoop } from "../debug/loops.ts";
@@ -61,6 +62,9 @@ export interface LoopOptions {
    */
   clock?: Clock;
 }
+
+/** @internal The keys of `LoopOptions`. */
+export const LOOP_OPTION_KEYS = ["debug", "clock"] as const;
 /** The arguments of every callback scheduled without any: one shared empty array, not one per handle. */
 const NO_ARGS: unknown[] = [];
 
@@ -254,6 +258,7 @@ export class EventLoop extends Scheduler {
 
   /** A new loop, not running; `newEventLoop(options)` is the same. */
   constructor(options: LoopOptions = {}) {
+    checkOptions(options, LOOP_OPTION_KEYS, "EventLoop()");
     super(options.clock ?? null);
     this.debug = options.debug ?? hostEnv("ASYNCIO_DEBUG") === "1";
     _noteLoop(this);
@@ -579,7 +584,7 @@ export class EventLoop extends Scheduler {
  */
 export interface Executor {
   submit<T>(fn: (...args: any[]) => T | PromiseLike<T>, ...args: unknown[]): unknown;
-  shutdown(options?: { wait?: boolean; cancelFutures?: boolean }): unknown;
+  shutdown(options?: { wait?: boolean; cancelFutures?: boolean; timeout?: number | null }): unknown;
 }
 
 // -- the running loop and the current loop --------------------------------------------------

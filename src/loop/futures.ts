@@ -22,6 +22,9 @@ import { _captureContext, _checkContext, type Context } from "./contextvars.ts";
 import { Handle, _extendEventLoop, getEventLoop, _getRunningLoop, type EventLoop } from "./events.ts";
 import { CancelledError, InvalidStateError, RuntimeError, type CancelOrigin } from "../exceptions.ts";
 import { captureStack } from "../debug/frames.ts";
+import { checkOptions } from "../options.ts";
+
+const LOOP_OPTION = ["loop"] as const;
 
 // A future's state, in the STATE_MASK bits of its `_flags`.
 const PENDING = 0;
@@ -124,6 +127,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * @param options.loop the loop whose callbacks the future schedules. @default getEventLoop()
    */
   constructor(options?: { loop?: EventLoop }) {
+    // A Task passes its own options on; only a plain Future's are checked here.
+    if (new.target === Future) checkOptions(options, LOOP_OPTION, "Future()");
     this._loop = options?.loop ?? getEventLoop();
   }
 
@@ -576,6 +581,7 @@ export function fromPromise<T>(
   source: PromiseLike<T> | ((signal: AbortSignal) => PromiseLike<T>),
   options?: { loop?: EventLoop },
 ): Future<T> {
+  checkOptions(options, LOOP_OPTION, "fromPromise()");
   const loop = options?.loop ?? _getRunningLoop() ?? getEventLoop();
   const fut = new Future<T>({ loop });
   let promise: PromiseLike<T>;
@@ -643,7 +649,7 @@ export interface ConcurrentFutureLike<T> {
 
 /**
  * An asyncio Future mirroring an executor's future (`asyncio.wrap_future`): it settles when the
- * source does, and cancelling it cancels the source (a job not yet started). A Future is returned as it is.
+ * source does, and cancelling it cancels the source (a pool's job stops, even a running one). A Future is returned as it is.
  * @param source a `ConcurrentFuture` (from `pool.submit`), or anything with its methods.
  * @param options.loop the loop of the new future. @default the running loop, else getEventLoop()
  * @example
@@ -651,6 +657,7 @@ export interface ConcurrentFutureLike<T> {
  * const product = yield* wrapFuture(pool.submit((a: number, b: number) => a * b, 6, 7)); // 42
  */
 export function wrapFuture<T>(source: ConcurrentFutureLike<T> | Future<T>, options?: { loop?: EventLoop }): Future<T> {
+  checkOptions(options, LOOP_OPTION, "wrapFuture()");
   if (source instanceof Future) return source;
   const loop = options?.loop ?? _getRunningLoop() ?? getEventLoop();
   const dest = new Future<T>({ loop });

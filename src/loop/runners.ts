@@ -11,11 +11,21 @@
 
 import { formatValue, inspectCustom } from "../core/repr.ts";
 import { hostInterrupts } from "../core/host.ts";
-import { EventLoop, _getRunningLoop, setEventLoop, type LoopOptions } from "./events.ts";
+import { EventLoop, LOOP_OPTION_KEYS, _getRunningLoop, setEventLoop, type LoopOptions } from "./events.ts";
 import { CancelledError, KeyboardInterrupt, RuntimeError, ValueError } from "../exceptions.ts";
 import { copyContext, type Context } from "./contextvars.ts";
 import { gather, isCoroutine, type Task } from "./tasks.ts";
 import type { Coroutine } from "./types.ts";
+import { checkOptions } from "../options.ts";
+
+const RUN_OPTION_KEYS = ["context", "signal"] as const;
+const RUN_FUNCTION_OPTION_KEYS = [...LOOP_OPTION_KEYS, "signal"] as const;
+
+/** Options of `run()`: the loop's (`debug`, `clock`), and a signal that cancels `main`. */
+export interface RunOptions extends LoopOptions {
+  /** Cancel `main` when this AbortSignal aborts, with the signal's reason as the cancel message. @default none */
+  signal?: AbortSignal;
+}
 
 const CREATED = 0;
 const INITIALIZED = 1;
@@ -46,15 +56,24 @@ export class Runner {
    * @param options.debug debug mode. @default true when `ASYNCIO_DEBUG=1`, else false
    * @param options.clock a clock such as `VirtualClock`. @default the real clock
    */
-  constructor(private readonly options: LoopOptions = {}) {}
+  constructor(private readonly options: LoopOptions = {}) {
+    checkOptions(options, LOOP_OPTION_KEYS, "Runner()");
+  }
 
   /**
    * Runs `coro` as the main task on the runner's loop and resolves with its result
    * (`Runner.run`). The task runs in the runner's context (one for all runs), or in
-   * `options.context`. Ctrl-C cancels it, and the promise rejects with KeyboardInterrupt.
-   * @throws ValueError when `coro` is not a coroutine; RuntimeError inside a running loop or after close.
+   * `options.context`. Ctrl-C cancels it, and the promise rejects with KeyboardInterrupt; an
+   * aborted `options.signal` cancels it too, with the signal's reason as the cancel message.
+   * @throws ValueError when `coro` is not a coroutine; RuntimeError inside a running loop or after
+   * close; TypeError for an unknown option.
    */
-  run<T>(coro: Coroutine<T>, options?: { context?: Context }): Promise<T> {
+  run<T>(coro: Coroutine<T>, options?: { context?: Context; signal?: AbortSignal }): Promise<T> {
+    checkOptions(options, RUN_OPTION_KEYS, "Runner.run()");
+    const signal = options?.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw new TypeError(`the \`signal\` option must be an AbortSignal, got ${describe(signal)}`);
+    }
     if (!isCoroutine(coro)) {
       const hint = typeof coro === "function" ? ` (call it: pass ${(coro as () => unknown).name || "main"}(), not ${(coro as () => unknown).name || "main"})` : "";
       throw new ValueError(`a coroutine was expected, got ${describe(coro)}${hint}`);
@@ -63,7 +82,7 @@ export class Runner {
       throw new RuntimeError("Runner.run() cannot be called from a running event loop; use `yield*` or createTask() there");
     }
     const loop = this.lazyInit();
-    const task = loop.createTask(coro, { context: options?.context ?? this.context! });
+    const task = loop.createTask(coro, { context: options?.context ?? this.context!, signal: options?.signal });
     const onSigint = (): void => this.onSigint(task as Task<unknown>);
     // Where the host has Ctrl-C (Node, Bun, Deno; not a page), it cancels the main task.
     const interrupts = hostInterrupts();
@@ -170,6 +189,8 @@ async function cancelAllTasks(loop: EventLoop): Promise<void> {
  * can ever run again while `main` waits, the promise rejects with a RuntimeError (deadlock).
  * @param options.debug debug mode. @default true when `ASYNCIO_DEBUG=1`, else false
  * @param options.clock a clock such as `VirtualClock` from `asyncio-ts/testing`. @default the real clock
+ * @param options.signal cancel `main` when this AbortSignal aborts, with its reason as the cancel
+ *   message (the promise then rejects with `CancelledError`). @default none
  * @returns a promise of what `main` returns (JavaScript cannot block: `await` it).
  * @throws RuntimeError when called from a running loop; ValueError when `main` is not a
  * coroutine (both synchronously, not as a rejection).
@@ -180,7 +201,8 @@ async function cancelAllTasks(loop: EventLoop): Promise<void> {
  *   console.log("hello");
  * });
  */
-export function run<T>(main: Coroutine<T> | (() => Coroutine<T>), options?: LoopOptions): Promise<T> {
+export function run<T>(main: Coroutine<T> | (() => Coroutine<T>), options?: RunOptions): Promise<T> {
+  checkOptions(options, RUN_FUNCTION_OPTION_KEYS, "run()");
   if (_getRunningLoop() !== null) {
     throw new RuntimeError("asyncio.run() cannot be called from a running event loop; use `yield*` or createTask() there");
   }
@@ -188,8 +210,9 @@ export function run<T>(main: Coroutine<T> | (() => Coroutine<T>), options?: Loop
   if (!isCoroutine(coro)) {
     throw new ValueError(`a coroutine was expected, got ${describe(coro)} (pass main() or a generator function)`);
   }
-  const runner = new Runner(options);
-  return runner.run(coro).finally(() => runner.close());
+  const { signal, ...loopOptions } = options ?? {};
+  const runner = new Runner(loopOptions);
+  return runner.run(coro, signal === undefined ? undefined : { signal }).finally(() => runner.close());
 }
 
 function describe(x: unknown): string {

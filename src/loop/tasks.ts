@@ -20,6 +20,7 @@ import { Future, _awaitedThrough, _waitOwner, fromPromise, futureAddToAwaitedBy,
 import { hooks } from "../core/hooks.ts";
 import { _creationPlace, _creationStackText, _describeCoroutine, _noteCreation } from "../debug/coroutines.ts";
 import { describePlace } from "../debug/frames.ts";
+import { checkOptions, optionKeys } from "../options.ts";
 import type { Awaitable, AwaitedOf, Coroutine } from "./types.ts";
 
 /** Options of `createTask`. */
@@ -30,7 +31,21 @@ export interface TaskOptions {
   context?: Context;
   /** Run the coroutine's first step now, inside `createTask` (3.12's eager tasks). @default false */
   eagerStart?: boolean;
+  /**
+   * Cancels the task when this signal aborts, with the signal's `reason` as the cancel message
+   * (asyncio-ts's own, for code that stops work with an `AbortController`); an aborted signal
+   * cancels the task before its first step. @default none
+   */
+  signal?: AbortSignal;
 }
+
+/** @internal The keys of `TaskOptions`, for the option checks of `createTask` and the task group's. */
+export const TASK_OPTION_KEYS = ["name", "context", "eagerStart", "signal"] as const;
+const TASK_CONSTRUCTOR_KEYS = [...TASK_OPTION_KEYS, "loop"] as const;
+/** The last options object the Task constructor checked: the loop's shared `{ loop }` is checked once, not per task. */
+let checkedTaskOptions: object | null = null;
+/** Controllers of the signals `cancellationSignal()` handed out, by task. */
+const cancellationSignals = new WeakMap<Task<unknown>, AbortController>();
 
 let taskCounter = 0;
 /** Errors waiting to be thrown into a task's coroutine at its next step (see `_stepError`). */
@@ -71,6 +86,10 @@ export class Task<T = unknown> extends Future<T> implements Steppable {
    */
   constructor(coro: Coroutine<T>, options: TaskOptions & { loop?: EventLoop } = {}) {
     super(options); // the Future takes `options.loop`, or getEventLoop()
+    if (options !== checkedTaskOptions) {
+      checkOptions(options, TASK_CONSTRUCTOR_KEYS, "Task()");
+      checkedTaskOptions = options;
+    }
     if (!isCoroutine(coro)) {
       throw new TypeError(`a coroutine was expected, got ${describeValue(coro)}${coroutineHint(coro)}`);
     }
@@ -80,6 +99,7 @@ export class Task<T = unknown> extends Future<T> implements Steppable {
     const loop = this._loop;
     loop._registerTask(this as Task<unknown>);
     if (loop.getDebug()) _noteCreation(this, Task);
+    if (options.signal !== undefined) linkAbortSignal(this as Task<unknown>, options.signal);
     if (options.eagerStart && loop.isRunning()) this._run();
     else loop._enqueue(this);
   }
@@ -124,6 +144,7 @@ export class Task<T = unknown> extends Future<T> implements Steppable {
       return false;
     }
     this._numCancelsRequested++;
+    cancellationSignals.get(this as Task<unknown>)?.abort(new CancelledError(msg === undefined ? undefined : String(msg)));
     const waiter = this._waiter;
     if (waiter !== null && waiter.cancel(msg)) return true;
     if (this._loop.getDebug()) recordCancelOrigin(this as Task<unknown>);
@@ -326,12 +347,55 @@ export function isCoroutineFunction(f: unknown): boolean {
   return f instanceof GeneratorFunction;
 }
 
+/** Cancels `task` when `signal` aborts (at once if it has), with the signal's reason as the message. */
+function linkAbortSignal(task: Task<unknown>, signal: AbortSignal): void {
+  if (!(signal instanceof AbortSignal)) {
+    throw new TypeError(`the \`signal\` option must be an AbortSignal, got ${describeValue(signal)}`);
+  }
+  if (signal.aborted) {
+    task.cancel(signal.reason);
+    return;
+  }
+  const onAbort = (): void => void task.cancel(signal.reason);
+  signal.addEventListener("abort", onAbort, { once: true });
+  task.addDoneCallback(() => signal.removeEventListener("abort", onAbort));
+}
+
+/**
+ * An `AbortSignal` that aborts when `task` (the current task by default) is cancelled, to hand to
+ * any promise API (`fetch(url, { signal })`) so its work stops with the task (asyncio-ts's own: the
+ * way out of a task, as `createTask(coro, { signal })` is the way in). It aborts on the first
+ * `cancel()`, with a `CancelledError` carrying the cancel message as its reason; a task already
+ * cancelled, or being cancelled, gives an aborted signal. Each task has one such signal.
+ * @param task @default currentTask()
+ * @throws RuntimeError outside a task (no running loop, or in a plain callback) when `task` is not given.
+ * @example
+ * const response = yield* fromPromise(fetch(url, { signal: cancellationSignal() }));
+ */
+export function cancellationSignal(task?: Task<unknown>): AbortSignal {
+  const target = task ?? currentTask();
+  if (target === null) {
+    throw new RuntimeError("cancellationSignal() needs a task: call it in a coroutine that a task runs, or pass the task");
+  }
+  let controller = cancellationSignals.get(target);
+  if (controller === undefined) {
+    controller = new AbortController();
+    cancellationSignals.set(target, controller);
+    if (target.cancelled() || (!target.done() && target.cancelling() > 0)) {
+      const message = target._cancelMessage;
+      controller.abort(new CancelledError(message === undefined ? undefined : String(message)));
+    }
+  }
+  return controller.signal;
+}
+
 /**
  * Wraps `coro` in a Task on the running loop and schedules it (`asyncio.create_task`). The task
  * starts at the next loop iteration, in a copy of the current context.
  * @param options.name the task's name. @default `Task-N`
  * @param options.context the context to run in. @default a copy of the current one
  * @param options.eagerStart run the first step now, inside this call. @default false
+ * @param options.signal cancel the task when this AbortSignal aborts (with its reason). @default none
  * @throws RuntimeError "no running event loop" outside of a running loop; TypeError when `coro`
  * is not a coroutine.
  * @example
@@ -563,9 +627,11 @@ class GatheringFuture<T> extends Future<T> {
  * Runs the awaitables concurrently; resolves with the tuple of their results, in the order of
  * the arguments (`asyncio.gather`). Coroutines are wrapped in tasks, promises bridged. The first
  * error is thrown at once (the others keep running), unless a last argument
- * `{ returnExceptions: true }` asks for errors in the tuple. Cancelling the gather cancels them all.
+ * `{ returnExceptions: true }` asks for errors in the tuple (a last argument that is an object
+ * and cannot be awaited is the options). Cancelling the gather cancels them all.
  * @returns a Future of the tuple of results (typed per argument).
- * @throws TypeError when an argument is not a coroutine, a future or a promise (nothing is started then).
+ * @throws TypeError when an argument is not a coroutine, a future or a promise, or the options
+ *   have an unknown key (nothing is started then).
  *
  * @example
  * const [page, count] = yield* gather(fetchPage("a"), countRows()); // [string, number]
@@ -579,6 +645,7 @@ export function gather(...args: unknown[]): Future<unknown[]> {
   let returnExceptions = false;
   const last = args[args.length - 1];
   if (isGatherOptions(last)) {
+    checkOptions(last, GATHER_OPTION_KEYS, "gather()");
     returnExceptions = last.returnExceptions === true;
     args = args.slice(0, -1);
   }
@@ -647,8 +714,11 @@ export function gather(...args: unknown[]): Future<unknown[]> {
   return outer;
 }
 
+const GATHER_OPTION_KEYS = optionKeys<GatherOptions>({ returnExceptions: true });
+
+/** A last argument that is an object and cannot be awaited is gather's options (`{ returnExceptions }`). */
 function isGatherOptions(x: unknown): x is GatherOptions {
-  return typeof x === "object" && x !== null && !isFuture(x) && !isCoroutine(x) && "returnExceptions" in x;
+  return typeof x === "object" && x !== null && !Array.isArray(x) && !isFuture(x) && !isCoroutine(x) && typeof (x as { then?: unknown }).then !== "function";
 }
 
 // -- wait, asCompleted -----------------------------------------------------------------------
@@ -688,6 +758,7 @@ export function* wait<T>(
   aws: Iterable<Awaitable<T>>,
   options: { timeout?: number | null; returnWhen?: ReturnWhen } = {},
 ): Coroutine<[Set<Future<T>>, Set<Future<T>>]> {
+  checkOptions(options, ["timeout", "returnWhen"], "wait()");
   if (isFuture(aws) || isCoroutine(aws)) {
     throw new TypeError(`expect an iterable of futures, not ${aws.constructor.name}; pass [aw] instead of aw`);
   }
@@ -876,6 +947,7 @@ class AsCompleted<T> implements AsCompletedIterator<T> {
  * // in native code: for await (const result of asCompleted(tasks)) console.log(result);
  */
 export function asCompleted<T>(aws: Iterable<Awaitable<T>>, options: { timeout?: number | null } = {}): AsCompletedIterator<T> {
+  checkOptions(options, ["timeout"], "asCompleted()");
   if (isFuture(aws) || isCoroutine(aws)) {
     throw new TypeError(`expect an iterable of futures, not ${aws.constructor.name}; pass [aw] instead of aw`);
   }
@@ -997,6 +1069,7 @@ _extendEventLoop(
   {
     createTask<T>(coro: Coroutine<T>, options?: TaskOptions): Task<T> {
       this._checkClosed();
+      checkOptions(options, TASK_OPTION_KEYS, "createTask()");
       if (this._taskFactory !== null) return this._taskFactory(this, coro, options);
       return new Task(coro, options === undefined ? this._ownTaskOptions : { ...options, loop: this });
     },

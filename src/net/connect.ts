@@ -16,6 +16,7 @@ import { _holdRealUntilDone } from "../loop/futures.ts";
 import type { BaseProtocol } from "./protocols.ts";
 import type { Transport } from "./transports.ts";
 import type { Coroutine } from "../loop/types.ts";
+import { checkOptions, optionKeys } from "../options.ts";
 import { connectError, describeAddress } from "./errors.ts";
 import { SocketTransport, socketAddress, type ConnectionOwner } from "./socket_transport.ts";
 
@@ -44,6 +45,10 @@ export interface StartTlsOptions {
   /** The name the peer's certificate must match (client side). */
   serverHostname?: string | null;
 }
+
+const CONNECTION_OPTION_KEYS = optionKeys<CreateConnectionOptions>({ ssl: true, serverHostname: true, localAddr: true, family: true });
+const UNIX_CONNECTION_OPTION_KEYS = optionKeys<CreateUnixConnectionOptions>({ ssl: true, serverHostname: true });
+const START_TLS_OPTION_KEYS = optionKeys<StartTlsOptions>({ serverSide: true, serverHostname: true });
 
 function tlsOptions(ssl: ClientSSL): tls.ConnectionOptions {
   return ssl === true || ssl === false || ssl === null || ssl === undefined ? {} : ssl;
@@ -145,6 +150,7 @@ export function* createConnection<P extends BaseProtocol>(
   port: number,
   options: CreateConnectionOptions = {},
 ): Coroutine<[Transport, P]> {
+  checkOptions(options, CONNECTION_OPTION_KEYS, "createConnection()");
   const { ssl = null, serverHostname = null, localAddr = null, family = 0 } = options;
   if (typeof protocolFactory !== "function") throw new TypeError(`protocolFactory must be a function returning a protocol, got ${String(protocolFactory)}`);
   const servername = checkHostname(ssl, serverHostname, host);
@@ -169,6 +175,7 @@ export function* createUnixConnection<P extends BaseProtocol>(
   path: string,
   options: CreateUnixConnectionOptions = {},
 ): Coroutine<[Transport, P]> {
+  checkOptions(options, UNIX_CONNECTION_OPTION_KEYS, "createUnixConnection()");
   const { ssl = null, serverHostname = null } = options;
   if (typeof path !== "string" || path === "") throw new ValueError(`path must be a non-empty string, got ${String(path)}`);
   const servername = checkHostname(ssl, serverHostname, ssl ? (serverHostname ?? "") : null);
@@ -197,6 +204,7 @@ export function* startTls(
   ssl: ClientSSL | tls.TlsOptions,
   options: StartTlsOptions = {},
 ): Coroutine<Transport> {
+  checkOptions(options, START_TLS_OPTION_KEYS, "startTls()");
   if (!(transport instanceof SocketTransport) || transport._tls) {
     throw new TypeError(`transport ${String(transport)} is not supported by startTls()`);
   }

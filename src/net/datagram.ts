@@ -17,6 +17,7 @@ import { inspect } from "node:util";
 import { AF_INET, AF_INET6, AF_UNSPEC, SOCK_DGRAM, _getaddrinfo } from "./dns.ts";
 import type { EventLoop } from "../loop/events.ts";
 import { OSError, ValueError } from "../exceptions.ts";
+import { checkOptions, optionKeys } from "../options.ts";
 import { toOSError } from "./errors.ts";
 import type { BaseProtocol, DatagramProtocol } from "./protocols.ts";
 import { DatagramTransport, FlowControl } from "./transports.ts";
@@ -254,6 +255,16 @@ export interface DatagramEndpointOptions {
   allowBroadcast?: boolean;
 }
 
+const DATAGRAM_ENDPOINT_OPTION_KEYS = optionKeys<DatagramEndpointOptions>({
+  localAddr: true,
+  remoteAddr: true,
+  family: true,
+  proto: true,
+  flags: true,
+  reuseAddress: true,
+  allowBroadcast: true,
+});
+
 type Infos = Map<string, [family: number, proto: number, local: DatagramAddress | null, remote: DatagramAddress | null]>;
 
 function checkAddress(addr: unknown, name: string): asserts addr is DatagramAddress {
@@ -305,6 +316,7 @@ export function* _createDatagramEndpoint<P extends DatagramProtocol>(
   protocolFactory: () => P,
   options: DatagramEndpointOptions = {},
 ): Coroutine<[UDPTransport, P]> {
+  checkOptions(options, DATAGRAM_ENDPOINT_OPTION_KEYS, "createDatagramEndpoint()");
   const { localAddr = null, remoteAddr = null, family = AF_UNSPEC, proto = 0, flags = 0 } = options;
   if (localAddr === null && remoteAddr === null) {
     if (family === AF_UNSPEC) throw new ValueError("unexpected address family (pass localAddr, remoteAddr or family)");

@@ -15,6 +15,7 @@ import { isIP } from "node:net";
 import type { EventLoop } from "../loop/events.ts";
 import { GaiError, ValueError } from "../exceptions.ts";
 import { _holdRealUntilDone, type Future } from "../loop/futures.ts";
+import { checkOptions, optionKeys } from "../options.ts";
 import type { Coroutine } from "../loop/types.ts";
 
 /**
@@ -111,6 +112,8 @@ export interface GetaddrinfoOptions {
   /** A bitwise or of `AI_*` flags. @default 0 */
   flags?: number;
 }
+
+const GETADDRINFO_OPTION_KEYS = optionKeys<GetaddrinfoOptions>({ family: true, type: true, proto: true, flags: true });
 
 const EAI_BADFLAGS = -1;
 const EAI_NONAME = -2;
@@ -286,6 +289,7 @@ export function* _getaddrinfo(
   port: number | string | null | undefined,
   options: GetaddrinfoOptions = {},
 ): Coroutine<AddrInfo[]> {
+  checkOptions(options, GETADDRINFO_OPTION_KEYS, "getaddrinfo()");
   const { family = AF_UNSPEC, type = 0, proto = 0, flags = 0 } = options;
   if (family !== AF_UNSPEC && family !== AF_INET && family !== AF_INET6) throw gaiError(EAI_FAMILY);
   if (!Number.isInteger(flags) || flags < 0 || (flags & ~0x43f) !== 0) throw gaiError(EAI_BADFLAGS);

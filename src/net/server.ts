@@ -21,6 +21,7 @@ import type { Future } from "../loop/futures.ts";
 import type { BaseProtocol } from "./protocols.ts";
 import { sleep } from "../loop/tasks.ts";
 import type { Coroutine } from "../loop/types.ts";
+import { checkOptions, optionKeys } from "../options.ts";
 import { bindError, describeAddress } from "./errors.ts";
 import { trackResource, untrackResource, type LoopResource, type SocketName } from "./registry.ts";
 import { SocketTransport, socketAddress, type ConnectionOwner } from "./socket_transport.ts";
@@ -42,6 +43,9 @@ export interface CreateServerOptions {
   /** Start accepting connections at once. @default true */
   startServing?: boolean;
 }
+
+const SERVER_OPTION_KEYS = optionKeys<CreateServerOptions>({ ssl: true, backlog: true, reuseAddress: true, ipv6Only: true, startServing: true });
+const UNIX_SERVER_OPTION_KEYS = optionKeys<Omit<CreateServerOptions, "reuseAddress" | "ipv6Only">>({ ssl: true, backlog: true, startServing: true });
 
 /**
  * One listening socket of a `Server` (CPython's `TransportSocket` in `server.sockets`).
@@ -352,6 +356,7 @@ export function* createServer(
   port: number | null | undefined,
   options: CreateServerOptions = {},
 ): Coroutine<Server> {
+  checkOptions(options, SERVER_OPTION_KEYS, "createServer()");
   const { ssl = null, backlog = 100, startServing = true, ipv6Only = false } = options;
   if (typeof protocolFactory !== "function") throw new TypeError(`protocolFactory must be a function returning a protocol, got ${String(protocolFactory)}`);
   const hosts: (string | undefined)[] = host === null || host === undefined || host === "" ? [undefined] : typeof host === "string" ? [host] : [...host];
@@ -378,6 +383,7 @@ export function* createUnixServer(
   path: string,
   options: Omit<CreateServerOptions, "reuseAddress" | "ipv6Only"> = {},
 ): Coroutine<Server> {
+  checkOptions(options, UNIX_SERVER_OPTION_KEYS, "createUnixServer()");
   const { ssl = null, backlog = 100, startServing = true } = options;
   if (typeof path !== "string" || path === "") throw new ValueError(`path must be a non-empty string, got ${String(path)}`);
   const s = ssl === null ? net.createServer({ allowHalfOpen: true }) : tls.createServer(ssl);

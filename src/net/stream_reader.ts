@@ -11,6 +11,7 @@ import { _getRunningLoop, getEventLoop, type EventLoop } from "../loop/events.ts
 import { IncompleteReadError, LimitOverrunError, RuntimeError, ValueError } from "../exceptions.ts";
 import { _holdRealUntilDone, type Future } from "../loop/futures.ts";
 import type { Coroutine } from "../loop/types.ts";
+import { checkOptions } from "../options.ts";
 import { ByteQueue } from "./bytequeue.ts";
 import { _peerOnLoop, type LoopResource } from "./registry.ts";
 import { _watchCoroutines } from "../debug/unawaited.ts";
@@ -21,6 +22,7 @@ import { _watchCoroutines } from "../debug/unawaited.ts";
  * @example const [reader, writer] = yield* openConnection(host, port, { limit: 4 * DEFAULT_LIMIT });
  */
 export const DEFAULT_LIMIT = 64 * 1024;
+const STREAM_READER_OPTION_KEYS = ["limit", "loop"] as const;
 
 const EMPTY = Buffer.alloc(0);
 const NEWLINE = Buffer.from("\n");
@@ -76,6 +78,7 @@ export class StreamReader {
    * @throws ValueError when `limit <= 0`.
    */
   constructor(options: { limit?: number; loop?: EventLoop } = {}) {
+    checkOptions(options, STREAM_READER_OPTION_KEYS, "StreamReader()");
     const limit = options.limit ?? DEFAULT_LIMIT;
     if (!(limit > 0)) throw new ValueError("Limit cannot be <= 0");
     this._limit = limit;

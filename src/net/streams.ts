@@ -23,6 +23,7 @@ import { inspect } from "node:util";
 import { _getRunningLoop, getEventLoop, getRunningLoop, type EventLoop } from "../loop/events.ts";
 import { ConnectionResetError } from "../exceptions.ts";
 import { _holdRealUntilDone, type Future } from "../loop/futures.ts";
+import { checkOptions, optionKeys } from "../options.ts";
 import {
   createConnection,
   createUnixConnection,
@@ -320,6 +321,7 @@ export class StreamWriter {
    * @param options.serverHostname the name the server's certificate must match.
    */
   *startTls(ssl: ClientSSL | import("node:tls").TlsOptions, options: { serverHostname?: string | null } = {}): Coroutine<void> {
+    checkOptions(options, ["serverHostname"], "StreamWriter.startTls()");
     const protocol = this._protocol;
     const serverSide = protocol._clientConnectedCb !== null;
     yield* this.drain();
@@ -348,6 +350,9 @@ export interface StartServerOptions extends CreateServerOptions {
   limit?: number;
 }
 
+const OPEN_CONNECTION_OPTION_KEYS = optionKeys<OpenConnectionOptions>({ limit: true, ssl: true, serverHostname: true, localAddr: true, family: true });
+const START_SERVER_OPTION_KEYS = optionKeys<StartServerOptions>({ limit: true, ssl: true, backlog: true, reuseAddress: true, ipv6Only: true, startServing: true });
+
 /**
  * Opens a TCP (or TLS) connection and returns its reader and writer (`asyncio.open_connection`).
  * @param host a host name or address.
@@ -356,13 +361,15 @@ export interface StartServerOptions extends CreateServerOptions {
  * @param options.ssl `true` or TLS options for a TLS connection @default false
  * @param options.serverHostname the name the certificate must match @default host
  * @throws ConnectionRefusedError (also without a port: port 0, as in CPython) and other OSErrors;
- *   OverflowError for a port out of 0-65535; TLS errors as Node raises them.
+ *   OverflowError for a port out of 0-65535; TLS errors as Node raises them; TypeError for an
+ *   unknown option (as every call with options, when the coroutine starts).
  * @example
  * const [reader, writer] = yield* openConnection("127.0.0.1", 8888);
  * writer.write("hello\n");
  * const answer = yield* reader.readline();
  */
 export function* openConnection(host: string, port: number, options: OpenConnectionOptions = {}): Coroutine<[StreamReader, StreamWriter]> {
+  checkOptions(options, OPEN_CONNECTION_OPTION_KEYS, "openConnection()");
   const { limit = DEFAULT_LIMIT, ...rest } = options;
   const loop = getRunningLoop();
   const reader = new StreamReader({ limit, loop });
@@ -378,7 +385,7 @@ export function* openConnection(host: string, port: number, options: OpenConnect
  * that connection only.
  * @param host the address to listen on; null for every interface.
  * @param port the port; 0 for any free one (read it from `server.sockets[0].getsockname()`).
- * @throws OSError when it cannot listen.
+ * @throws OSError when it cannot listen; TypeError for an unknown option.
  * @example
  * const server = yield* startServer(function* (reader, writer) {
  *   writer.write(yield* reader.readline());
@@ -391,6 +398,7 @@ export function* startServer(
   port: number | null,
   options: StartServerOptions = {},
 ): Coroutine<Server> {
+  checkOptions(options, START_SERVER_OPTION_KEYS, "startServer()");
   const { limit = DEFAULT_LIMIT, ...rest } = options;
   const loop = getRunningLoop();
   const factory = (): StreamReaderProtocol => new StreamReaderProtocol(new StreamReader({ limit, loop }), clientConnected, loop);
@@ -403,11 +411,15 @@ export interface OpenUnixConnectionOptions extends CreateUnixConnectionOptions {
   limit?: number;
 }
 
+const OPEN_UNIX_CONNECTION_OPTION_KEYS = optionKeys<OpenUnixConnectionOptions>({ limit: true, ssl: true, serverHostname: true });
+const START_UNIX_SERVER_OPTION_KEYS = optionKeys<Omit<StartServerOptions, "reuseAddress" | "ipv6Only">>({ limit: true, ssl: true, backlog: true, startServing: true });
+
 /**
  * `openConnection` for a Unix socket (`asyncio.open_unix_connection`).
  * @example const [reader, writer] = yield* openUnixConnection("/tmp/app.sock");
  */
 export function* openUnixConnection(path: string, options: OpenUnixConnectionOptions = {}): Coroutine<[StreamReader, StreamWriter]> {
+  checkOptions(options, OPEN_UNIX_CONNECTION_OPTION_KEYS, "openUnixConnection()");
   const { limit = DEFAULT_LIMIT, ...rest } = options;
   const loop = getRunningLoop();
   const reader = new StreamReader({ limit, loop });
@@ -425,6 +437,7 @@ export function* startUnixServer(
   path: string,
   options: Omit<StartServerOptions, "reuseAddress" | "ipv6Only"> = {},
 ): Coroutine<Server> {
+  checkOptions(options, START_UNIX_SERVER_OPTION_KEYS, "startUnixServer()");
   const { limit = DEFAULT_LIMIT, ...rest } = options;
   const loop = getRunningLoop();
   const factory = (): StreamReaderProtocol => new StreamReaderProtocol(new StreamReader({ limit, loop }), clientConnected, loop);

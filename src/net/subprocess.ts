@@ -28,6 +28,7 @@ import { toOSError } from "./errors.ts";
 import { getRunningLoop, type EventLoop } from "../loop/events.ts";
 import { BrokenPipeError, ConnectionResetError, ProcessLookupError, ValueError } from "../exceptions.ts";
 import { _holdRealUntilDone, type Future } from "../loop/futures.ts";
+import { checkOptions, optionKeys } from "../options.ts";
 import { BaseProtocol, Protocol, SubprocessProtocol } from "./protocols.ts";
 import { _checkSignal } from "./signals.ts";
 import { DEFAULT_LIMIT, StreamReader, StreamReaderProtocol, StreamWriter } from "./streams.ts";
@@ -87,6 +88,9 @@ export interface CreateSubprocessOptions extends SubprocessOptions {
   /** The `limit` of the stdout and stderr readers. @default 65536 */
   limit?: number;
 }
+
+const SUBPROCESS_OPTION_KEYS = optionKeys<SubprocessOptions>({ stdin: true, stdout: true, stderr: true, cwd: true, env: true, startNewSession: true });
+const CREATE_SUBPROCESS_OPTION_KEYS = optionKeys<CreateSubprocessOptions>({ stdin: true, stdout: true, stderr: true, limit: true, cwd: true, env: true, startNewSession: true });
 
 /** The protocol of one pipe: tells the subprocess transport what happened (CPython's `*SubprocessPipeProto`). */
 class SubprocessPipeProtocol extends Protocol {
@@ -437,6 +441,7 @@ export function* _subprocessExec<P extends SubprocessProtocol>(
   args: readonly string[],
   options: SubprocessOptions = {},
 ): Coroutine<[SubprocessPipesTransport, P]> {
+  checkOptions(options, SUBPROCESS_OPTION_KEYS, "subprocessExec()");
   if (typeof program !== "string") throw new TypeError(`program must be a string, got ${inspect(program)}`);
   for (const a of args) if (typeof a !== "string") throw new TypeError(`each argument must be a string, got ${inspect(a)}`);
   const protocol = protocolFactory();
@@ -451,6 +456,7 @@ export function* _subprocessShell<P extends SubprocessProtocol>(
   cmd: string,
   options: SubprocessOptions = {},
 ): Coroutine<[SubprocessPipesTransport, P]> {
+  checkOptions(options, SUBPROCESS_OPTION_KEYS, "subprocessShell()");
   if (typeof cmd !== "string") throw new ValueError("cmd must be a string");
   const protocol = protocolFactory();
   const [shell, flag] = process.platform === "win32" ? [process.env.ComSpec ?? "cmd.exe", "/d /s /c"] : ["/bin/sh", "-c"];
@@ -661,14 +667,15 @@ function* noop(): Coroutine<null> {
  * stdin, stdout and stderr is inherited unless set to `PIPE`, `DEVNULL` or (stderr) `STDOUT`.
  * The last argument may be the options object.
  * @throws FileNotFoundError "[Errno 2] No such file or directory: 'prog'" when `program` does not
- * exist; PermissionError when it is not executable; other `OSError`s from spawning.
+ * exist; PermissionError when it is not executable; other `OSError`s from spawning; TypeError
+ * for an unknown option.
  * @example
  * const proc = yield* createSubprocessExec("node", "-e", "console.log(6 * 7)", { stdout: PIPE });
  * const [out] = yield* proc.communicate(); // Buffer "42\n"
  */
 export function createSubprocessExec(program: string, ...rest: Array<string | CreateSubprocessOptions>): Coroutine<Process> {
   const [args, options = {}] = _splitArgs(rest);
-  return createProcess(options, (loop, factory, opts) => _subprocessExec(loop, factory, program, args, opts));
+  return createProcess("createSubprocessExec()", options, (loop, factory, opts) => _subprocessExec(loop, factory, program, args, opts));
 }
 
 /**
@@ -678,13 +685,15 @@ export function createSubprocessExec(program: string, ...rest: Array<string | Cr
  * const proc = yield* createSubprocessShell("ls | wc -l", { stdout: PIPE });
  */
 export function createSubprocessShell(cmd: string, options: CreateSubprocessOptions = {}): Coroutine<Process> {
-  return createProcess(options, (loop, factory, opts) => _subprocessShell(loop, factory, cmd, opts));
+  return createProcess("createSubprocessShell()", options, (loop, factory, opts) => _subprocessShell(loop, factory, cmd, opts));
 }
 
 function* createProcess(
+  where: string,
   options: CreateSubprocessOptions,
   start: (loop: EventLoop, factory: () => SubprocessStreamProtocol, opts: SubprocessOptions) => Coroutine<[SubprocessPipesTransport, SubprocessStreamProtocol]>,
 ): Coroutine<Process> {
+  checkOptions(options, CREATE_SUBPROCESS_OPTION_KEYS, where);
   const loop = getRunningLoop();
   const { limit = DEFAULT_LIMIT, stdin = INHERIT, stdout = INHERIT, stderr = INHERIT, ...rest } = options;
   const [transport, protocol] = yield* start(loop, () => new SubprocessStreamProtocol(limit, loop), { ...rest, stdin, stdout, stderr });

@@ -15,6 +15,9 @@ import { CancelledError, ExceptionGroup, RuntimeError, _isBaseExit } from "../ex
 import { _awaitedThrough, type Future } from "../loop/futures.ts";
 import { currentTask, type Task, type TaskOptions } from "../loop/tasks.ts";
 import type { Coroutine } from "../loop/types.ts";
+import { checkOptions } from "../options.ts";
+
+const GROUP_TASK_OPTION_KEYS = ["name", "context", "signal"] as const;
 
 /**
  * A group of tasks that finish together (`asyncio.TaskGroup`); made by `taskGroup`, which
@@ -49,6 +52,7 @@ export class TaskGroup {
    * @example const task = tg.createTask(fetchPage(url), { name: `fetch ${url}` });
    */
   createTask<T>(coro: Coroutine<T>, options?: Omit<TaskOptions, "eagerStart">): Task<T> {
+    checkOptions(options, GROUP_TASK_OPTION_KEYS, "TaskGroup.createTask()");
     const refuse = !this.entered
       ? "has not been entered"
       : this.exiting && this.tasks.size === 0

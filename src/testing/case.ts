@@ -19,7 +19,7 @@
  * a `LeftoversError` listing them, unless each is allowed by `options.allow`.
  */
 
-import { isFuture, newEventLoop, setEventLoop, type Coroutine, type EventLoop } from "asyncio-ts";
+import { _checkOptions, isFuture, newEventLoop, setEventLoop, type Coroutine, type EventLoop } from "asyncio-ts";
 import { VirtualClock } from "./clock.ts";
 import { HandleTracker, userFrames } from "./handles.ts";
 
@@ -46,8 +46,6 @@ export interface AsyncioTestOptions {
    */
   shuffle?: number | boolean;
 }
-
-const OPTION_KEYS = ["clock", "debug", "allow", "shuffle"];
 
 /** A small seeded generator of numbers in [0, 1) (mulberry32). */
 function seededRandom(seed: number): () => number {
@@ -104,9 +102,7 @@ export class LeftoversError extends Error {
  */
 export function asyncioTest(body: (loop: EventLoop) => Coroutine<unknown>, options: AsyncioTestOptions = {}): () => Promise<void> {
   if (typeof body !== "function") throw new TypeError(`asyncioTest() takes a generator function (loop) => Coroutine, got ${String(body)}`);
-  for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.includes(key)) throw new TypeError(`asyncioTest(): unknown option \`${key}\` (the options are ${OPTION_KEYS.join(", ")})`);
-  }
+  _checkOptions(options, ["clock", "debug", "allow", "shuffle"], "asyncioTest()");
   const allow = options.allow ?? [];
   return async () => {
     const clock = options.clock === "virtual" ? new VirtualClock() : options.clock === "real" || options.clock === undefined ? null : options.clock;

@@ -3,7 +3,7 @@
  * (after Trio's `wait_all_tasks_blocked`).
  */
 
-import { ValueError, getRunningLoop, sleep, type Coroutine, type Wakeable, type WakingClock } from "asyncio-ts";
+import { ValueError, _checkOptions, getRunningLoop, sleep, type Coroutine, type Wakeable, type WakingClock } from "asyncio-ts";
 
 /** Node's `util.inspect.custom`, without importing node:util: this module also loads in browsers. */
 const inspectCustom: unique symbol = Symbol.for("nodejs.util.inspect.custom");
@@ -43,6 +43,7 @@ export class VirtualClock implements WakingClock {
    * @throws ValueError for a negative or NaN `autojumpThreshold`.
    */
   constructor(options: { autojump?: boolean; start?: number; autojumpThreshold?: number } = {}) {
+    _checkOptions(options, ["autojump", "start", "autojumpThreshold"], "VirtualClock()");
     this.autojump = options.autojump ?? true;
     this.current = options.start ?? 0;
     const threshold = options.autojumpThreshold ?? Infinity;

@@ -2,7 +2,7 @@
 /**
  * Tools for testing asyncio code (`asyncio-ts/testing`): `asyncioTest`, a test on its own loop
  * that fails on leftovers and deadlocks; a virtual clock; and `waitAllTasksBlocked`. This folder
- * reaches the rest of the package through its public names only (`from "asyncio-ts"`).
+ * reaches the rest of the package through its names (`from "asyncio-ts"`), as a user does.
  * @module asyncio-ts/testing
  */
 

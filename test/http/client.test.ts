@@ -228,9 +228,9 @@ test("errors: connection refused and DNS failure are the project's OSErrors with
   }
   assert.throws(() => new ClientSession({ timeOut: 1 } as never), {
     name: "TypeError",
-    message: "ClientSession got an unknown option `timeOut`; the options are `baseUrl`, `headers`, `timeout`, `connector`, `connectorOwner`, `raiseForStatus`, `jsonSerialize`",
+    message: "ClientSession got an unknown option `timeOut`; the options are baseUrl, headers, timeout, connector, connectorOwner, raiseForStatus, jsonSerialize",
   });
-  assert.throws(() => new TCPConnector({ limitPerhost: 1 } as never), { name: "TypeError", message: "TCPConnector got an unknown option `limitPerhost`; the options are `limit`, `limitPerHost`, `keepaliveTimeout`, `forceClose`" });
+  assert.throws(() => new TCPConnector({ limitPerhost: 1 } as never), { name: "TypeError", message: "TCPConnector got an unknown option `limitPerhost`; the options are limit, limitPerHost, keepaliveTimeout, forceClose" });
   assert.throws(() => new ClientTimeout({ total: -1 }), { name: "ValueError", message: "`total` must be a non-negative number of seconds or null, got -1" });
 }, { debug: false }));
 

@@ -571,7 +571,7 @@ test("runApp serves until cancelled, then shuts down; misuse throws with what to
   }, { debug: false })();
   assert.throws(() => new Application({ clientMaxsize: 1 } as never), {
     name: "TypeError",
-    message: "Application got an unknown option `clientMaxsize`; the options are `middlewares`, `clientMaxSize`, `handlerCancellation`, `handlerTimeout`",
+    message: "Application got an unknown option `clientMaxsize`; the options are middlewares, clientMaxSize, handlerCancellation, handlerTimeout",
   });
   assert.throws(() => new AppRunner(new Application(), { shutdownTimeout: -1 }), { name: "ValueError", message: "`shutdownTimeout` must be a non-negative number of seconds or null, got -1" });
   const app = seedApp();
@@ -635,7 +635,7 @@ test("Response keeps text as text until it is needed as bytes; Content-Length co
   r.text = "ünï";
   assert.deepEqual([...r.body], [...Buffer.from("ünï", "utf8")]);
   assert.throws(() => new Response({ text: "a", body: new Uint8Array(1) }), { name: "TypeError", message: "Response takes `body` or `text`, not both" });
-  assert.throws(() => new Response({ txt: "a" } as never), { name: "TypeError", message: "Response got an unknown option `txt`; the options are `status`, `reason`, `headers`, `body`, `text`, `contentType`" });
+  assert.throws(() => new Response({ txt: "a" } as never), { name: "TypeError", message: "Response got an unknown option `txt`; the options are status, reason, headers, body, text, contentType" });
   const app = new Application();
   app.router.addGet("/", function* () {
     return new Response({ text: "héllo", status: 201, reason: "Made" });

@@ -173,7 +173,7 @@ test("a test that fails gets its own error, and its loop is closed with the left
 test("asyncioTest refuses an unknown option and a body that is not a function", () => {
   assert.throws(() => asyncioTest(function* () {}, { timeout: 1 } as never), {
     name: "TypeError",
-    message: "asyncioTest(): unknown option `timeout` (the options are clock, debug, allow, shuffle)",
+    message: "asyncioTest() got an unknown option `timeout`; the options are clock, debug, allow, shuffle",
   });
   assert.throws(() => asyncioTest(42 as never), { name: "TypeError", message: "asyncioTest() takes a generator function (loop) => Coroutine, got 42" });
 });
