@@ -10,14 +10,15 @@
  * process (bench/workloads/http-client.ts: autocannon, or the clients under test).
  * The table goes to stdout and, as markdown with the machine it ran on, to bench/RESULTS.md.
  *
- * Usage: npm run bench [-- [--quick] WORKLOAD...]   (switch spawn timers memory queue echo executor http)
+ * Usage: npm run bench [-- [--quick] WORKLOAD...]   (switch spawn timers memory queue echo executor http bullmq debug)
  *        npm run bench -- runtimes [--rounds N]   (bench/runtimes.ts: Node, Bun and Deno, each against its native async/await)
  * Running a subset, or `--quick` (every size divided by 10), prints the table but leaves RESULTS.md
- * alone; BENCH_RESULTS=FILE writes the markdown to FILE in any case.
+ * alone; BENCH_RESULTS=FILE writes the markdown to FILE in any case. BENCH_BASELINE=REV (a git
+ * revision) adds to the debug workload the same figures from the source at REV, extracted from git.
  */
 
 import { spawn, spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -56,6 +57,33 @@ const HTTP_CONNECTIONS = 100;
 const HTTP_SECONDS = QUICK ? 1 : 3;
 const FANOUT = size(10_000);
 const FANOUT_LIMIT = 10;
+/** The bullmq workload: this many tiny jobs through 2 worker processes of this concurrency each. */
+const BULLMQ_JOBS = size(10_000);
+const BULLMQ_CONCURRENCY = 8;
+
+/** The debug workload's queue: fewer items, since debug mode on takes tens of microseconds per item. */
+const DEBUG_QUEUE = size(100_000);
+/** `BENCH_BASELINE=REV`: the debug workload compares debug mode off with the source at git revision REV. */
+const BASELINE = process.env.BENCH_BASELINE ?? null;
+let baselineIndex: string | null = null;
+
+/** The `src/index.ts` of the revision BENCH_BASELINE names, extracted (once) into a temporary folder; null without it. */
+function baselineSource(): string | null {
+  if (BASELINE === null) return null;
+  if (baselineIndex === null) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "asyncio-ts-baseline-"));
+    process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+    const r = spawnSync("sh", ["-c", 'git archive "$0" src | tar -x -C "$1"', BASELINE, dir], { cwd: ROOT, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`BENCH_BASELINE=${BASELINE}: git archive failed: ${r.stderr}`);
+    // Compiled by tsx as this checkout is: as ES modules (as CommonJS, every imported function would
+    // be a getter call away, three times slower), with the same compiler options.
+    writeFileSync(path.join(dir, "package.json"), JSON.stringify({ type: "module" }));
+    writeFileSync(path.join(dir, "tsconfig.json"), readFileSync(path.join(ROOT, "tsconfig.json")));
+    baselineIndex = path.join(dir, "src", "index.ts");
+  }
+  return baselineIndex;
+}
+
 /** The kernel's clock ticks per second, the unit of CPU times in /proc/PID/stat. */
 const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout) || 100;
 const fmt = (n: number): string => n.toLocaleString("en-US");
@@ -77,6 +105,8 @@ interface Job {
 interface Anchor {
   label: string;
   job: Job;
+  /** Compare this one of the job's `extra` figures (a job that measures several variants at once). @default the comparison's */
+  metric?: string;
   /** The ratio asyncio-ts / anchor must reach (at least, or at most when lower is better). */
   target?: number;
 }
@@ -85,7 +115,7 @@ interface Anchor {
 interface Comparison {
   workload: string;
   what: string;
-  ours: { label: string; job: Job };
+  ours: { label: string; job: Job; metric?: string };
   anchors: Anchor[];
   /** Memory, CPU time: less is better, so the target is a ceiling on the ratio. */
   lowerIsBetter?: boolean;
@@ -311,7 +341,59 @@ function comparisons(python: PythonInfo): Comparison[] {
       anchors: python.version ? [{ label: "CPython `ProcessPoolExecutor(2)`", job: pythonJob(false, "process-pool", PROCESS_JOBS) }] : [],
     },
     ...httpComparisons(python),
+    ...bullmqComparisons(),
   ];
+}
+
+/**
+ * The comparisons of workload bullmq: both contenders run in one child, alternately, against one
+ * redis-server (bench/workloads/bullmq.ts), so each row picks its two figures from that result.
+ */
+function bullmqComparisons(): Comparison[] {
+  const job = nodeJob("bullmq", "both", BULLMQ_JOBS, BULLMQ_CONCURRENCY);
+  const raw = `raw BullMQ (\`Queue.add\` + \`Worker\`, 2 processes, concurrency ${BULLMQ_CONCURRENCY})`;
+  return [
+    {
+      workload: "bullmq",
+      what: `${fmt(BULLMQ_JOBS)} tiny jobs \`x => x + 1\` through 2 worker processes (concurrency ${BULLMQ_CONCURRENCY} each), one Redis: submit all, until every result is back (best of the runs; their range in parentheses)`,
+      ours: { label: "asyncio-ts/bullmq `BullMQExecutor` + 2 `asyncio-ts-worker`", job, metric: "throughput" },
+      anchors: [{ label: raw, job, metric: "rawThroughput", target: 0.8 }],
+    },
+    {
+      workload: "bullmq",
+      what: "one job alone, from submit to its result at the submitter (the median of the samples; their range in parentheses)",
+      ours: { label: "asyncio-ts/bullmq `BullMQExecutor` + 2 `asyncio-ts-worker`", job, metric: "latency" },
+      lowerIsBetter: true,
+      anchors: [{ label: raw, job, metric: "rawLatency" }],
+    },
+    ...debugComparisons(),
+  ];
+}
+
+/**
+ * The debug workload: switch, spawn and queue with debug mode off, against the code before debug
+ * mode's hooks (with BENCH_BASELINE) and against debug mode on, all three measured in one process,
+ * alternating (bench/workloads/debug.ts): off must not move.
+ */
+function debugComparisons(): Comparison[] {
+  const base = baselineSource();
+  const workloads = [
+    ["switch", `${fmt(SWITCH_TASKS)} tasks x ${SWITCH_ROUNDS} \`sleep(0)\``, [SWITCH_TASKS, SWITCH_ROUNDS]],
+    ["spawn", `create ${fmt(SPAWN)} trivial tasks, then await each`, [SPAWN]],
+    ["queue", `1 producer, 1 consumer, \`Queue(100)\`, ${fmt(DEBUG_QUEUE)} items`, [DEBUG_QUEUE]],
+  ] as const;
+  return workloads.map(([name, what, sizes]): Comparison => {
+    const job = nodeJob("debug", "ab", name, base ?? "-", ...sizes);
+    return {
+      workload: "debug",
+      what: `${name}: ${what}, per CPU second, debug mode off (the three variants alternate in one process)`,
+      ours: { label: "asyncio-ts, debug mode off", job },
+      anchors: [
+        ...(base === null ? [] : [{ label: `the same code before debug mode's hooks (${BASELINE})`, job, metric: "before", target: 0.95 }]),
+        { label: "asyncio-ts, debug mode on (what it costs when on)", job, metric: "on" },
+      ],
+    };
+  });
 }
 
 // -- running a job -----------------------------------------------------------------------
@@ -545,7 +627,7 @@ function formatFigure(r: Result, notes?: string[]): string {
   const [unitScale, prefix] = SI.find(([s]) => r.value >= s) ?? [1, ""];
   const scaled = r.value / unitScale;
   const digits = scaled >= 100 ? 0 : scaled >= 10 ? 1 : 2;
-  return `${scaled.toFixed(digits)} ${prefix} ${r.unit}`.replace("  ", " ");
+  return `${scaled.toFixed(digits)} ${prefix} ${r.unit}`.replace("  ", " ") + (r.detail ? ` (${r.detail})` : "");
 }
 
 /** The result's main figure, or its `metric` figure; a missing one is reported as a failure. */
@@ -559,7 +641,7 @@ function figureOf(r: Result): number | null {
 }
 
 function rowsOf(comparison: Comparison, results: Map<string, Result>, notes: string[]): Row[] {
-  const ours = select(results.get(keyOf(comparison.ours.job))!, comparison.metric);
+  const ours = select(results.get(keyOf(comparison.ours.job))!, comparison.ours.metric ?? comparison.metric);
   const base = {
     workload: comparison.workload,
     what: comparison.what,
@@ -571,7 +653,7 @@ function rowsOf(comparison: Comparison, results: Map<string, Result>, notes: str
   }
   return comparison.anchors.map((a) => {
     // A fixed figure (an ideal, a limit) is compared as it is, whatever the metric.
-    const theirs = select(results.get(keyOf(a.job))!, a.job.kind === "fixed" ? undefined : comparison.metric);
+    const theirs = select(results.get(keyOf(a.job))!, a.job.kind === "fixed" ? undefined : (a.metric ?? comparison.metric));
     const x = figureOf(ours);
     const y = figureOf(theirs);
     const ratio = x !== null && y !== null ? x / y : null;

@@ -6,8 +6,10 @@
  * {@link isCancellation} tells it apart. Each class sets `name` to its class name, so stacks and
  * `util.inspect` show it, and messages follow CPython's wording where CPython has one.
  *
- * This module imports nothing: the scheduler in `core/` and every other module may use it.
+ * This module imports nothing at run time (a type, below): the scheduler in `core/` and every
+ * other module may use it.
  */
+
 
 /** Base of the classes below: sets `name` from the concrete class. */
 class AsyncioError extends Error {
@@ -18,18 +20,39 @@ class AsyncioError extends Error {
 }
 
 /**
+ * Who cancelled, and from where: `CancelledError.origin`, recorded in debug mode.
+ */
+export interface CancelOrigin {
+  // `task`, the task that called `cancel()`: declared by loop/tasks.ts, which knows what a Task is.
+  /** That task's name when it called `cancel()`, or null. */
+  readonly taskName: string | null;
+  /** The task's repr then (as without debug mode: name and state), or "a callback outside any task". */
+  readonly by: string;
+  /** Where `cancel()` was called: V8's stack text, the innermost frame first. */
+  readonly stack: string;
+}
+
+/**
  * The operation was cancelled (`asyncio.CancelledError`). Thrown into a coroutine at the point
  * where it waits when its task is cancelled; `message` is the `msg` given to `cancel(msg)`.
  * Catch it only to clean up, then rethrow it, or the task is not cancelled.
+ * In debug mode, `origin` says which task (or callback) called `cancel()` and from where, and the
+ * stack ends with the same ("Cancelled by <Task ...> at: ...").
  * @example
  * try {
  *   yield* sleep(3600);
  * } catch (e) {
- *   if (e instanceof CancelledError) console.log("cancelled:", e.message);
+ *   if (e instanceof CancelledError) console.log("cancelled:", e.message, "by", e.origin?.taskName);
  *   throw e;
  * }
  */
-export class CancelledError extends AsyncioError {}
+export class CancelledError extends AsyncioError {
+  /**
+   * Debug mode: which task (or callback) called `cancel()`, and from where; undefined otherwise.
+   * Not enumerable, so `util.inspect` does not print it twice (the stack says it already).
+   */
+  declare readonly origin?: CancelOrigin;
+}
 
 /**
  * An operation exceeded its deadline (Python's builtin `TimeoutError`, which `asyncio.TimeoutError`

@@ -7,6 +7,7 @@
 
 // The layers above the scheduling loop add their methods to EventLoop when loaded (loop/events.ts):
 // futures and tasks come with what is exported below; these two bring the rest.
+import "./debug/host_modules.ts"; // the Node built-ins the core layers use where the host has them
 import "./executors/loop_methods.ts"; // runInExecutor
 import "./net/loop_methods.ts"; // connections, servers, getaddrinfo, UDP, subprocesses, signals
 
@@ -40,6 +41,7 @@ export {
   ConnectionRefusedError,
   ConnectionResetError,
   isCancellation,
+  type CancelOrigin,
 } from "./exceptions.ts";
 export {
   EventLoop,
@@ -54,7 +56,15 @@ export {
   type Executor,
   type LoopOptions,
 } from "./loop/events.ts";
-export { Future, isFuture, fromPromise, wrapFuture, type ConcurrentFutureLike } from "./loop/futures.ts";
+export {
+  Future,
+  isFuture,
+  fromPromise,
+  wrapFuture,
+  futureAddToAwaitedBy,
+  futureDiscardFromAwaitedBy,
+  type ConcurrentFutureLike,
+} from "./loop/futures.ts";
 export {
   Task,
   createTask,
@@ -84,6 +94,15 @@ export {
 export { timeout, timeoutAt, Timeout, waitFor } from "./primitives/timeouts.ts";
 export { taskGroup, TaskGroup } from "./primitives/taskgroups.ts";
 export { run, Runner } from "./loop/runners.ts";
+export {
+  captureCallGraph,
+  formatCallGraph,
+  printCallGraph,
+  FrameCallGraphEntry,
+  FutureCallGraph,
+  type CallGraphOptions,
+  type FrameInfo,
+} from "./loop/graph.ts";
 export { ThreadPoolExecutor } from "./executors/thread.ts";
 export { ProcessPoolExecutor } from "./executors/process.ts";
 export { ConcurrentFuture, type DoneCallback } from "./executors/concurrent.ts";
@@ -92,6 +111,10 @@ export { workerFunction, WorkerFunction } from "./executors/functions.ts";
 export { toThread } from "./executors/threads.ts";
 export { ContextVar, Context, Token, copyContext } from "./loop/contextvars.ts";
 export type { Clock } from "./core/scheduler.ts";
+/** @internal Node's system errors as the OS error classes, for asyncio-ts/http. */
+export { toOSError as _toOSError } from "./net/errors.ts";
+/** @internal What a loop holds open and closes at its close, for asyncio-ts/http's sites and pools. */
+export { trackResource as _trackResource, untrackResource as _untrackResource, type LoopResource } from "./net/registry.ts";
 /** @internal The loop's side of a clock that wakes it, for asyncio-ts/testing's VirtualClock. */
 export type { WakingClock, Wakeable } from "./core/scheduler.ts";
 export {

@@ -37,7 +37,8 @@ interface ValueExport {
 }
 
 /** The value exports of `file` (classes, functions, constants), resolved to their declarations; types are left out. */
-function valueExports(file: string): ValueExport[] {
+/** The value exports of `file`: the public ones, or with `internal` those named `_x`, for the package's own entry points. */
+function valueExports(file: string, internal = false): ValueExport[] {
   const source = program.getSourceFile(file);
   assert.ok(source, `${file} is not in the program`);
   const moduleSymbol = checker.getSymbolAtLocation(source);
@@ -50,6 +51,7 @@ function valueExports(file: string): ValueExport[] {
     if (typeOnly) continue;
     const target = isAlias ? checker.getAliasedSymbol(exported) : exported;
     if ((target.flags & (ts.SymbolFlags.Class | ts.SymbolFlags.Function | ts.SymbolFlags.Variable)) === 0) continue;
+    if (exported.name.startsWith("_") !== internal) continue;
     result.push({ name: exported.name, declarations: target.declarations ?? [] });
   }
   return result.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -139,8 +141,8 @@ const PUBLIC_VALUES = [
   "CancelledError", "ConcurrentFuture", "Condition", "ConnectionAbortedError", "ConnectionError",
   "ConnectionRefusedError", "ConnectionResetError", "Context", "ContextVar", "DEFAULT_HIGH_WATER",
   "DEFAULT_LIMIT", "DEVNULL", "DatagramProtocol", "DatagramTransport", "Event", "EventLoop",
-  "ExceptionGroup", "FIRST_COMPLETED", "FIRST_EXCEPTION", "FileNotFoundError", "FlowControl", "Future",
-  "GaiError", "Handle", "INHERIT", "IPPROTO_TCP", "IPPROTO_UDP", "IncompleteReadError", "InvalidStateError",
+  "ExceptionGroup", "FIRST_COMPLETED", "FIRST_EXCEPTION", "FileNotFoundError", "FlowControl", "FrameCallGraphEntry", "Future",
+  "FutureCallGraph", "GaiError", "Handle", "INHERIT", "IPPROTO_TCP", "IPPROTO_UDP", "IncompleteReadError", "InvalidStateError",
   "KeyboardInterrupt", "LifoQueue", "LimitOverrunError", "Lock", "LookupError", "MapResult", "OSError", "OverflowError",
   "PIPE", "PermissionError", "PriorityQueue", "Process", "ProcessLookupError", "ProcessPoolExecutor",
   "Protocol", "Queue", "QueueEmpty", "QueueFull", "QueueShutDown", "ReadPipeTransport", "ReadTransport",
@@ -148,10 +150,10 @@ const PUBLIC_VALUES = [
   "ServerSocket", "StreamReader", "StreamReaderProtocol", "StreamWriter", "SubprocessPipesTransport",
   "SubprocessProtocol", "SubprocessTransport", "SystemExit", "Task", "TaskGroup", "ThreadPoolExecutor", "Timeout",
   "TimeoutError", "TimerHandle", "Token", "Transport", "UDPTransport", "ValueError", "WorkerFunction",
-  "WritePipeTransport", "WriteTransport", "allTasks", "asCompleted", "copyContext", "createEagerTaskFactory", "createSubprocessExec",
-  "createSubprocessShell", "createTask", "currentTask", "eagerTaskFactory", "ensureFuture", "fromPromise",
-  "gather", "getEventLoop", "getRunningLoop", "isCancellation", "isCoroutine", "isCoroutineFunction",
-  "isFuture", "newEventLoop", "openConnection", "openUnixConnection", "run", "setEventLoop", "shield",
+  "WritePipeTransport", "WriteTransport", "allTasks", "asCompleted", "captureCallGraph", "copyContext", "createEagerTaskFactory", "createSubprocessExec",
+  "createSubprocessShell", "createTask", "currentTask", "eagerTaskFactory", "ensureFuture", "formatCallGraph", "fromPromise",
+  "futureAddToAwaitedBy", "futureDiscardFromAwaitedBy", "gather", "getEventLoop", "getRunningLoop", "isCancellation", "isCoroutine", "isCoroutineFunction",
+  "isFuture", "newEventLoop", "openConnection", "openUnixConnection", "printCallGraph", "run", "setEventLoop", "shield",
   "sleep", "startServer", "startUnixServer", "taskGroup", "timeout", "timeoutAt", "toThread", "wait",
   "waitFor", "workerFunction", "wrapFuture",
 ];
@@ -177,6 +179,11 @@ test("asyncio-ts/testing exports exactly asyncioTest, LeftoversError, VirtualClo
 
 test("the value exports of asyncio-ts are exactly this list (a change to the public surface is deliberate)", () => {
   assert.deepEqual(valueExports(INDEX).map((e) => e.name), PUBLIC_VALUES);
+});
+
+test("asyncio-ts's internal exports, for its own entry points (asyncio-ts/http), are exactly these", () => {
+  assert.deepEqual(valueExports(INDEX, true).map((e) => e.name), ["_toOSError", "_trackResource", "_untrackResource"]);
+  for (const e of valueExports(INDEX, true)) assert.ok(e.declarations.every((d) => docsOf(d).some(hasText)), `${e.name} has no TSDoc`);
 });
 
 const HTTP_VALUES = [

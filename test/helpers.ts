@@ -1,31 +1,10 @@
 /**
- * What several test files share: running a test body as the main task of a fresh loop (through
- * `asyncioTest`, so a test that leaves anything behind or deadlocks fails), and awaiting
- * something for the error it throws.
+ * What several test files share: awaiting something for the error it throws or the outcome it
+ * has. (Each test runs on a loop of its own through `asyncioTest` from asyncio-ts/testing, so a
+ * test that leaves anything behind or deadlocks fails.)
  */
 import assert from "node:assert/strict";
-import { CancelledError, type Awaitable, type Coroutine, type EventLoop, type Task } from "asyncio-ts";
-import { VirtualClock, asyncioTest } from "asyncio-ts/testing";
-
-/**
- * Runs `body(loop)` as the main task of a fresh loop, on the real clock unless `options.clock`,
- * and gives its result; the test fails if it leaves a task, timer, socket or Node handle behind.
- */
-export async function inLoop<T>(body: (loop: EventLoop) => Coroutine<T>, options?: { clock?: VirtualClock }): Promise<T> {
-  let result: T | undefined;
-  await asyncioTest(
-    function* (loop) {
-      result = yield* body(loop);
-    },
-    { clock: options?.clock ?? "real", debug: false },
-  )();
-  return result as T;
-}
-
-/** Runs `body(loop)` on a fresh loop whose time is virtual (it starts at 0 and jumps to the next timer). */
-export function inVirtualLoop<T>(body: (loop: EventLoop) => Coroutine<T>, clock: ConstructorParameters<typeof VirtualClock>[0] = {}): Promise<T> {
-  return inLoop(body, { clock: new VirtualClock(clock) });
-}
+import { CancelledError, type Awaitable, type Coroutine, type Task } from "asyncio-ts";
 
 /** Awaits `aw` and returns what it threw (failing the test if it did not throw). */
 export function* caught(aw: Awaitable<unknown>): Coroutine<Error> {

@@ -1,6 +1,6 @@
 // The layers of src/ (docs/guide.md, "How it fits together"), checked on the real import graph as
 // madge reads it, type-only imports included: no import cycle anywhere, and each folder imports
-// only the folders below it. An entry point of the package (testing/, http/, eslint/) imports the
+// only the folders below it. An entry point of the package (testing/, http/, bullmq/, eslint/) imports the
 // rest only by the package's name, as a user does. asyncio-ts/core (portable.ts) and the browser
 // build of asyncio-ts/testing (testing/portable.ts) reach no Node built-in at all.
 import { test } from "node:test";
@@ -15,15 +15,18 @@ const src = fileURLToPath(new URL("../src/", import.meta.url));
 const MAY_IMPORT: Record<string, readonly string[]> = {
   "exceptions.ts": [],
   core: ["exceptions.ts"],
-  loop: ["exceptions.ts", "core"],
-  primitives: ["exceptions.ts", "core", "loop"],
+  debug: ["exceptions.ts", "core"],
+  loop: ["exceptions.ts", "core", "debug"],
+  primitives: ["exceptions.ts", "core", "debug", "loop"],
   executors: ["exceptions.ts", "loop"],
-  net: ["exceptions.ts", "core", "loop", "primitives"],
+  net: ["exceptions.ts", "core", "debug", "loop", "primitives"],
+  "cli.ts": ["debug"],
   testing: [],
   http: [],
   eslint: [],
-  "portable.ts": ["exceptions.ts", "core", "loop", "primitives"],
-  "index.ts": ["exceptions.ts", "core", "loop", "primitives", "executors", "net"],
+  "portable.ts": ["exceptions.ts", "core", "debug", "loop", "primitives"],
+  bullmq: [],
+  "index.ts": ["exceptions.ts", "core", "debug", "loop", "primitives", "executors", "net"],
 };
 
 /** The entry points that must load where Node is not (a browser, a Web Worker): asyncio-ts/core and the browser build of asyncio-ts/testing. */
@@ -95,3 +98,14 @@ test("the check sees the whole graph: the loop's networking methods are added fr
   const importers = Object.entries(obj).filter(([, deps]) => deps.includes("net/loop_methods.ts")).map(([f]) => f);
   assert.deepEqual(importers, ["index.ts"]);
 });
+
+/** The export statements of an entry point's source, each as written. */
+function exportStatements(file: string): string[] {
+  return [...readFileSync(src + file, "utf8").matchAll(/^export (?:type )?\{[^}]*\} from "[^"]+";$/gms)].map((m) => m[0]);
+}
+
+test("asyncio-ts/core exports every name asyncio-ts does but those of networking and executors, from the same modules", () => {
+  const expected = exportStatements("index.ts").filter((st) => !/from "\.\/(net|executors)\//.test(st));
+  assert.deepEqual(exportStatements("portable.ts"), expected);
+});
+

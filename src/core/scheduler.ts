@@ -229,6 +229,12 @@ export abstract class Scheduler implements Wakeable {
     }
     if (exit !== null) this.finish(exit);
     else if (this._ready.length > 0) this._wake();
+    else if (this._running && this.immediate === null) {
+      // `fn` may have scheduled a timer earlier than the one Node is set for (or the first): set
+      // Node's timer for it now, as a batch does when it ends.
+      const next = this._timers.peek();
+      if (next !== undefined && (this.nodeTimer === null || this.nodeTimerWhen !== next._when)) this.scheduleNext();
+    }
   }
 
   private readonly runBatch = (): void => {

@@ -33,7 +33,10 @@ export interface ClientSessionOptions {
   timeout?: ClientTimeout;
   /** The pool. @default a new TCPConnector() (limit 100) */
   connector?: TCPConnector;
-  /** Close the connector with the session. @default true when the session made it, false for one given */
+  /**
+   * Close the connector with the session, as aiohttp's `connector_owner`: false lets sessions share
+   * one pool. @default true
+   */
   connectorOwner?: boolean;
   /** Throw `ClientResponseError` for every response with a status of 400 or more. @default false */
   raiseForStatus?: boolean;
@@ -100,7 +103,7 @@ export class ClientSession {
     checkOptions("ClientSession", options, SESSION_OPTIONS);
     this.connector = options.connector ?? new TCPConnector();
     if (!(this.connector instanceof TCPConnector)) throw new TypeError(`ClientSession's connector must be a TCPConnector, got ${String(options.connector)}`);
-    this.connectorOwner = options.connectorOwner ?? options.connector === undefined;
+    this.connectorOwner = options.connectorOwner ?? true;
     this.timeout = options.timeout ?? new ClientTimeout();
     if (!(this.timeout instanceof ClientTimeout)) throw new TypeError(`ClientSession's timeout must be a ClientTimeout, got ${String(options.timeout)}`);
     this.baseUrl = options.baseUrl === undefined || options.baseUrl === null ? null : checkUrl(new URL(String(options.baseUrl)));

@@ -23,7 +23,7 @@
 
 import * as net from "node:net";
 import { inspect } from "node:util";
-import { RuntimeError, getRunningLoop, type Coroutine, type EventLoop, type Future } from "asyncio-ts";
+import { RuntimeError, _trackResource, _untrackResource, getRunningLoop, type Coroutine, type EventLoop, type Future } from "asyncio-ts";
 import { ConnectionTimeoutError } from "./client_exceptions.ts";
 import { checkCount, checkOptions, checkSeconds } from "./options.ts";
 import { toOSError } from "./oserrors.ts";
@@ -179,6 +179,7 @@ export class TCPConnector {
   *close(): Coroutine<void> {
     if (this.isClosed) return;
     this.isClosed = true;
+    if (this.loop !== null) _untrackResource(this.loop, this);
     for (const h of this.hosts.values()) {
       for (const c of h.idle.splice(0)) this.drop(c);
       for (let w = h.firstWaiter(); w !== undefined; w = h.firstWaiter()) {
@@ -194,7 +195,10 @@ export class TCPConnector {
    */
   *_acquire(host: string, port: number, deadlines: AcquireDeadlines, what: string, fresh = false): Coroutine<Connection> {
     if (this.isClosed) throw new RuntimeError("Connector is closed.");
-    this.loop ??= getRunningLoop();
+    if (this.loop === null) {
+      this.loop = getRunningLoop();
+      _trackResource(this.loop, this);
+    }
     const key = `${host}:${port}`;
     let h = this.hosts.get(key);
     if (h === undefined) this.hosts.set(key, (h = new HostPool(key)));
@@ -404,6 +408,16 @@ export class TCPConnector {
     } finally {
       timer?.cancel();
     }
+  }
+
+  /**
+   * @internal The loop closes with the pool still open (its session was never closed): drop its
+   * idle keep-alive connections at once, so the program can end, as a Python process's end closes
+   * its sockets. Connections in use belong to requests, which the loop's close has cancelled.
+   */
+  _closeForLoopClose(): void {
+    this.isClosed = true;
+    for (const h of this.hosts.values()) for (const c of h.idle.splice(0)) this.drop(c, false);
   }
 
   toString(): string {

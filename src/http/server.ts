@@ -36,6 +36,8 @@ import {
   getRunningLoop,
   isCancellation,
   timeout,
+  _trackResource,
+  _untrackResource,
   type Coroutine,
   type EventLoop,
   type Future,
@@ -366,6 +368,8 @@ export class TCPSite {
   private readonly requestedPort: number;
   private readonly backlog: number;
   private server: http.Server | null = null;
+  /** The loop the site listens on, which closes it if nothing else does. */
+  private loop: EventLoop | null = null;
   private boundPort: number | null = null;
   private closed: Future<void> | null = null;
   /** @internal */ _connections = 0;
@@ -438,6 +442,8 @@ export class TCPSite {
       throw e;
     }
     this.runner._sites.add(this);
+    this.loop = loop;
+    _trackResource(loop, this);
   }
 
   /** Stops listening and closes the site's connections now (`await site.stop()`), without the runner's grace period. */
@@ -465,6 +471,21 @@ export class TCPSite {
     yield* this.closed!;
     this.server = null;
     this.runner._sites.delete(this);
+    if (this.loop !== null) _untrackResource(this.loop, this);
+  }
+
+  /**
+   * @internal The loop closes with the site still listening (its runner was never cleaned up):
+   * stop listening and drop every connection at once, so the program can end, as a Python
+   * process's end closes its sockets.
+   */
+  _closeForLoopClose(): void {
+    const server = this.server;
+    if (server === null) return;
+    this.server = null;
+    this.runner._sites.delete(this);
+    server.close();
+    server.closeAllConnections();
   }
 
   toString(): string {

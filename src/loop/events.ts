@@ -22,6 +22,11 @@ import { hostEnv } from "../core/host.ts";
 import { Scheduler, runningScheduler, type Clock, type Runnable, type Timer } from "../core/scheduler.ts";
 import { Context, _captureContext, _checkContext, _enterContext, _leaveContext } from "./contextvars.ts";
 import { RuntimeError, ValueError, _isBaseExit } from "../exceptions.ts";
+// Debug mode's records (debug/: stacks, where tasks suspend, coroutines never awaited, the watchdog).
+import { _enableDebugRecords, _forgetSuspension } from "../debug/coroutines.ts";
+import { _noteLoop } from "../debug/loops.ts";
+import { _reportUnawaited } from "../debug/unawaited.ts";
+import { _runnableBegins, _runnableEnds, _startWatchdog } from "../debug/watchdog.ts";
 
 /**
  * What the exception handler receives (CPython's `context` dict): always `message`, and the
@@ -31,6 +36,12 @@ export interface ExceptionContext {
   message: string;
   exception?: unknown;
   handle?: Handle;
+  /** A future's repr, for a report made once the future is gone (collected). */
+  futureRepr?: string;
+  /** Debug mode: the stack where the task or coroutine concerned was created (CPython's `source_traceback`). */
+  sourceTraceback?: string;
+  /** Debug mode: the coroutine never awaited ("coroutine 'Barrier.abort' was never awaited"), by name. */
+  coroutineName?: string;
   [key: string]: unknown;
 }
 
@@ -207,6 +218,13 @@ export function _extendEventLoop<K extends keyof EventLoop>(methods: Pick<EventL
   if (extension !== undefined) extensions.push(extension);
 }
 
+/**
+ * @internal The task type, as loop/tasks.ts completes it by module augmentation
+ * (`interface _RunningTask extends Task<unknown> {}`), so this module names no layer above it.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface _RunningTask {}
+
 let loopIds = 0;
 
 /**
@@ -224,8 +242,8 @@ let loopIds = 0;
 export class EventLoop extends Scheduler {
   /** A callback or task step slower than this (seconds) is logged in debug mode. @default 0.1 */
   slowCallbackDuration = 0.1;
-  /** @internal The task whose step is running, if any: a `Task`, which tasks.ts sets and reads. */
-  _currentTask: object | null = null;
+  /** @internal The task whose step is running, if any (tasks.ts sets it, and says what a task is). */
+  _currentTask: _RunningTask | null = null;
   /** @internal The executor `runInExecutor(null, ...)` uses (executors/loop_methods.ts), shut down by `close()`. */
   defaultExecutor: Executor | null = null;
   private closed = false;
@@ -238,6 +256,11 @@ export class EventLoop extends Scheduler {
   constructor(options: LoopOptions = {}) {
     super(options.clock ?? null);
     this.debug = options.debug ?? hostEnv("ASYNCIO_DEBUG") === "1";
+    _noteLoop(this);
+    if (this.debug) {
+      _enableDebugRecords();
+      _startWatchdog();
+    }
     for (const ext of extensions) ext.init?.(this);
   }
 
@@ -391,6 +414,7 @@ export class EventLoop extends Scheduler {
   close(): void {
     if (this._running) throw new RuntimeError("Cannot close a running event loop");
     if (this.closed) return;
+    _reportUnawaited(this); // debug mode: coroutines of the API never started (debug/unawaited.ts)
     for (const ext of extensions) ext.close?.(this); // unretrieved errors, pending tasks, signals, sockets
     this.closed = true;
     this._ready.clear();
@@ -428,14 +452,15 @@ export class EventLoop extends Scheduler {
   defaultExceptionHandler(context: ExceptionContext): void {
     const lines = [context.message || "Unhandled exception in event loop"];
     for (const key of Object.keys(context).sort()) {
-      if (key === "message" || key === "exception") continue;
+      if (key === "message" || key === "exception" || key === "sourceTraceback" || key === "coroutineName") continue;
       lines.push(`${key}: ${String(context[key])}`);
     }
     const e = context.exception;
     if (e !== undefined) lines.push(e instanceof Error ? (e.stack ?? String(e)) : formatValue(e));
+    // Debug mode: where the task was created (CPython's "Object created at", source_traceback).
     const task = context.task as { _creationStack?(): string | undefined } | undefined;
-    const created = task?._creationStack?.();
-    if (created !== undefined) lines.push(`Task created at:\n${created}`);
+    const created = task?._creationStack?.() ?? context.sourceTraceback;
+    if (typeof created === "string") lines.push(`${context.coroutineName === undefined ? "Task" : "Coroutine"} created at:\n${created}`);
     console.error(lines.join("\n"));
   }
 
@@ -470,6 +495,10 @@ export class EventLoop extends Scheduler {
   /** Turns debug mode on or off (`loop.set_debug`). */
   setDebug(enabled: boolean): void {
     this.debug = enabled;
+    if (enabled) {
+      _enableDebugRecords();
+      _startWatchdog();
+    }
   }
 
   /** Whether debug mode is on (`loop.get_debug`). */
@@ -510,8 +539,15 @@ export class EventLoop extends Scheduler {
   }
 
   protected _runDebug(r: Runnable): void {
+    _forgetSuspension(r); // a task steps: where it last suspended no longer holds (a no-op for a handle)
     const t0 = performance.now();
-    r._run();
+    // The watchdog (debug/watchdog.ts) reports it while it runs past slowCallbackDuration.
+    _runnableBegins(r, this.slowCallbackDuration);
+    try {
+      r._run();
+    } finally {
+      _runnableEnds();
+    }
     const dt = (performance.now() - t0) / 1000;
     if (dt >= this.slowCallbackDuration) {
       console.warn(`Executing ${String(r)} took ${dt.toFixed(3)} seconds`);
@@ -615,3 +651,4 @@ export function setEventLoop(loop: EventLoop | null): void {
 export function newEventLoop(options?: LoopOptions): EventLoop {
   return new EventLoop(options);
 }
+

@@ -17,9 +17,11 @@
 import { formatValue, inspectCustom } from "../core/repr.ts";
 import type { Runnable } from "../core/scheduler.ts";
 import { BLOCKING, STATE_MASK, STATE_SHIFT } from "../core/step.ts";
+import { hooks } from "../core/hooks.ts";
 import { _captureContext, _checkContext, type Context } from "./contextvars.ts";
 import { Handle, _extendEventLoop, getEventLoop, _getRunningLoop, type EventLoop } from "./events.ts";
-import { CancelledError, InvalidStateError, RuntimeError } from "../exceptions.ts";
+import { CancelledError, InvalidStateError, RuntimeError, type CancelOrigin } from "../exceptions.ts";
+import { captureStack } from "../debug/frames.ts";
 
 // A future's state, in the STATE_MASK bits of its `_flags`.
 const PENDING = 0;
@@ -38,26 +40,63 @@ const returned: { done: true; value: unknown } = { done: true, value: undefined 
 
 /** The messages of cancelled futures (see `Future._cancelMessage`). */
 const cancelMessages = new WeakMap<Future<unknown>, unknown>();
-/** The debug-mode record of where a cancellation came from, appended to the CancelledError's stack. */
-const cancelOrigins = new WeakMap<Future<unknown>, string>();
-/** The same record, by the CancelledError that carries it, so a task cancelled by it inherits it. */
-const errorOrigins = new WeakMap<CancelledError, string>();
+/** The debug-mode record of where a cancellation came from: `CancelledError.origin`, also appended to its stack. */
+const cancelOrigins = new WeakMap<Future<unknown>, CancelOrigin>();
 /** The CancelledError that ended a task, handed to the first who asks (see `_makeCancelledError`). */
 const savedCancelledErrors = new WeakMap<Future<unknown>, CancelledError>();
 
+/**
+ * The report of a failed future whose error nobody read, made when it fails, so that it can be
+ * given exactly once: by the first of the future's collection (the registry below) and the loop's
+ * close, whichever comes first, even when the future was collected before `close()` but its
+ * finalizer runs only after (which lost the report before).
+ */
 interface UnretrievedReport {
-  loop: EventLoop;
-  message: string;
-  exception: unknown;
-  name: string;
+  readonly loop: EventLoop;
+  readonly ref: WeakRef<Future<unknown>>;
+  readonly message: string;
+  readonly exception: unknown;
+  /** The future's repr, for a report made once it is gone. */
+  readonly futureRepr: string;
+  /** Debug mode: where the task was created. */
+  readonly sourceTraceback: string | undefined;
+  reported: boolean;
 }
 
 /** Failed futures whose error nobody has read yet, to their handle in the loop's report list. */
 const unretrieved = new WeakMap<Future<unknown>, WeakRef<Future<unknown>>>();
+/** Each handle's report. */
+const unretrievedReports = new WeakMap<WeakRef<Future<unknown>>, UnretrievedReport>();
 
 const unretrievedRegistry = new FinalizationRegistry<UnretrievedReport>((r) => {
-  if (!r.loop.isClosed()) r.loop.callExceptionHandler({ message: r.message, exception: r.exception, futureRepr: r.name });
+  r.loop._untrackUnretrieved(r.ref);
+  deliverUnretrieved(r, undefined);
 });
+
+/** Gives the report to the loop's exception handler, unless it was given already. */
+function deliverUnretrieved(r: UnretrievedReport, future: Future<unknown> | undefined): void {
+  if (r.reported) return;
+  r.reported = true;
+  const context: Record<string, unknown> & { message: string } = { message: r.message, exception: r.exception };
+  if (future !== undefined) context.future = future;
+  else context.futureRepr = r.futureRepr;
+  if (r.sourceTraceback !== undefined) context.sourceTraceback = r.sourceTraceback;
+  r.loop.callExceptionHandler(context);
+}
+
+/**
+ * @internal The loop closes with this failed future's error unread (events.ts): reports it, from
+ * the future if it is still alive, else from what was kept of it.
+ */
+export function _reportUnretrievedRef(ref: WeakRef<Future<unknown>>): void {
+  const fut = ref.deref();
+  if (fut !== undefined) {
+    fut._reportUnretrieved();
+    return;
+  }
+  const report = unretrievedReports.get(ref);
+  if (report !== undefined) deliverUnretrieved(report, undefined);
+}
 
 /**
  * A result that arrives later (`asyncio.Future`). Await it in a coroutine with `yield* fut`, or
@@ -281,6 +320,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
       // in for CPython's generator state, which a stateless iterator does not have.
       if (flags & BLOCKING) throw new RuntimeError("await wasn't used with future");
       this._flags = flags | BLOCKING;
+      // Debug mode records where the task suspends (core/hooks.ts); otherwise one load and a compare.
+      if (hooks.onSuspend !== null) hooks.onSuspend(Future.prototype.next);
       yielded.value = this;
       return yielded as IteratorYieldResult<Future<T>>;
     }
@@ -371,12 +412,19 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal */
   _fail(error: unknown): void {
     const cbs = this._settle(FAILED, error);
-    unretrieved.set(this, this._loop._trackUnretrieved(this));
-    unretrievedRegistry.register(
-      this,
-      { loop: this._loop, message: this._unretrievedMessage(), exception: error, name: this.toString() },
-      this,
-    );
+    const ref = this._loop._trackUnretrieved(this);
+    const report: UnretrievedReport = {
+      loop: this._loop,
+      ref,
+      message: this._unretrievedMessage(),
+      exception: error,
+      futureRepr: this._plainRepr(),
+      sourceTraceback: this._creationStack(),
+      reported: false,
+    };
+    unretrieved.set(this, ref);
+    unretrievedReports.set(ref, report);
+    unretrievedRegistry.register(this, report, this);
     this._scheduleCallbacks(cbs);
   }
 
@@ -392,15 +440,26 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** @internal Called when the loop closes with this future's error still unread. */
   _reportUnretrieved(): void {
-    if (!unretrieved.has(this)) return;
-    const error = this._value;
+    const ref = unretrieved.get(this);
+    if (ref === undefined) return;
+    const report = unretrievedReports.get(ref);
     this._markRetrieved();
-    this._loop.callExceptionHandler({ message: this._unretrievedMessage(), exception: error, future: this as Future<unknown> });
+    if (report !== undefined) deliverUnretrieved(report, this as Future<unknown>);
   }
 
   /** @internal */
   _unretrievedMessage(): string {
     return "Future exception was never retrieved";
+  }
+
+  /** @internal The repr without what debug mode adds (a task's coroutine), cheap enough for every failure. */
+  _plainRepr(): string {
+    return this.toString();
+  }
+
+  /** @internal Debug mode: where the future was created (tasks record it), or undefined. */
+  _creationStack(): string | undefined {
+    return undefined;
   }
 
   /** @internal A new CancelledError with the cancel message (and, in debug mode, its origin). */
@@ -415,8 +474,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
     const e = this._cancelMessage === undefined ? new CancelledError() : new CancelledError(String(this._cancelMessage));
     const origin = cancelOrigins.get(this);
     if (origin !== undefined) {
-      e.stack = `${e.stack}\n${origin}`;
-      errorOrigins.set(e, origin);
+      e.stack = `${e.stack}\nCancelled by ${origin.by} at:\n${origin.stack}`;
+      Object.defineProperty(e, "origin", { value: origin, enumerable: false, configurable: true });
     }
     return e;
   }
@@ -453,9 +512,17 @@ class PromiseSettler<T> implements Runnable {
 
 /** Debug mode: remembers which task cancelled `fut`, and from where. @internal */
 export function recordCancelOrigin(fut: Future<unknown>): void {
-  const by = fut._loop._currentTask;
-  const stack = (new Error().stack ?? "").split("\n").slice(3).join("\n");
-  cancelOrigins.set(fut, `Cancelled by ${by === null ? "a callback outside any task" : String(by)} at:\n${stack}`);
+  const task = fut._loop._currentTask;
+  // The frames of the cancel() methods themselves (a task's cancels the future it waits on) are left out.
+  const frames = (captureStack(recordCancelOrigin).stack ?? "").split("\n").filter((l) => /^\s*at /.test(l));
+  while (frames.length > 1 && /^\s*at (?:\S+\.)?cancel \(/.test(frames[0]!)) frames.shift();
+  cancelOrigins.set(fut, {
+    task,
+    taskName: task === null ? null : task.getName(),
+    // The plain repr: a debug one would read stacks (and their source maps) inside cancel().
+    by: task === null ? "a callback outside any task" : task._plainRepr(),
+    stack: frames.join("\n"),
+  });
 }
 
 /**
@@ -464,8 +531,7 @@ export function recordCancelOrigin(fut: Future<unknown>): void {
  */
 export function keepCancelledError(fut: Future<unknown>, error: CancelledError): void {
   savedCancelledErrors.set(fut, error);
-  const origin = errorOrigins.get(error);
-  if (origin !== undefined) cancelOrigins.set(fut, origin);
+  if (error.origin !== undefined) cancelOrigins.set(fut, error.origin);
 }
 
 /** `Error('boom')`-style text for a repr. */
@@ -614,6 +680,66 @@ export function wrapFuture<T>(source: ConcurrentFutureLike<T> | Future<T>, optio
   return dest;
 }
 
+// -- who awaits whom (3.14's call graph, graph.ts) ----------------------------------------------
+
+/**
+ * The awaiters recorded by `futureAddToAwaitedBy` (a shield's inner future is awaited by the task
+ * that made the shield). Most awaiters are found without recording anything per future: a task
+ * waiting on a future with `yield*` is among its done callbacks already, and so is the callback
+ * through which a gather, a task group or a `wait` waits on its children, which is noted once
+ * per gather, group or wait (`_awaitedThrough`), not once per child.
+ */
+const recordedAwaiters = new WeakMap<Future<unknown>, Set<Future<unknown>>>();
+/** Done callbacks through which a task awaits the futures they are added to. */
+const callbackAwaiters = new WeakMap<Function, Future<unknown>>();
+
+/**
+ * @internal `awaiter` awaits every future `callback` is a done callback of (gather's, a task
+ * group's, wait's children), for the call graph: once per callback, nothing per child.
+ */
+export function _awaitedThrough(callback: Function, awaiter: Future<unknown>): void {
+  callbackAwaiters.set(callback, awaiter);
+}
+
+/**
+ * Records that `waiter` (a task) awaits `fut` (`asyncio.future_add_to_awaited_by`, 3.14), for
+ * `captureCallGraph` and `npx asyncio-ts ps`. Code that waits on a future through a done callback
+ * instead of `yield*` calls it, and `futureDiscardFromAwaitedBy` once done, to be seen in the graph;
+ * `gather`, `shield`, `wait` and task groups do. Anything but two Futures is ignored.
+ * @example
+ * const task = currentTask()!;
+ * futureAddToAwaitedBy(job, task);
+ * job.addDoneCallback(() => futureDiscardFromAwaitedBy(job, task));
+ */
+export function futureAddToAwaitedBy(fut: unknown, waiter: unknown): void {
+  if (!(fut instanceof Future) || !(waiter instanceof Future)) return;
+  let set = recordedAwaiters.get(fut);
+  if (set === undefined) recordedAwaiters.set(fut, (set = new Set()));
+  set.add(waiter);
+}
+
+/**
+ * Records that `waiter` no longer awaits `fut` (`asyncio.future_discard_from_awaited_by`, 3.14).
+ * @example futureDiscardFromAwaitedBy(job, task);
+ */
+export function futureDiscardFromAwaitedBy(fut: unknown, waiter: unknown): void {
+  if (!(fut instanceof Future) || !(waiter instanceof Future)) return;
+  recordedAwaiters.get(fut)?.delete(waiter);
+}
+
+/** @internal Who awaits `fut` (CPython's `_asyncio_awaited_by`): the recorded awaiters, then the tasks waiting on it. */
+export function _awaitersOf(fut: Future<unknown>): Future<unknown>[] {
+  const out = [...(recordedAwaiters.get(fut) ?? [])];
+  if (fut._state === PENDING) {
+    const cbs = fut._value as Callbacks;
+    for (const r of cbs === null ? [] : Array.isArray(cbs) ? cbs : [cbs]) {
+      const awaiter = r instanceof Future ? r : r instanceof Handle && r._callback !== null ? callbackAwaiters.get(r._callback) : undefined;
+      if (awaiter !== undefined && !out.includes(awaiter)) out.push(awaiter);
+    }
+  }
+  return out;
+}
+
 // -- what the loop does with futures (added to EventLoop here; see loop/events.ts) -------------
 
 declare module "./events.ts" {
@@ -668,7 +794,7 @@ _extendEventLoop(
       loop._unretrieved = new Set();
     },
     close(loop) {
-      for (const ref of loop._unretrieved) ref.deref()?._reportUnretrieved();
+      for (const ref of loop._unretrieved) _reportUnretrievedRef(ref); // the collected ones too, from what was kept
       loop._unretrieved.clear();
     },
   },

@@ -14,9 +14,12 @@ import { CANCELS_SHIFT, HAS_STEP_ERROR, LOW_BITS, MUST_CANCEL, NO_ERROR, step, t
 import type { Runnable, Timer } from "../core/scheduler.ts";
 import { SleepZero, sleepZero, type Waitable } from "../core/suspend.ts";
 import { Context, _adoptCurrentContext, _captureContext, _enterContext, _leaveContext } from "./contextvars.ts";
-import { _extendEventLoop, checkDelay, getEventLoop, getRunningLoop, type EventLoop, type TimerHandle } from "./events.ts";
+import { _extendEventLoop, _getRunningLoop, checkDelay, getEventLoop, getRunningLoop, type EventLoop, type TimerHandle } from "./events.ts";
 import { CancelledError, RuntimeError, TimeoutError, ValueError, _isBaseExit } from "../exceptions.ts";
-import { Future, _waitOwner, fromPromise, isFuture, keepCancelledError, recordCancelOrigin } from "./futures.ts";
+import { Future, _awaitedThrough, _waitOwner, fromPromise, futureAddToAwaitedBy, futureDiscardFromAwaitedBy, isFuture, keepCancelledError, recordCancelOrigin } from "./futures.ts";
+import { hooks } from "../core/hooks.ts";
+import { _creationPlace, _creationStackText, _describeCoroutine, _noteCreation } from "../debug/coroutines.ts";
+import { describePlace } from "../debug/frames.ts";
 import type { Awaitable, AwaitedOf, Coroutine } from "./types.ts";
 
 /** Options of `createTask`. */
@@ -32,8 +35,6 @@ export interface TaskOptions {
 let taskCounter = 0;
 /** Errors waiting to be thrown into a task's coroutine at its next step (see `_stepError`). */
 const stepErrors = new WeakMap<Task<unknown>, unknown>();
-/** Debug mode: where each task was created. */
-const creationStacks = new WeakMap<Task<unknown>, string>();
 
 /**
  * A coroutine scheduled to run on a loop (`asyncio.Task`): a Future of the coroutine's result.
@@ -78,7 +79,7 @@ export class Task<T = unknown> extends Future<T> implements Steppable {
     this._context = options.context ?? _captureContext();
     const loop = this._loop;
     loop._registerTask(this as Task<unknown>);
-    if (loop.getDebug()) creationStacks.set(this as Task<unknown>, (new Error().stack ?? "").split("\n").slice(2).join("\n"));
+    if (loop.getDebug()) _noteCreation(this, Task);
     if (options.eagerStart && loop.isRunning()) this._run();
     else loop._enqueue(this);
   }
@@ -190,9 +191,29 @@ export class Task<T = unknown> extends Future<T> implements Steppable {
     throw new RuntimeError("Task does not support setException operation");
   }
 
+  /**
+   * `<Task pending name='fetch' wait_for=<Future pending>>`; in debug mode also the coroutine, where
+   * it runs, and where the task was created (CPython's repr): `<Task pending name='fetch'
+   * coro=<fetch() running at /app/crawl.ts:12> wait_for=<Future pending> created at /app/main.ts:30>`.
+   */
   override toString(): string {
-    const parts = [`<Task ${this._describeState().replace(/^(finished|cancelled|pending)/, `$1 name='${this.getName()}'`)}`];
+    return this._repr(this._loop.getDebug());
+  }
+
+  /** @internal */
+  override _plainRepr(): string {
+    return this._repr(false);
+  }
+
+  private _repr(debug: boolean): string {
+    const state = this._describeState();
+    const space = state.indexOf(" ");
+    const parts = [`<Task ${space < 0 ? state : state.slice(0, space)} name='${this.getName()}'`];
+    if (debug) parts.push(`coro=<${_describeCoroutine(this)}>`);
+    if (space >= 0) parts.push(state.slice(space + 1));
     if (this._waiter !== null) parts.push(`wait_for=${String(this._waiter)}`);
+    const created = debug ? _creationPlace(this) : undefined;
+    if (created !== undefined) parts.push(`created at ${describePlace(created)}`);
     return `${parts.join(" ")}>`;
   }
 
@@ -250,8 +271,8 @@ export class Task<T = unknown> extends Future<T> implements Steppable {
   }
 
   /** @internal Debug mode: where the task was created, or undefined. */
-  _creationStack(): string | undefined {
-    return creationStacks.get(this as Task<unknown>);
+  override _creationStack(): string | undefined {
+    return _creationStackText(this);
   }
 }
 
@@ -386,7 +407,7 @@ export function ensureFuture<T>(x: Awaitable<T> | PromiseLike<T>, loop?: EventLo
  * @example console.log(`${currentTask()?.getName()} starts`);
  */
 export function currentTask(loop?: EventLoop): Task<unknown> | null {
-  return (loop ?? getRunningLoop())._currentTask as Task<unknown> | null;
+  return (loop ?? getRunningLoop())._currentTask;
 }
 
 /**
@@ -424,7 +445,11 @@ export function sleep<T>(delay: number, result: T): Coroutine<T>;
 export function sleep<T>(delay: number, result?: T): Coroutine<T | undefined> {
   checkDelay("delay", delay);
   if (delay <= 0) return result === undefined ? sleepZero : new SleepZero(result);
-  return new Sleep(delay, result);
+  const coro = new Sleep(delay, result);
+  // Debug mode watches it (debug/unawaited.ts). Not `sleep(0)`: one dropped does nothing anyway,
+  // and watching every `sleep(0)` would cost debug mode a stack capture (some microseconds) per switch.
+  if (hooks.onMade !== null) hooks.onMade(coro, "sleep", sleep);
+  return coro;
 }
 
 /**
@@ -475,16 +500,19 @@ class Sleep<T> implements Generator<unknown, T, unknown> {
   next(): IteratorResult<unknown, T> {
     let fut = this.fut;
     if (fut === null) {
+      if (hooks.onStart !== null) hooks.onStart(this); // debug mode: it was awaited (debug/unawaited.ts)
       const loop = getRunningLoop();
       fut = this.fut = new SleepFuture(loop, loop.time() + this.delay, this.value);
     }
     return fut.next();
   }
   throw(e: unknown): IteratorResult<unknown, T> {
+    if (hooks.onStart !== null) hooks.onStart(this);
     this.fut?.cancel();
     throw e;
   }
   return(value: T): IteratorResult<unknown, T> {
+    if (hooks.onStart !== null) hooks.onStart(this);
     this.fut?.cancel();
     return { done: true, value };
   }
@@ -562,6 +590,7 @@ export function gather(...args: unknown[]): Future<unknown[]> {
   const byArg = new Map<unknown, Future<unknown>>();
   const children: Future<unknown>[] = [];
   let loop: EventLoop | undefined;
+
   let finished = 0;
   let total = 0;
   let outer: GatheringFuture<unknown[]> | null = null;
@@ -600,6 +629,9 @@ export function gather(...args: unknown[]): Future<unknown[]> {
       throw new TypeError(`gather() takes coroutines, futures and promises, got ${describeValue(arg)}${coroutineHint(arg)}`);
     }
   }
+  // The children are awaited by the task calling gather (3.14's call graph), through onChildDone.
+  const awaiter = _getRunningLoop()?._currentTask ?? null;
+  if (awaiter !== null) _awaitedThrough(onChildDone, awaiter);
   for (const arg of args) {
     let fut = byArg.get(arg);
     if (fut === undefined) {
@@ -687,6 +719,8 @@ export function* wait<T>(
       release();
     }
   };
+  // The futures are awaited by the task calling wait (3.14's call graph), through onCompletion.
+  if (loop._currentTask !== null) _awaitedThrough(onCompletion, loop._currentTask);
   for (const f of fs) f.addDoneCallback(onCompletion);
   try {
     yield* waiter;
@@ -865,6 +899,12 @@ export function shield<T>(aw: Awaitable<T> | PromiseLike<T>): Future<T> {
   const inner = ensureFuture(aw);
   if (inner.done()) return inner;
   const outer = new Future<T>({ loop: inner._loop });
+  // The inner one is awaited by the task calling shield, until it is done (3.14's call graph).
+  const awaiter = _getRunningLoop()?._currentTask ?? null;
+  if (awaiter !== null) {
+    futureAddToAwaitedBy(inner, awaiter);
+    inner.addDoneCallback(() => futureDiscardFromAwaitedBy(inner, awaiter));
+  }
   const onInnerDone = (i: Future<T>): void => {
     if (outer.cancelled()) {
       if (!i.cancelled()) i.exception();
@@ -889,7 +929,16 @@ export function shield<T>(aw: Awaitable<T> | PromiseLike<T>): Future<T> {
 /** A factory for `loop.setTaskFactory`: makes the Task for `loop.createTask` (see `eagerTaskFactory`). */
 export type TaskFactory = <T>(loop: EventLoop, coro: Coroutine<T>, options?: TaskOptions) => Task<T>;
 
+declare module "../exceptions.ts" {
+  interface CancelOrigin {
+    /** The task that called `cancel()`, or null when a callback outside any task did (a timer, a done callback). */
+    readonly task: Task<unknown> | null;
+  }
+}
+
 declare module "./events.ts" {
+  interface _RunningTask extends Task<unknown> {}
+
   interface ExceptionContext {
     task?: Task<unknown>;
   }

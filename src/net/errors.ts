@@ -71,14 +71,17 @@ function systemCode(e: unknown): string | null {
  * @param e what Node emitted.
  * @param text the text after `[Errno N] `; by default the system's text for the code.
  * @param filename the file or program the error is about (`FileNotFoundError: ... 'prog'`).
+ * @param context what was being done, added to the text in parentheses (asyncio-ts/http says
+ *   which request: `[Errno 111] Connection refused (GET http://127.0.0.1:1/)`).
  */
-export function toOSError(e: unknown, text?: string, filename: string | null = null): unknown {
+export function toOSError(e: unknown, text?: string, filename: string | null = null, context?: string): unknown {
   if (e instanceof OSError) return e;
   const code = systemCode(e);
   if (code === null) return e;
   const errno = (constants.errno as Record<string, number>)[code]!;
   const Class = CLASSES[code] ?? OSError;
-  return new Class(errno, text ?? strerror(code, errno), { filename, code, cause: e });
+  const said = text ?? strerror(code, errno);
+  return new Class(errno, context === undefined ? said : `${said} (${context})`, { filename, code, cause: e });
 }
 
 /** CPython's wording for a failed connect: `[Errno 111] Connect call failed ('127.0.0.1', 1)`. */

@@ -8,7 +8,8 @@
  */
 
 import type { TlsOptions } from "node:tls";
-import { _extendEventLoop } from "../loop/events.ts";
+import { _watchCoroutines } from "../debug/unawaited.ts";
+import { EventLoop, _extendEventLoop } from "../loop/events.ts";
 import type { Coroutine } from "../loop/types.ts";
 import {
   createConnection as _createConnection,
@@ -183,3 +184,16 @@ _extendEventLoop(
     },
   },
 );
+
+// Debug mode reports a coroutine of these that was never awaited (debug/unawaited.ts).
+_watchCoroutines(EventLoop, [
+  "createConnection",
+  "createServer",
+  "createUnixConnection",
+  "createUnixServer",
+  "startTls",
+  "getaddrinfo",
+  "createDatagramEndpoint",
+  "subprocessExec",
+  "subprocessShell",
+]);

@@ -22,8 +22,9 @@ import type { BaseProtocol } from "./protocols.ts";
 import { sleep } from "../loop/tasks.ts";
 import type { Coroutine } from "../loop/types.ts";
 import { bindError, describeAddress } from "./errors.ts";
-import { trackResource, untrackResource, type LoopResource } from "./registry.ts";
+import { trackResource, untrackResource, type LoopResource, type SocketName } from "./registry.ts";
 import { SocketTransport, socketAddress, type ConnectionOwner } from "./socket_transport.ts";
+import { _watchCoroutines } from "../debug/unawaited.ts";
 
 /** TLS for a server: `tls.TlsOptions` with at least a key and a certificate. */
 export type ServerSSL = tls.TlsOptions;
@@ -228,6 +229,11 @@ export class Server implements ConnectionOwner, LoopResource {
     this.maybeWakeup();
   }
 
+  /** @internal The addresses it listens on. */
+  _endpoints(): { local: SocketName[]; peer: undefined } {
+    return { local: this.sockets.map((s) => s.getsockname()), peer: undefined };
+  }
+
   /** @internal The loop is closing with this server still open: stop listening, quietly. */
   _closeForLoopClose(): void {
     for (const s of this.allServers) {
@@ -380,3 +386,6 @@ export function* createUnixServer(
   if (startServing) yield* server.startServing();
   return server;
 }
+
+// Debug mode reports a coroutine of these that was never awaited (debug/unawaited.ts).
+_watchCoroutines(Server);

@@ -24,7 +24,7 @@ import { RuntimeError } from "../exceptions.ts";
 import type { BaseProtocol, BufferedProtocol, Protocol } from "./protocols.ts";
 import { FlowControl, Transport } from "./transports.ts";
 import { toOSError } from "./errors.ts";
-import { trackResource, untrackResource, type LoopResource } from "./registry.ts";
+import { trackResource, untrackResource, type LoopResource, type SocketName } from "./registry.ts";
 
 /** After this many writes to a lost connection, each further one logs a warning (CPython's constant). */
 const LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5;
@@ -115,6 +115,11 @@ export class SocketTransport extends Transport implements LoopResource {
     this._server?._detach(this);
     this._server = null;
     return socket;
+  }
+
+  /** @internal Its own address and its peer's (net/registry.ts tells a peer on the same loop by them). */
+  _endpoints(): { local: SocketName[]; peer: SocketName | undefined } {
+    return { local: [this._extra.get("sockname") as SocketName], peer: this._extra.get("peername") as SocketName | undefined };
   }
 
   /** @internal The loop is closing with this connection still open: destroy the socket quietly. */

@@ -9,9 +9,11 @@
 import { inspect } from "node:util";
 import { _getRunningLoop, getEventLoop, type EventLoop } from "../loop/events.ts";
 import { IncompleteReadError, LimitOverrunError, RuntimeError, ValueError } from "../exceptions.ts";
-import type { Future } from "../loop/futures.ts";
+import { _holdRealUntilDone, type Future } from "../loop/futures.ts";
 import type { Coroutine } from "../loop/types.ts";
 import { ByteQueue } from "./bytequeue.ts";
+import { _peerOnLoop, type LoopResource } from "./registry.ts";
+import { _watchCoroutines } from "../debug/unawaited.ts";
 
 /**
  * The default `limit` of a `StreamReader`: 64 KiB (CPython's `_DEFAULT_LIMIT`). A line or a
@@ -30,6 +32,12 @@ export function toBuffer(data: Bytes): Buffer {
   if (typeof data === "string") return Buffer.from(data, "utf8");
   if (Buffer.isBuffer(data)) return data;
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** Whether `transport` is a socket whose peer is on `loop` too (a pipe's peer never is). */
+function peerOnLoop(loop: EventLoop, transport: ReadingTransport): boolean {
+  const resource = transport as Partial<LoopResource>;
+  return typeof resource._endpoints === "function" && _peerOnLoop(loop, resource as LoopResource);
 }
 
 /** The part of a transport a `StreamReader` drives (pause and resume reading); any `Transport` has it. */
@@ -300,6 +308,11 @@ export class StreamReader {
       this._transport!.resumeReading();
     }
     const waiter = this._loop.createFuture<void>();
+    // A peer outside this loop (another process, a pipe's child) answers in real time: a virtual
+    // clock waits for it rather than jump past its answer.
+    if (this._loop._clock !== null && this._transport !== null && !peerOnLoop(this._loop, this._transport)) {
+      _holdRealUntilDone(this._loop, waiter);
+    }
     this._waiter = waiter;
     try {
       yield* waiter;
@@ -331,3 +344,6 @@ function checkSize(method: string, n: unknown): void {
     throw new TypeError(`${method}(): \`n\` must be an integer number of bytes, got ${typeof n === "string" ? JSON.stringify(n) : String(n)}`);
   }
 }
+
+// Debug mode reports a coroutine of these that was never awaited (debug/unawaited.ts).
+_watchCoroutines(StreamReader);

@@ -37,6 +37,7 @@ import { Protocol } from "./protocols.ts";
 import { isCoroutine, type Task } from "../loop/tasks.ts";
 import type { Transport } from "./transports.ts";
 import type { Coroutine } from "../loop/types.ts";
+import { _watchCoroutines } from "../debug/unawaited.ts";
 
 export { DEFAULT_LIMIT, StreamReader, type Bytes, type ReadingTransport };
 
@@ -429,3 +430,6 @@ export function* startUnixServer(
   const factory = (): StreamReaderProtocol => new StreamReaderProtocol(new StreamReader({ limit, loop }), clientConnected, loop);
   return yield* createUnixServer(loop, factory, path, rest);
 }
+
+// Debug mode reports a coroutine of these that was never awaited (debug/unawaited.ts).
+_watchCoroutines(StreamWriter);

@@ -35,6 +35,7 @@ import { gather } from "../loop/tasks.ts";
 import { SubprocessTransport, type BaseTransport, type Transport } from "./transports.ts";
 import { ReadPipeTransport, WritePipeTransport, holdOutput, type HeldOutput } from "./pipes.ts";
 import type { Coroutine } from "../loop/types.ts";
+import { _watchCoroutines } from "../debug/unawaited.ts";
 
 /**
  * Connect the child's stream to a new pipe (`asyncio.subprocess.PIPE`): `proc.stdin` is then a
@@ -689,3 +690,6 @@ function* createProcess(
   const [transport, protocol] = yield* start(loop, () => new SubprocessStreamProtocol(limit, loop), { ...rest, stdin, stdout, stderr });
   return new Process(transport, protocol);
 }
+
+// Debug mode reports a coroutine of these that was never awaited (debug/unawaited.ts).
+_watchCoroutines(Process);

@@ -24,6 +24,7 @@ import { getRunningLoop, type EventLoop } from "../loop/events.ts";
 import { BrokenBarrierError, CancelledError, RuntimeError, ValueError } from "../exceptions.ts";
 import { _noteWaitOwner, type Future } from "../loop/futures.ts";
 import type { Coroutine } from "../loop/types.ts";
+import { _watchCoroutines } from "../debug/unawaited.ts";
 
 const EMPTY: never[] = [];
 
@@ -796,3 +797,11 @@ export class Barrier extends LoopBound {
     return `<Barrier [${this._state}${waiting}]>`;
   }
 }
+
+// Debug mode reports a coroutine of these that was never awaited (debug/unawaited.ts).
+_watchCoroutines(Acquirable);
+_watchCoroutines(Lock);
+_watchCoroutines(Event);
+_watchCoroutines(Condition, ["acquire"]);
+_watchCoroutines(Semaphore);
+_watchCoroutines(Barrier);

@@ -22,6 +22,7 @@ import { QueueEmpty, QueueFull, QueueShutDown, ValueError } from "../exceptions.
 import type { Future } from "../loop/futures.ts";
 import { Deque, Event, LoopBound } from "./locks.ts";
 import type { Coroutine } from "../loop/types.ts";
+import { _watchCoroutines } from "../debug/unawaited.ts";
 
 /** What a queue keeps its items in: an `Array` or a `Deque`, as the hooks choose. */
 export interface QueueStore<T> extends Iterable<T> {
@@ -508,3 +509,6 @@ function typeName(x: unknown): string {
   if (Array.isArray(x)) return "Array";
   return (x as object).constructor?.name ?? "Object";
 }
+
+// Debug mode reports a coroutine of these that was never awaited (debug/unawaited.ts).
+_watchCoroutines(Queue);

@@ -12,7 +12,7 @@
 
 import { getRunningLoop, type EventLoop } from "../loop/events.ts";
 import { CancelledError, ExceptionGroup, RuntimeError, _isBaseExit } from "../exceptions.ts";
-import type { Future } from "../loop/futures.ts";
+import { _awaitedThrough, type Future } from "../loop/futures.ts";
 import { currentTask, type Task, type TaskOptions } from "../loop/tasks.ts";
 import type { Coroutine } from "../loop/types.ts";
 
@@ -84,6 +84,8 @@ export class TaskGroup {
     this.loop = getRunningLoop();
     this.parentTask = currentTask(this.loop);
     if (this.parentTask === null) throw new RuntimeError(`TaskGroup ${String(this)} cannot determine the parent task`);
+    // The parent awaits each task of the group, through onTaskDone (3.14's call graph).
+    _awaitedThrough(this.onTaskDone, this.parentTask);
     this.entered = true;
   }
 

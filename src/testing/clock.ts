@@ -15,8 +15,9 @@ const inspectCustom: unique symbol = Symbol.for("nodejs.util.inspect.custom");
  * With `autojump` (the default), whenever every task is waiting the clock jumps straight to the
  * next timer, so `yield* sleep(3600)` returns at once and `loop.time()` then reads 3600 more.
  * It does not jump while a task waits on real work (a promise bridged with `fromPromise`, an
- * executor job): that work takes real time, and a timeout around it must not expire before it
- * can finish. Without `autojump`, time moves only by `advance(seconds)`.
+ * executor job, a connect, a DNS lookup, a child's exit, a read from a peer outside the loop such
+ * as a child's pipe or another process's socket): that work takes real time, and a timeout around
+ * it must not expire before it can finish. Without `autojump`, time moves only by `advance(seconds)`.
  *
  * @example
  * const clock = new VirtualClock();

@@ -5,18 +5,8 @@
  */
 import assert from "node:assert/strict";
 import * as net from "node:net";
-import { allTasks, currentTask, fromPromise, getRunningLoop, run, sleep, type Coroutine } from "asyncio-ts";
+import { fromPromise, getRunningLoop, sleep, type Coroutine } from "asyncio-ts";
 import { AppRunner, Application, TCPSite, type AppRunnerOptions } from "asyncio-ts/http";
-
-/** Runs `body` as the main task of a fresh loop; afterwards no other task may be left. */
-export function inLoop<T>(body: () => Coroutine<T>): Promise<T> {
-  return run(function* () {
-    const result = yield* body();
-    const left = [...allTasks()].filter((t) => t !== currentTask());
-    assert.deepEqual(left.map(String), [], "tasks left behind");
-    return result;
-  });
-}
 
 /**
  * Serves `app` on 127.0.0.1:0 while `body(base, runner)` runs, `base` being `http://127.0.0.1:PORT`;

@@ -21,7 +21,7 @@ import {
   sleep,
   type Coroutine,
 } from "asyncio-ts";
-import { inVirtualLoop } from "../helpers.ts";
+import { asyncioTest } from "asyncio-ts/testing";
 
 /** Runs `fn` in a fresh empty context, so tests do not see each other's values. */
 function isolated<T>(fn: () => T): T {
@@ -218,24 +218,22 @@ test("changes made in a copy do not reach the original; a copy does not see late
 
 // -- tasks and callbacks ----------------------------------------------------------------------
 
-test("each task runs in a copy of the context current when it was created", async () => {
+test("each task runs in a copy of the context current when it was created", asyncioTest(function* () {
   const cvar = new ContextVar<string>("cvar", { default: "nope" });
   const seen: string[] = [];
-  await inVirtualLoop(function* () {
-    function* sub(): Coroutine<void> {
-      seen.push(`child sees ${cvar.get()}`);
-      cvar.set("set by child");
-      yield* sleep(1);
-      seen.push(`child still sees ${cvar.get()}`);
-    }
-    cvar.set("before");
-    const t1 = createTask(sub());
-    cvar.set("after");
-    const t2 = createTask(sub());
-    cvar.set("parent");
-    yield* gather(t1, t2);
-    seen.push(`parent sees ${cvar.get()}`);
-  });
+  function* sub(): Coroutine<void> {
+    seen.push(`child sees ${cvar.get()}`);
+    cvar.set("set by child");
+    yield* sleep(1);
+    seen.push(`child still sees ${cvar.get()}`);
+  }
+  cvar.set("before");
+  const t1 = createTask(sub());
+  cvar.set("after");
+  const t2 = createTask(sub());
+  cvar.set("parent");
+  yield* gather(t1, t2);
+  seen.push(`parent sees ${cvar.get()}`);
   assert.deepEqual(seen, [
     "child sees before",
     "child sees after",
@@ -243,190 +241,174 @@ test("each task runs in a copy of the context current when it was created", asyn
     "child still sees set by child",
     "parent sees parent",
   ]);
-});
+}, { clock: "virtual", debug: false }));
 
-test("a thousand tasks each keep their own value across awaits", async () => {
+test("a thousand tasks each keep their own value across awaits", asyncioTest(function* () {
   const cvar = new ContextVar<number>("cvar", { default: -1 });
-  await inVirtualLoop(function* () {
-    function* sub(i: number): Coroutine<number> {
-      cvar.set(i);
-      yield* sleep(0.01 * (i % 7));
-      yield* sleep(0);
-      return cvar.get();
-    }
-    const results = yield* gather(...Array.from({ length: 1000 }, (_, i) => sub(i)));
-    assert.deepEqual(results, Array.from({ length: 1000 }, (_, i) => i));
-    assert.equal(cvar.get(), -1);
-  });
-});
+  function* sub(i: number): Coroutine<number> {
+    cvar.set(i);
+    yield* sleep(0.01 * (i % 7));
+    yield* sleep(0);
+    return cvar.get();
+  }
+  const results = yield* gather(...Array.from({ length: 1000 }, (_, i) => sub(i)));
+  assert.deepEqual(results, Array.from({ length: 1000 }, (_, i) => i));
+  assert.equal(cvar.get(), -1);
+}, { clock: "virtual", debug: false }));
 
-test("a task made with an explicit context runs in it, and its changes are seen there", async () => {
+test("a task made with an explicit context runs in it, and its changes are seen there", asyncioTest(function* () {
   const cvar = new ContextVar<number>("cvar", { default: -1 });
-  await inVirtualLoop(function* () {
-    const ctx = copyContext();
-    function* sub(v: number): Coroutine<number> {
-      const old = cvar.get();
-      yield* sleep(0);
-      cvar.set(v);
-      return old;
-    }
-    const t1 = createTask(sub(1), { context: ctx });
-    assert.equal(t1.getContext(), ctx);
-    assert.equal(yield* t1, -1);
-    assert.equal(ctx.get(cvar), 1);
-    assert.equal(yield* createTask(sub(2), { context: ctx }), 1);
-    assert.equal(ctx.get(cvar), 2);
-    assert.equal(cvar.get(), -1);
-  });
-});
+  const ctx = copyContext();
+  function* sub(v: number): Coroutine<number> {
+    const old = cvar.get();
+    yield* sleep(0);
+    cvar.set(v);
+    return old;
+  }
+  const t1 = createTask(sub(1), { context: ctx });
+  assert.equal(t1.getContext(), ctx);
+  assert.equal(yield* t1, -1);
+  assert.equal(ctx.get(cvar), 1);
+  assert.equal(yield* createTask(sub(2), { context: ctx }), 1);
+  assert.equal(ctx.get(cvar), 2);
+  assert.equal(cvar.get(), -1);
+}, { clock: "virtual", debug: false }));
 
-test("a task created inside Context.run runs in a copy of that context", async () => {
+test("a task created inside Context.run runs in a copy of that context", asyncioTest(function* () {
   const cvar = new ContextVar<string>("cvar", { default: "outer" });
-  await inVirtualLoop(function* () {
-    const ctx = new Context();
-    ctx.run(() => cvar.set("inside"));
-    const t = ctx.run(() =>
-      createTask(
-        (function* () {
-          yield* sleep(0);
-          const v = cvar.get();
-          cvar.set("changed by the task");
-          return v;
-        })(),
-      ),
-    );
-    assert.equal(yield* t, "inside");
-    assert.equal(ctx.get(cvar), "inside");
-    assert.equal(cvar.get(), "outer");
-  });
-});
-
-test("an eager task runs its first step in its own copy of the context too", async () => {
-  const cvar = new ContextVar<string>("cvar", { default: "none" });
-  await inVirtualLoop(function* () {
-    getRunningLoop().setTaskFactory(eagerTaskFactory);
-    cvar.set("parent");
-    const seen: string[] = [];
-    const t = createTask(
+  const ctx = new Context();
+  ctx.run(() => cvar.set("inside"));
+  const t = ctx.run(() =>
+    createTask(
       (function* () {
-        seen.push(`eager first step sees ${cvar.get()}`);
-        cvar.set("child");
         yield* sleep(0);
-        seen.push(`then ${cvar.get()}`);
+        const v = cvar.get();
+        cvar.set("changed by the task");
+        return v;
       })(),
-    );
-    seen.push(`parent sees ${cvar.get()} after createTask`);
-    yield* t;
-    assert.deepEqual(seen, ["eager first step sees parent", "parent sees parent after createTask", "then child"]);
-  });
-});
+    ),
+  );
+  assert.equal(yield* t, "inside");
+  assert.equal(ctx.get(cvar), "inside");
+  assert.equal(cvar.get(), "outer");
+}, { clock: "virtual", debug: false }));
 
-test("callbacks run in a copy of the context current when they were scheduled", async () => {
+test("an eager task runs its first step in its own copy of the context too", asyncioTest(function* () {
+  const cvar = new ContextVar<string>("cvar", { default: "none" });
+  getRunningLoop().setTaskFactory(eagerTaskFactory);
+  cvar.set("parent");
+  const seen: string[] = [];
+  const t = createTask(
+    (function* () {
+      seen.push(`eager first step sees ${cvar.get()}`);
+      cvar.set("child");
+      yield* sleep(0);
+      seen.push(`then ${cvar.get()}`);
+    })(),
+  );
+  seen.push(`parent sees ${cvar.get()} after createTask`);
+  yield* t;
+  assert.deepEqual(seen, ["eager first step sees parent", "parent sees parent after createTask", "then child"]);
+}, { clock: "virtual", debug: false }));
+
+test("callbacks run in a copy of the context current when they were scheduled", asyncioTest(function* () {
   const cvar = new ContextVar<string>("cvar", { default: "none" });
   const seen: string[] = [];
-  await inVirtualLoop(function* () {
-    const loop = getRunningLoop();
-    const fut = loop.createFuture<void>();
-    cvar.set("at callSoon");
-    const h = loop.callSoon(() => {
-      seen.push(`callSoon sees ${cvar.get()}`);
-      cvar.set("changed by callSoon");
-    });
-    cvar.set("at callLater");
-    loop.callLater(0.5, () => seen.push(`callLater sees ${cvar.get()}`));
-    cvar.set("at addDoneCallback");
-    fut.addDoneCallback(() => seen.push(`done callback sees ${cvar.get()}`));
-    cvar.set("main");
-    yield* sleep(0);
-    assert.equal(h.getContext().get(cvar), "changed by callSoon");
-    fut.setResult(undefined);
-    yield* sleep(1);
-    seen.push(`main sees ${cvar.get()}`);
+  const loop = getRunningLoop();
+  const fut = loop.createFuture<void>();
+  cvar.set("at callSoon");
+  const h = loop.callSoon(() => {
+    seen.push(`callSoon sees ${cvar.get()}`);
+    cvar.set("changed by callSoon");
   });
+  cvar.set("at callLater");
+  loop.callLater(0.5, () => seen.push(`callLater sees ${cvar.get()}`));
+  cvar.set("at addDoneCallback");
+  fut.addDoneCallback(() => seen.push(`done callback sees ${cvar.get()}`));
+  cvar.set("main");
+  yield* sleep(0);
+  assert.equal(h.getContext().get(cvar), "changed by callSoon");
+  fut.setResult(undefined);
+  yield* sleep(1);
+  seen.push(`main sees ${cvar.get()}`);
   assert.deepEqual(seen, [
     "callSoon sees at callSoon",
     "done callback sees at addDoneCallback",
     "callLater sees at callLater",
     "main sees main",
   ]);
-});
+}, { clock: "virtual", debug: false }));
 
-test("a token is reset in a later step of the task that made it; another task cannot reset it", async () => {
+test("a token is reset in a later step of the task that made it; another task cannot reset it", asyncioTest(function* () {
   const cvar = new ContextVar<number>("cvar", { default: 0 });
-  await inVirtualLoop(function* () {
-    const loop = getRunningLoop();
-    const handed = loop.createFuture<Token<number>>();
-    const owner = createTask(
-      (function* () {
-        const tok = cvar.set(1);
-        handed.setResult(tok);
-        yield* sleep(1);
-        assert.equal(cvar.get(), 1);
-        cvar.reset(tok);
-        assert.equal(cvar.get(), 0);
-        const tok2 = cvar.set(2);
-        yield* sleep(0);
-        cvar.reset(tok2);
-        return cvar.get();
-      })(),
-    );
-    const tok = yield* handed;
-    const other = createTask(
-      (function* () {
-        yield* sleep(0);
-        cvar.reset(tok);
-      })(),
-    );
-    let error: unknown = null;
-    try {
-      yield* other;
-    } catch (e) {
-      error = e;
-    }
-    assert.ok(error instanceof ValueError);
-    assert.equal(error.message, `${String(tok)} was created in a different Context`);
-    assert.equal(yield* owner, 0);
-  });
-});
+  const loop = getRunningLoop();
+  const handed = loop.createFuture<Token<number>>();
+  const owner = createTask(
+    (function* () {
+      const tok = cvar.set(1);
+      handed.setResult(tok);
+      yield* sleep(1);
+      assert.equal(cvar.get(), 1);
+      cvar.reset(tok);
+      assert.equal(cvar.get(), 0);
+      const tok2 = cvar.set(2);
+      yield* sleep(0);
+      cvar.reset(tok2);
+      return cvar.get();
+    })(),
+  );
+  const tok = yield* handed;
+  const other = createTask(
+    (function* () {
+      yield* sleep(0);
+      cvar.reset(tok);
+    })(),
+  );
+  let error: unknown = null;
+  try {
+    yield* other;
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error instanceof ValueError);
+  assert.equal(error.message, `${String(tok)} was created in a different Context`);
+  assert.equal(yield* owner, 0);
+}, { clock: "virtual", debug: false }));
 
-test("a token left unused by a task whose context ended up empty cannot be reset by another task", async () => {
+test("a token left unused by a task whose context ended up empty cannot be reset by another task", asyncioTest(function* () {
   const cvar = new ContextVar<number>("cvar");
-  await inVirtualLoop(function* () {
-    const loop = getRunningLoop();
-    const handed = loop.createFuture<Token<number>>();
-    createTask(
-      (function* () {
-        const first = cvar.set(1);
-        const second = cvar.set(2);
-        cvar.reset(first); // the task's context holds nothing again
-        handed.setResult(second);
-      })(),
-    );
-    const unused = yield* handed;
-    const other = createTask(
-      (function* () {
-        cvar.reset(unused);
-      })(),
-    );
-    yield* sleep(0);
-    assert.ok(other.exception() instanceof ValueError);
-    assert.equal(cvar.get(undefined), undefined);
-  });
-});
+  const loop = getRunningLoop();
+  const handed = loop.createFuture<Token<number>>();
+  createTask(
+    (function* () {
+      const first = cvar.set(1);
+      const second = cvar.set(2);
+      cvar.reset(first); // the task's context holds nothing again
+      handed.setResult(second);
+    })(),
+  );
+  const unused = yield* handed;
+  const other = createTask(
+    (function* () {
+      cvar.reset(unused);
+    })(),
+  );
+  yield* sleep(0);
+  assert.ok(other.exception() instanceof ValueError);
+  assert.equal(cvar.get(undefined), undefined);
+}, { clock: "virtual", debug: false }));
 
-test("a task's own changes are not seen by the code that awaits it", async () => {
+test("a task's own changes are not seen by the code that awaits it", asyncioTest(function* () {
   const cvar = new ContextVar<string>("cvar", { default: "main" });
-  await inVirtualLoop(function* () {
-    yield* createTask(
-      (function* () {
-        cvar.set("task");
-        yield* sleep(0);
-      })(),
-    );
-    assert.equal(cvar.get(), "main");
-    assert.equal(currentTask()!.getContext().get(cvar), undefined);
-  });
-});
+  yield* createTask(
+    (function* () {
+      cvar.set("task");
+      yield* sleep(0);
+    })(),
+  );
+  assert.equal(cvar.get(), "main");
+  assert.equal(currentTask()!.getContext().get(cvar), undefined);
+}, { clock: "virtual", debug: false }));
 
 test("Context prints the number of variables it holds", () =>
   isolated(() => {

@@ -4,6 +4,7 @@ import { createServer, connect, type AddressInfo } from "node:net";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import {
+  CancelledError,
   Context,
   ContextVar,
   EventLoop,
@@ -296,7 +297,7 @@ test("debug mode logs a slow task step with the task's name", async () => {
       function* () {
         getRunningLoop().slowCallbackDuration = 0.01;
         const slow = createTask(
-          (function* () {
+          (function* slowpoke() {
             const until = performance.now() + 30;
             while (performance.now() < until);
             yield* sleep(0);
@@ -312,7 +313,10 @@ test("debug mode logs a slow task step with the task's name", async () => {
   }
   // Under load other steps may be logged too; the 30 ms step of slowpoke must be among them.
   assert.ok(warnings.every((w) => /^Executing <.*> took \d+\.\d{3} seconds$/.test(w)), warnings.join("\n"));
-  const slowpoke = warnings.map((w) => /^Executing <Task pending name='slowpoke'> took (\d+\.\d{3}) seconds$/.exec(w));
+  // In debug mode a task's repr says where its coroutine is and where the task was created.
+  const slowpoke = warnings.map((w) =>
+    /^Executing <Task pending name='slowpoke' coro=<slowpoke\(\) running at \S*events\.test\.ts:\d+> created at \S*events\.test\.ts:\d+> took (\d+\.\d{3}) seconds$/.exec(w),
+  );
   assert.ok(slowpoke.some((m) => m !== null && Number(m[1]) >= 0.03), warnings.join("\n"));
 });
 
@@ -358,6 +362,58 @@ test("debug mode shows which task cancelled a task, and from where, in the Cance
   assert.match(stacks[2]!, /^not-started: CancelledError\n[^]*Cancelled by <Task pending name='killer'/);
 });
 
+test("a CancelledError carries the cancel message always, and in debug mode who cancelled it and from where as fields (origin)", async () => {
+  const seen: Record<string, unknown>[] = [];
+  function* victim(): Coroutine<void> {
+    yield* sleep(10);
+  }
+  for (const debug of [true, false]) {
+    await run(
+      function* main() {
+        const byTask = createTask(victim(), { name: "by-task" });
+        const byCallback = createTask(victim(), { name: "by-callback" });
+        yield* sleep(0);
+        const killer = createTask(
+          (function* () {
+            byTask.cancel("enough");
+          })(),
+          { name: "killer" },
+        );
+        yield* killer;
+        getRunningLoop().callSoon(function timer() {
+          byCallback.cancel();
+        });
+        for (const [t, by] of [[byTask, killer], [byCallback, null]] as const) {
+          try {
+            yield* t;
+          } catch (e) {
+            assert.ok(e instanceof CancelledError);
+            const origin = e.origin;
+            seen.push({
+              debug,
+              name: t.getName(),
+              message: e.message,
+              task: origin === undefined ? "-" : origin.task === by,
+              taskName: origin?.taskName,
+              by: origin?.by,
+              stackNamesTest: origin === undefined ? "-" : /events\.test\.ts/.test(origin.stack),
+              inStack: /\nCancelled by /.test(e.stack!),
+              enumerable: Object.keys(e).includes("origin"),
+            });
+          }
+        }
+      },
+      { debug },
+    );
+  }
+  assert.deepEqual(seen, [
+    { debug: true, name: "by-task", message: "enough", task: true, taskName: "killer", by: "<Task pending name='killer'>", stackNamesTest: true, inStack: true, enumerable: false },
+    { debug: true, name: "by-callback", message: "", task: true, taskName: null, by: "a callback outside any task", stackNamesTest: true, inStack: true, enumerable: false },
+    { debug: false, name: "by-task", message: "enough", task: "-", taskName: undefined, by: undefined, stackNamesTest: "-", inStack: false, enumerable: false },
+    { debug: false, name: "by-callback", message: "", task: "-", taskName: undefined, by: undefined, stackNamesTest: "-", inStack: false, enumerable: false },
+  ]);
+});
+
 test("close() reports a task still pending; in debug mode the report shows where it was created", async () => {
   const loop = new EventLoop({ debug: true });
   const reports: string[] = [];
@@ -375,6 +431,9 @@ test("close() reports a task still pending; in debug mode the report shows where
     console.error = error;
   }
   assert.equal(reports.length, 1);
-  assert.match(reports[0]!, /^Task was destroyed but it is pending!\ntask: <Task pending name='forgotten' wait_for=<SleepFuture pending>>\nTask created at:\n/);
+  assert.match(
+    reports[0]!,
+    /^Task was destroyed but it is pending!\ntask: <Task pending name='forgotten' coro=<sleep\(10\)> wait_for=<SleepFuture pending> created at \S*events\.test\.ts:\d+>\nTask created at:\n/,
+  );
   assert.match(reports[0]!, /events\.test\.ts/);
 });

@@ -2,6 +2,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
+import v8 from "node:v8";
+import vm from "node:vm";
 import {
   CancelledError,
   Context,
@@ -24,8 +26,10 @@ import {
   type Coroutine,
   type EventLoop,
   type ExceptionContext,
+  type Task,
 } from "asyncio-ts";
-import { caught, inLoop } from "../helpers.ts";
+import { asyncioTest } from "asyncio-ts/testing";
+import { caught } from "../helpers.ts";
 
 /** Awaits `f` and checks that it throws an error of that name and message. */
 function* expectThrows(f: Future<unknown>, name: string, message: string): Coroutine<void> {
@@ -64,10 +68,10 @@ test("a new future is pending: result() and exception() throw InvalidStateError 
 });
 
 test("new Future() binds to the running loop inside one, and to the current loop outside", async () => {
-  await inLoop(function* (loop) {
+  await asyncioTest(function* (loop) {
     assert.equal(new Future().getLoop(), loop);
     yield* sleep(0);
-  });
+  }, { debug: false })();
   const loop = newEventLoop();
   setEventLoop(loop);
   try {
@@ -152,202 +156,181 @@ test("cancel(): true once, then false; result() and exception() throw CancelledE
   });
 });
 
-test("cancel(msg): the message reaches result(), exception() and every awaiter", async () => {
+test("cancel(msg): the message reaches result(), exception() and every awaiter", asyncioTest(function* (loop) {
   const seen: string[] = [];
-  await inLoop(function* (loop) {
-    const f = loop.createFuture<number>();
-    function* waiter(name: string): Coroutine<void> {
-      try {
-        yield* f;
-        seen.push(`${name} resumed`);
-      } catch (e) {
-        seen.push(`${name}: ${(e as Error).name} ${JSON.stringify((e as Error).message)}`);
-        throw e;
-      }
+  const f = loop.createFuture<number>();
+  function* waiter(name: string): Coroutine<void> {
+    try {
+      yield* f;
+      seen.push(`${name} resumed`);
+    } catch (e) {
+      seen.push(`${name}: ${(e as Error).name} ${JSON.stringify((e as Error).message)}`);
+      throw e;
     }
-    const a = createTask(waiter("a"));
-    const b = createTask(waiter("b"));
-    yield* sleep(0);
-    assert.equal(f.cancel("stop now"), true);
-    assert.throws(() => f.result(), { name: "CancelledError", message: "stop now" });
-    assert.throws(() => f.exception(), { name: "CancelledError", message: "stop now" });
-    yield* sleep(0);
-    assert.equal(a.cancelled(), true);
-    assert.equal(b.cancelled(), true);
-    assert.throws(() => a.result(), { name: "CancelledError", message: "stop now" });
-  });
+  }
+  const a = createTask(waiter("a"));
+  const b = createTask(waiter("b"));
+  yield* sleep(0);
+  assert.equal(f.cancel("stop now"), true);
+  assert.throws(() => f.result(), { name: "CancelledError", message: "stop now" });
+  assert.throws(() => f.exception(), { name: "CancelledError", message: "stop now" });
+  yield* sleep(0);
+  assert.equal(a.cancelled(), true);
+  assert.equal(b.cancelled(), true);
+  assert.throws(() => a.result(), { name: "CancelledError", message: "stop now" });
   assert.deepEqual(seen, ['a: CancelledError "stop now"', 'b: CancelledError "stop now"']);
-});
+}, { debug: false }));
 
 // -- done callbacks --------------------------------------------------------------------------------
 
-test("done callbacks run soon after setResult, never inline, in registration order, with the future", async () => {
+test("done callbacks run soon after setResult, never inline, in registration order, with the future", asyncioTest(function* (loop) {
   const order: string[] = [];
-  await inLoop(function* (loop) {
-    const f = loop.createFuture<string>();
-    f.addDoneCallback((x) => order.push(`1:${x.result()}`));
-    f.addDoneCallback((x) => order.push(`2:${x.result()}`));
-    f.addDoneCallback((x) => order.push(`3:${String(x === f)}`));
-    loop.callSoon(() => order.push("soon-before"));
-    f.setResult("v");
-    order.push("after setResult");
-    loop.callSoon(() => order.push("soon-after"));
-    yield* sleep(0);
-    yield* sleep(0);
-  });
+  const f = loop.createFuture<string>();
+  f.addDoneCallback((x) => order.push(`1:${x.result()}`));
+  f.addDoneCallback((x) => order.push(`2:${x.result()}`));
+  f.addDoneCallback((x) => order.push(`3:${String(x === f)}`));
+  loop.callSoon(() => order.push("soon-before"));
+  f.setResult("v");
+  order.push("after setResult");
+  loop.callSoon(() => order.push("soon-after"));
+  yield* sleep(0);
+  yield* sleep(0);
   assert.deepEqual(order, ["after setResult", "soon-before", "1:v", "2:v", "3:true", "soon-after"]);
-});
+}, { debug: false }));
 
-test("done callbacks also run on setException and on cancel", async () => {
+test("done callbacks also run on setException and on cancel", asyncioTest(function* (loop) {
   const order: string[] = [];
-  await inLoop(function* (loop) {
-    const f = loop.createFuture<string>();
-    f.addDoneCallback((x) => order.push(`exc:${(x.exception() as Error).message}`));
-    f.setException(new Error("bad"));
-    const g = loop.createFuture<string>();
-    g.addDoneCallback((x) => order.push(`cancelled:${x.cancelled()}`));
-    g.cancel();
-    assert.deepEqual(order, []);
-    yield* sleep(0);
-  });
+  const f = loop.createFuture<string>();
+  f.addDoneCallback((x) => order.push(`exc:${(x.exception() as Error).message}`));
+  f.setException(new Error("bad"));
+  const g = loop.createFuture<string>();
+  g.addDoneCallback((x) => order.push(`cancelled:${x.cancelled()}`));
+  g.cancel();
+  assert.deepEqual(order, []);
+  yield* sleep(0);
   assert.deepEqual(order, ["exc:bad", "cancelled:true"]);
-});
+}, { debug: false }));
 
-test("a callback added to a done future is scheduled at once with callSoon, not called inline", async () => {
+test("a callback added to a done future is scheduled at once with callSoon, not called inline", asyncioTest(function* (loop) {
   const order: string[] = [];
-  await inLoop(function* (loop) {
-    const f = loop.createFuture<number>();
-    f.setResult(7);
-    loop.callSoon(() => order.push("earlier"));
-    f.addDoneCallback((x) => order.push(`cb:${x.result()}`));
-    order.push("added");
-    yield* sleep(0);
-  });
+  const f = loop.createFuture<number>();
+  f.setResult(7);
+  loop.callSoon(() => order.push("earlier"));
+  f.addDoneCallback((x) => order.push(`cb:${x.result()}`));
+  order.push("added");
+  yield* sleep(0);
   assert.deepEqual(order, ["added", "earlier", "cb:7"]);
-});
+}, { debug: false }));
 
-test("addDoneCallback(fn, { context }) runs fn in that context itself; without one, in a copy of the current one (CPython's context=)", async () => {
+test("addDoneCallback(fn, { context }) runs fn in that context itself; without one, in a copy of the current one (CPython's context=)", asyncioTest(function* (loop) {
   const user = new ContextVar<string>("user", { default: "nobody" });
   const seen: string[] = [];
-  await inLoop(function* (loop) {
-    user.set("alice");
-    const ctx = new Context();
-    const fut = loop.createFuture<number>();
-    fut.addDoneCallback((f) => {
-      seen.push(`in ctx: ${user.get()} ${f.result()}`);
-      user.set("set in ctx");
-    }, { context: ctx });
-    fut.addDoneCallback(() => seen.push(`in a copy: ${user.get()}`));
-    fut.addDoneCallback(() => seen.push(`null is the default: ${user.get()}`), { context: null });
-    user.set("bob");
-    fut.setResult(1);
-    yield* sleep(0);
-    assert.equal(ctx.get(user), "set in ctx");
-    assert.equal(user.get(), "bob");
-    assert.throws(() => fut.addDoneCallback(() => {}, { context: "ctx" as unknown as Context }), {
-      name: "TypeError",
-      message: 'addDoneCallback(): `context` must be a Context (copyContext() makes one), got \'ctx\'',
-    });
+  user.set("alice");
+  const ctx = new Context();
+  const fut = loop.createFuture<number>();
+  fut.addDoneCallback((f) => {
+    seen.push(`in ctx: ${user.get()} ${f.result()}`);
+    user.set("set in ctx");
+  }, { context: ctx });
+  fut.addDoneCallback(() => seen.push(`in a copy: ${user.get()}`));
+  fut.addDoneCallback(() => seen.push(`null is the default: ${user.get()}`), { context: null });
+  user.set("bob");
+  fut.setResult(1);
+  yield* sleep(0);
+  assert.equal(ctx.get(user), "set in ctx");
+  assert.equal(user.get(), "bob");
+  assert.throws(() => fut.addDoneCallback(() => {}, { context: "ctx" as unknown as Context }), {
+    name: "TypeError",
+    message: 'addDoneCallback(): `context` must be a Context (copyContext() makes one), got \'ctx\'',
   });
   assert.deepEqual(seen, ["in ctx: nobody 1", "in a copy: alice", "null is the default: alice"]);
-});
+}, { debug: false }));
 
-test("removeDoneCallback removes every registration of the function and returns the count", async () => {
+test("removeDoneCallback removes every registration of the function and returns the count", asyncioTest(function* (loop) {
   const order: string[] = [];
-  await inLoop(function* (loop) {
-    const f = loop.createFuture<number>();
-    const a = (): void => void order.push("a");
-    const b = (): void => void order.push("b");
-    const c = (): void => void order.push("c");
-    assert.equal(f.removeDoneCallback(a), 0);
-    f.addDoneCallback(a);
-    f.addDoneCallback(b);
-    f.addDoneCallback(a);
-    f.addDoneCallback(c);
-    f.addDoneCallback(a);
-    assert.equal(f.removeDoneCallback(a), 3);
-    assert.equal(f.removeDoneCallback(a), 0);
-    f.addDoneCallback(a);
-    assert.equal(f.removeDoneCallback(b), 1);
-    f.setResult(1);
-    yield* sleep(0);
-    // Once done, the callbacks are already scheduled: there is nothing left to remove.
-    assert.equal(f.removeDoneCallback(c), 0);
-  });
+  const f = loop.createFuture<number>();
+  const a = (): void => void order.push("a");
+  const b = (): void => void order.push("b");
+  const c = (): void => void order.push("c");
+  assert.equal(f.removeDoneCallback(a), 0);
+  f.addDoneCallback(a);
+  f.addDoneCallback(b);
+  f.addDoneCallback(a);
+  f.addDoneCallback(c);
+  f.addDoneCallback(a);
+  assert.equal(f.removeDoneCallback(a), 3);
+  assert.equal(f.removeDoneCallback(a), 0);
+  f.addDoneCallback(a);
+  assert.equal(f.removeDoneCallback(b), 1);
+  f.setResult(1);
+  yield* sleep(0);
+  assert.equal(f.removeDoneCallback(c), 0);
   assert.deepEqual(order, ["c", "a"]);
-});
+}, { debug: false }));
 
-test("removeDoneCallback of the only callback, the first of two, or the last of three", async () => {
+test("removeDoneCallback of the only callback, the first of two, or the last of three", asyncioTest(function* (loop) {
   const order: string[] = [];
-  await inLoop(function* (loop) {
-    const cb = (n: string) => (): void => void order.push(n);
-    const [a, b, c] = [cb("a"), cb("b"), cb("c")];
-    const f1 = loop.createFuture();
-    f1.addDoneCallback(a);
-    assert.equal(f1.removeDoneCallback(a), 1);
-    f1.setResult(1);
-    const f2 = loop.createFuture();
-    f2.addDoneCallback(a);
-    f2.addDoneCallback(b);
-    assert.equal(f2.removeDoneCallback(a), 1);
-    f2.setResult(1);
-    const f3 = loop.createFuture();
-    f3.addDoneCallback(a);
-    f3.addDoneCallback(b);
-    f3.addDoneCallback(c);
-    assert.equal(f3.removeDoneCallback(c), 1);
-    f3.setResult(1);
-    yield* sleep(0);
-  });
+  const cb = (n: string) => (): void => void order.push(n);
+  const [a, b, c] = [cb("a"), cb("b"), cb("c")];
+  const f1 = loop.createFuture();
+  f1.addDoneCallback(a);
+  assert.equal(f1.removeDoneCallback(a), 1);
+  f1.setResult(1);
+  const f2 = loop.createFuture();
+  f2.addDoneCallback(a);
+  f2.addDoneCallback(b);
+  assert.equal(f2.removeDoneCallback(a), 1);
+  f2.setResult(1);
+  const f3 = loop.createFuture();
+  f3.addDoneCallback(a);
+  f3.addDoneCallback(b);
+  f3.addDoneCallback(c);
+  assert.equal(f3.removeDoneCallback(c), 1);
+  f3.setResult(1);
+  yield* sleep(0);
   assert.deepEqual(order, ["b", "a", "b"]);
-});
+}, { debug: false }));
 
-test("a done callback that throws goes to the exception handler; the others still run", async () => {
+test("a done callback that throws goes to the exception handler; the others still run", asyncioTest(function* (loop) {
   const seen: string[] = [];
-  await inLoop(function* (loop) {
-    loop.setExceptionHandler((_l, ctx) => seen.push(`${ctx.message}: ${(ctx.exception as Error).message}`));
-    const f = loop.createFuture<number>();
-    f.addDoneCallback(function broken() {
-      throw new Error("oops");
-    });
-    f.addDoneCallback(() => seen.push("second"));
-    f.setResult(1);
-    yield* sleep(0);
+  loop.setExceptionHandler((_l, ctx) => seen.push(`${ctx.message}: ${(ctx.exception as Error).message}`));
+  const f = loop.createFuture<number>();
+  f.addDoneCallback(function broken() {
+    throw new Error("oops");
   });
+  f.addDoneCallback(() => seen.push("second"));
+  f.setResult(1);
+  yield* sleep(0);
   assert.deepEqual(seen, ["Exception in callback broken(): oops", "second"]);
-});
+}, { debug: false }));
 
 // -- awaiting ----------------------------------------------------------------------------------------
 
-test("yield* future waits for the result; an already-done future does not suspend", async () => {
+test("yield* future waits for the result; an already-done future does not suspend", asyncioTest(function* (loop) {
   const order: string[] = [];
-  await inLoop(function* (loop) {
-    const f = loop.createFuture<number>();
-    loop.callSoon(() => {
-      order.push("set");
-      f.setResult(5);
-    });
-    order.push(`got ${yield* f}`);
-    loop.callSoon(() => order.push("other"));
-    order.push(`again ${yield* f}`);
-    yield* sleep(0);
+  const f = loop.createFuture<number>();
+  loop.callSoon(() => {
+    order.push("set");
+    f.setResult(5);
   });
+  order.push(`got ${yield* f}`);
+  loop.callSoon(() => order.push("other"));
+  order.push(`again ${yield* f}`);
+  yield* sleep(0);
   assert.deepEqual(order, ["set", "got 5", "again 5", "other"]);
-});
+}, { debug: false }));
 
-test("yield* future throws the future's error into the coroutine", async () => {
-  await inLoop(function* (loop) {
-    const f = loop.createFuture<number>();
-    const err = new TypeError("typed");
-    loop.callSoon(() => f.setException(err));
-    try {
-      yield* f;
-      assert.fail("should have thrown");
-    } catch (e) {
-      assert.equal(e, err);
-    }
-  });
-});
+test("yield* future throws the future's error into the coroutine", asyncioTest(function* (loop) {
+  const f = loop.createFuture<number>();
+  const err = new TypeError("typed");
+  loop.callSoon(() => f.setException(err));
+  try {
+    yield* f;
+    assert.fail("should have thrown");
+  } catch (e) {
+    assert.equal(e, err);
+  }
+}, { debug: false }));
 
 test("resuming an await of a pending future that no task took throws RuntimeError (test_iter)", () => {
   withLoop((loop) => {
@@ -369,31 +352,27 @@ test("resuming an await of a pending future that no task took throws RuntimeErro
   });
 });
 
-test("an await driven by hand and closed (return or throw) leaves the future free for a task to await", async () => {
-  await inLoop(function* (loop) {
-    const fut = loop.createFuture<string>();
-    const closed = fut[Symbol.iterator]();
-    closed.next();
-    closed.return!("closed");
-    const thrown = fut[Symbol.iterator]();
-    thrown.next();
-    assert.throws(() => thrown.throw!(new Error("thrown in")), { message: "thrown in" });
-    loop.callSoon(() => fut.setResult("awaited by a task"));
-    assert.equal(yield* fut, "awaited by a task");
-  });
-});
+test("an await driven by hand and closed (return or throw) leaves the future free for a task to await", asyncioTest(function* (loop) {
+  const fut = loop.createFuture<string>();
+  const closed = fut[Symbol.iterator]();
+  closed.next();
+  closed.return!("closed");
+  const thrown = fut[Symbol.iterator]();
+  thrown.next();
+  assert.throws(() => thrown.throw!(new Error("thrown in")), { message: "thrown in" });
+  loop.callSoon(() => fut.setResult("awaited by a task"));
+  assert.equal(yield* fut, "awaited by a task");
+}, { debug: false }));
 
-test("a coroutine driven by hand and dropped mid-await leaves the future flagged: a task awaiting it while pending gets the RuntimeError (docs/differences.md)", async () => {
-  await inLoop(function* (loop) {
-    const fut = loop.createFuture<string>();
-    fut[Symbol.iterator]().next(); // yielded by hand, never resumed nor closed
-    const e = yield* caught(fut);
-    assert.equal(e.name, "RuntimeError");
-    assert.equal(e.message, "await wasn't used with future");
-    fut.setResult("done");
-    assert.equal(yield* fut, "done", "once done, awaiting it works");
-  });
-});
+test("a coroutine driven by hand and dropped mid-await leaves the future flagged: a task awaiting it while pending gets the RuntimeError (docs/differences.md)", asyncioTest(function* (loop) {
+  const fut = loop.createFuture<string>();
+  fut[Symbol.iterator]().next(); // yielded by hand, never resumed nor closed
+  const e = yield* caught(fut);
+  assert.equal(e.name, "RuntimeError");
+  assert.equal(e.message, "await wasn't used with future");
+  fut.setResult("done");
+  assert.equal(yield* fut, "done", "once done, awaiting it works");
+}, { debug: false }));
 
 test("native await: then() resolves with the result, rejects with the error, and a cancelled future rejects with CancelledError", async () => {
   const loop = newEventLoop();
@@ -446,40 +425,36 @@ test("native await settles even when the future completes in the loop's last ite
   }
 });
 
-test("a native awaiter resumes after the loop callbacks of the same iteration, never inside setResult", async () => {
+test("a native awaiter resumes after the loop callbacks of the same iteration, never inside setResult", asyncioTest(function* (loop) {
   const order: string[] = [];
-  await inLoop(function* (loop) {
-    const f = loop.createFuture<number>();
-    const native = (async () => {
-      order.push(`native got ${await f}`);
-    })();
-    yield* sleep(0);
-    f.addDoneCallback(() => order.push("done callback"));
-    f.setResult(1);
-    order.push("after setResult");
-    yield* fromPromise(native);
-  });
+  const f = loop.createFuture<number>();
+  const native = (async () => {
+    order.push(`native got ${await f}`);
+  })();
+  yield* sleep(0);
+  f.addDoneCallback(() => order.push("done callback"));
+  f.setResult(1);
+  order.push("after setResult");
+  yield* fromPromise(native);
   assert.deepEqual(order, ["after setResult", "done callback", "native got 1"]);
-});
+}, { debug: false }));
 
-test("isFuture: futures and tasks and duck-typed futures are; classes, promises and plain objects are not", async () => {
-  await inLoop(function* (loop) {
-    const f = loop.createFuture();
-    assert.equal(isFuture(f), true);
-    const t = createTask(sleep(0));
-    assert.equal(isFuture(t), true);
-    const duck = { _asyncioFutureBlocking: false, addDoneCallback() {} };
-    assert.equal(isFuture(duck), true);
-    assert.equal(isFuture({ _asyncioFutureBlocking: false }), false);
-    assert.equal(isFuture({ _asyncioFutureBlocking: null, addDoneCallback() {} }), false);
-    assert.equal(isFuture(Future), false);
-    assert.equal(isFuture(Promise.resolve(1)), false);
-    assert.equal(isFuture(null), false);
-    assert.equal(isFuture(undefined), false);
-    assert.equal(isFuture(1), false);
-    yield* t;
-  });
-});
+test("isFuture: futures and tasks and duck-typed futures are; classes, promises and plain objects are not", asyncioTest(function* (loop) {
+  const f = loop.createFuture();
+  assert.equal(isFuture(f), true);
+  const t = createTask(sleep(0));
+  assert.equal(isFuture(t), true);
+  const duck = { _asyncioFutureBlocking: false, addDoneCallback() {} };
+  assert.equal(isFuture(duck), true);
+  assert.equal(isFuture({ _asyncioFutureBlocking: false }), false);
+  assert.equal(isFuture({ _asyncioFutureBlocking: null, addDoneCallback() {} }), false);
+  assert.equal(isFuture(Future), false);
+  assert.equal(isFuture(Promise.resolve(1)), false);
+  assert.equal(isFuture(null), false);
+  assert.equal(isFuture(undefined), false);
+  assert.equal(isFuture(1), false);
+  yield* t;
+}, { debug: false }));
 
 test("a Future prints usefully under util.inspect", () => {
   withLoop((loop) => {
@@ -492,90 +467,80 @@ test("a Future prints usefully under util.inspect", () => {
 
 // -- fromPromise -------------------------------------------------------------------------------------
 
-test("fromPromise settles with the promise: yield* gives its value or throws its rejection", async () => {
-  const out = await inLoop(function* () {
-    const a = yield* fromPromise(Promise.resolve(10));
-    const b = yield* fromPromise(new Promise<number>((r) => setTimeout(() => r(20), 1)));
-    let caught: unknown = null;
-    try {
-      yield* fromPromise(Promise.reject(new SyntaxError("rejected")));
-    } catch (e) {
-      caught = e;
-    }
-    return [a, b, (caught as Error).name, (caught as Error).message];
-  });
+test("fromPromise settles with the promise: yield* gives its value or throws its rejection", asyncioTest(function* () {
+  const a = yield* fromPromise(Promise.resolve(10));
+  const b = yield* fromPromise(new Promise<number>((r) => setTimeout(() => r(20), 1)));
+  let caught: unknown = null;
+  try {
+    yield* fromPromise(Promise.reject(new SyntaxError("rejected")));
+  } catch (e) {
+    caught = e;
+  }
+  const out = [a, b, (caught as Error).name, (caught as Error).message];
   assert.deepEqual(out, [10, 20, "SyntaxError", "rejected"]);
-});
+}, { debug: false }));
 
-test("fromPromise(fn) passes an AbortSignal that is aborted with a CancelledError when the future is cancelled", async () => {
+test("fromPromise(fn) passes an AbortSignal that is aborted with a CancelledError when the future is cancelled", asyncioTest(function* () {
   const events: string[] = [];
-  await inLoop(function* () {
-    let signal: AbortSignal | null = null;
-    const f = fromPromise<number>((s) => {
-      signal = s;
-      s.addEventListener("abort", () => events.push(`aborted: ${(s.reason as Error).name} ${(s.reason as Error).message}`));
-      return new Promise<number>(() => {});
-    });
-    assert.equal(signal!.aborted, false);
-    const waiter = createTask(
-      (function* () {
-        try {
-          yield* f;
-        } catch (e) {
-          events.push(`waiter: ${(e as Error).name}`);
-          throw e;
-        }
-      })(),
-    );
-    yield* sleep(0);
-    f.cancel("enough");
-    events.push("cancelled");
-    yield* sleep(0);
-    assert.equal(signal!.aborted, true);
-    assert.equal(waiter.cancelled(), true);
+  let signal: AbortSignal | null = null;
+  const f = fromPromise<number>((s) => {
+    signal = s;
+    s.addEventListener("abort", () => events.push(`aborted: ${(s.reason as Error).name} ${(s.reason as Error).message}`));
+    return new Promise<number>(() => {});
   });
+  assert.equal(signal!.aborted, false);
+  const waiter = createTask(
+    (function* () {
+      try {
+        yield* f;
+      } catch (e) {
+        events.push(`waiter: ${(e as Error).name}`);
+        throw e;
+      }
+    })(),
+  );
+  yield* sleep(0);
+  f.cancel("enough");
+  events.push("cancelled");
+  yield* sleep(0);
+  assert.equal(signal!.aborted, true);
+  assert.equal(waiter.cancelled(), true);
   assert.deepEqual(events, ["cancelled", "aborted: CancelledError enough", "waiter: CancelledError"]);
-});
+}, { debug: false }));
 
-test("fromPromise(fn): the signal is not aborted when the promise settles normally", async () => {
-  await inLoop(function* () {
-    let signal: AbortSignal | null = null;
-    const v = yield* fromPromise((s) => {
-      signal = s;
-      return Promise.resolve("ok");
-    });
-    assert.equal(v, "ok");
-    yield* sleep(0);
-    assert.equal(signal!.aborted, false);
+test("fromPromise(fn): the signal is not aborted when the promise settles normally", asyncioTest(function* () {
+  let signal: AbortSignal | null = null;
+  const v = yield* fromPromise((s) => {
+    signal = s;
+    return Promise.resolve("ok");
   });
-});
+  assert.equal(v, "ok");
+  yield* sleep(0);
+  assert.equal(signal!.aborted, false);
+}, { debug: false }));
 
-test("fromPromise(fn) whose function throws gives a failed future; a non-promise is a TypeError", async () => {
-  await inLoop(function* () {
-    const f = fromPromise(() => {
-      throw new EvalError("sync throw");
-    });
-    assert.equal(f.done(), true);
-    assert.throws(() => f.result(), { name: "EvalError", message: "sync throw" });
-    assert.throws(() => fromPromise(42 as unknown as Promise<number>), {
-      name: "TypeError",
-      message: "fromPromise() expects a promise or a function returning one, got 42",
-    });
-    yield* sleep(0);
+test("fromPromise(fn) whose function throws gives a failed future; a non-promise is a TypeError", asyncioTest(function* () {
+  const f = fromPromise(() => {
+    throw new EvalError("sync throw");
   });
-});
+  assert.equal(f.done(), true);
+  assert.throws(() => f.result(), { name: "EvalError", message: "sync throw" });
+  assert.throws(() => fromPromise(42 as unknown as Promise<number>), {
+    name: "TypeError",
+    message: "fromPromise() expects a promise or a function returning one, got 42",
+  });
+  yield* sleep(0);
+}, { debug: false }));
 
-test("fromPromise: a promise that settles after the future was cancelled changes nothing", async () => {
-  await inLoop(function* () {
-    let resolve!: (v: number) => void;
-    const f = fromPromise(new Promise<number>((r) => (resolve = r)));
-    f.cancel();
-    resolve(1);
-    yield* fromPromise(Promise.resolve());
-    yield* sleep(0);
-    assert.equal(f.cancelled(), true);
-  });
-});
+test("fromPromise: a promise that settles after the future was cancelled changes nothing", asyncioTest(function* () {
+  let resolve!: (v: number) => void;
+  const f = fromPromise(new Promise<number>((r) => (resolve = r)));
+  f.cancel();
+  resolve(1);
+  yield* fromPromise(Promise.resolve());
+  yield* sleep(0);
+  assert.equal(f.cancelled(), true);
+}, { debug: false }));
 
 // -- wrapFuture ---------------------------------------------------------------------------------------
 
@@ -624,43 +589,39 @@ class FakeConcurrentFuture<T> implements ConcurrentFutureLike<T> {
   }
 }
 
-test("wrapFuture mirrors a concurrent future's result and error, settling on the loop", async () => {
-  await inLoop(function* (loop) {
-    const ok = new FakeConcurrentFuture<string>();
-    const f = wrapFuture(ok);
-    assert.equal(f.getLoop(), loop);
-    assert.equal(f.done(), false);
-    ok.completeLater("from a worker");
-    assert.equal(yield* f, "from a worker");
+test("wrapFuture mirrors a concurrent future's result and error, settling on the loop", asyncioTest(function* (loop) {
+  const ok = new FakeConcurrentFuture<string>();
+  const f = wrapFuture(ok);
+  assert.equal(f.getLoop(), loop);
+  assert.equal(f.done(), false);
+  ok.completeLater("from a worker");
+  assert.equal(yield* f, "from a worker");
 
-    const bad = new FakeConcurrentFuture<string>();
-    const g = wrapFuture(bad);
-    bad.completeLater(null, new RangeError("worker failed"));
-    yield* expectThrows(g, "RangeError", "worker failed");
+  const bad = new FakeConcurrentFuture<string>();
+  const g = wrapFuture(bad);
+  bad.completeLater(null, new RangeError("worker failed"));
+  yield* expectThrows(g, "RangeError", "worker failed");
 
-    const already = new FakeConcurrentFuture<number>();
-    already.state = "finished";
-    already.value = 9;
-    assert.equal(yield* wrapFuture(already), 9);
-  });
-});
+  const already = new FakeConcurrentFuture<number>();
+  already.state = "finished";
+  already.value = 9;
+  assert.equal(yield* wrapFuture(already), 9);
+}, { debug: false }));
 
-test("cancelling the wrapper cancels the concurrent future; a cancelled source cancels the wrapper", async () => {
-  await inLoop(function* () {
-    const src = new FakeConcurrentFuture<number>();
-    const f = wrapFuture(src);
-    f.cancel();
-    assert.equal(src.cancelCalls, 0, "the source is cancelled from a done callback, not inline");
-    yield* sleep(0);
-    assert.equal(src.cancelCalls, 1);
-    assert.equal(src.cancelled(), true);
+test("cancelling the wrapper cancels the concurrent future; a cancelled source cancels the wrapper", asyncioTest(function* () {
+  const src = new FakeConcurrentFuture<number>();
+  const f = wrapFuture(src);
+  f.cancel();
+  assert.equal(src.cancelCalls, 0, "the source is cancelled from a done callback, not inline");
+  yield* sleep(0);
+  assert.equal(src.cancelCalls, 1);
+  assert.equal(src.cancelled(), true);
 
-    const src2 = new FakeConcurrentFuture<number>();
-    const g = wrapFuture(src2);
-    src2.cancel();
-    assert.equal(g.cancelled(), true);
-  });
-});
+  const src2 = new FakeConcurrentFuture<number>();
+  const g = wrapFuture(src2);
+  src2.cancel();
+  assert.equal(g.cancelled(), true);
+}, { debug: false }));
 
 test("wrapFuture of an asyncio Future returns it as is", () => {
   withLoop((loop) => {
@@ -784,6 +745,108 @@ test("a failed task read by gather is not reported; one only passed to wait() an
   assert.deepEqual(seen, [
     "Task exception was never retrieved (task 'waited') | Error: waited | <Task finished name='waited' exception=Error(\"waited\")>",
   ]);
+});
+
+/** A full garbage collection (what `--expose-gc` gives, turned on here for this file). */
+function collectGarbage(): void {
+  v8.setFlagsFromString("--expose-gc");
+  (vm.runInNewContext("gc") as () => void)();
+}
+
+const turn = (ms = 10): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs a loop whose only other task fails with nobody awaiting it and is then dropped, and returns
+ * what reached the handler (message, repr, where created) at each of: after the run, after `between`,
+ * after close(), and after further collections. `collected` tells whether the task was collected.
+ */
+async function lostTaskReports(debug: boolean, between: () => Promise<void>): Promise<{ collected: boolean; counts: number[]; contexts: ExceptionContext[] }> {
+  const loop = newEventLoop({ debug });
+  const contexts: ExceptionContext[] = [];
+  loop.setExceptionHandler((_loop, ctx) => contexts.push(ctx));
+  let ref: WeakRef<Task<void>> | null = null;
+  await loop.runUntilComplete(
+    (function* () {
+      const task = createTask(
+        (function* lost(): Coroutine<void> {
+          yield* sleep(0);
+          const e = new Error("nobody reads me");
+          void e.stack; // formatted, the error no longer holds the frames of its stack (and so the task)
+          throw e;
+        })(),
+        { name: "lost" },
+      );
+      ref = new WeakRef(task);
+      for (let i = 0; i < 3; i++) yield* sleep(0);
+    })(),
+  );
+  const counts = [contexts.length];
+  await between();
+  const collected = ref!.deref() === undefined;
+  counts.push(contexts.length);
+  loop.close();
+  counts.push(contexts.length);
+  await turn();
+  collectGarbage();
+  await turn();
+  counts.push(contexts.length);
+  return { collected, counts, contexts };
+}
+
+test("a failed task collected between runUntilComplete and close(), its finalizer not run yet, is reported once, at close", async () => {
+  for (const debug of [false, true]) {
+    const { collected, counts, contexts } = await lostTaskReports(debug, async () => {
+      await turn();
+      collectGarbage(); // collected now; its finalizer runs on a later turn, after close()
+    });
+    assert.equal(collected, true);
+    assert.deepEqual(counts, [0, 0, 1, 1]);
+    const [ctx] = contexts;
+    assert.equal(ctx!.message, "Task exception was never retrieved (task 'lost')");
+    assert.equal((ctx!.exception as Error).message, "nobody reads me");
+    assert.equal(ctx!.futureRepr, `<Task finished name='lost' exception=Error("nobody reads me")>`);
+    // In debug mode, where the task was created (CPython's source_traceback).
+    if (debug) assert.match(ctx!.sourceTraceback!, /^ {4}at [^]*futures\.test\.ts:\d+:\d+\)/);
+    else assert.equal(ctx!.sourceTraceback, undefined);
+  }
+});
+
+test("a failed task collected and finalized while the loop is open is reported then, and not again at close()", async () => {
+  const { collected, counts, contexts } = await lostTaskReports(true, async () => {
+    await turn();
+    collectGarbage();
+    await turn(); // the finalizer runs
+    collectGarbage();
+    await turn();
+  });
+  assert.equal(collected, true);
+  assert.deepEqual(counts, [0, 1, 1, 1]);
+  assert.equal(contexts[0]!.message, "Task exception was never retrieved (task 'lost')");
+  assert.match(contexts[0]!.sourceTraceback!, /futures\.test\.ts/);
+});
+
+test("the default exception handler prints where a never-retrieved task was created, in debug mode", async () => {
+  const printed: string[] = [];
+  const error = console.error;
+  console.error = (msg: string) => printed.push(msg);
+  try {
+    await run(
+      function* () {
+        createTask(
+          (function* failing(): Coroutine<void> {
+            throw new Error("unread");
+          })(),
+          { name: "unread" },
+        );
+        yield* sleep(0);
+      },
+      { debug: true },
+    );
+  } finally {
+    console.error = error;
+  }
+  assert.equal(printed.length, 1);
+  assert.match(printed[0]!, /^Task exception was never retrieved \(task 'unread'\)\nfuture: <Task finished name='unread' coro=<failing\(\) done, defined at \S*futures\.test\.ts:\d+> exception=Error\("unread"\) created at \S*futures\.test\.ts:\d+>\nError: unread\n[^]*\nTask created at:\n {4}at [^]*futures\.test\.ts/);
 });
 
 test("awaiting a task ended by a CancelledError gives that very error first, then new ones (3.12+)", async () => {

@@ -29,7 +29,8 @@ import {
   type Coroutine,
   type Server,
 } from "asyncio-ts";
-import { inLoop, caught, runTs } from "../helpers.ts";
+import { asyncioTest } from "asyncio-ts/testing";
+import { caught, runTs } from "../helpers.ts";
 
 const fixtures = new URL("../fixtures/net/", import.meta.url);
 const KEY = readFileSync(new URL("TEST-ONLY-localhost.key", fixtures));
@@ -53,98 +54,88 @@ test("StreamReader: a limit <= 0 is a ValueError", () => {
   assert.throws(() => new StreamReader({ limit: -1 }), ValueError);
 });
 
-test("feedData of an empty buffer changes nothing; feedData copies its argument", async () => {
-  await inLoop(function* () {
-    const r = new StreamReader();
-    r.feedData(new Uint8Array(0));
-    assert.equal(r._bufferSize, 0);
-    const data = b("abc");
-    r.feedData(data);
-    data[0] = 0x7a;
-    assert.deepEqual(yield* r.read(3), b("abc"));
-  });
-});
+test("feedData of an empty buffer changes nothing; feedData copies its argument", asyncioTest(function* () {
+  const r = new StreamReader();
+  r.feedData(new Uint8Array(0));
+  assert.equal(r._bufferSize, 0);
+  const data = b("abc");
+  r.feedData(data);
+  data[0] = 0x7a;
+  assert.deepEqual(yield* r.read(3), b("abc"));
+}, { debug: false }));
 
-test("read(n) waits for data, returns at most n bytes, and an empty buffer at EOF", async () => {
-  const got = await inLoop(function* () {
-    const loop = getRunningLoop();
-    const r = new StreamReader();
-    loop.callSoon(() => r.feedData("line1\nline2\n"));
-    const out: string[] = [];
-    out.push((yield* r.read(5)).toString());
-    out.push((yield* r.read(100)).toString());
-    r.feedEof();
-    out.push(JSON.stringify((yield* r.read(10)).toString()));
-    out.push(String(r.atEof()));
-    return out;
-  });
+test("read(n) waits for data, returns at most n bytes, and an empty buffer at EOF", asyncioTest(function* () {
+  const loop = getRunningLoop();
+  const r = new StreamReader();
+  loop.callSoon(() => r.feedData("line1\nline2\n"));
+  const out: string[] = [];
+  out.push((yield* r.read(5)).toString());
+  out.push((yield* r.read(100)).toString());
+  r.feedEof();
+  out.push(JSON.stringify((yield* r.read(10)).toString()));
+  out.push(String(r.atEof()));
+  const got = out;
   assert.deepEqual(got, ["line1", "\nline2\n", '""', "true"]);
-});
+}, { debug: false }));
 
-test("read() with no argument reads until EOF across chunks; read(0) returns at once", async () => {
-  await inLoop(function* () {
-    const loop = getRunningLoop();
-    const r = new StreamReader({ limit: 4 });
-    assert.equal((yield* r.read(0)).length, 0);
-    loop.callSoon(() => {
-      r.feedData("chunk1\n");
-      r.feedData("chunk2");
-      r.feedEof();
-    });
-    assert.deepEqual(yield* r.read(), b("chunk1\nchunk2"));
-    assert.deepEqual(yield* r.read(), b(""));
-  });
-});
-
-test("readline returns lines with their newline, the tail at EOF, then empty buffers", async () => {
-  await inLoop(function* () {
-    const r = new StreamReader();
-    r.feedData("li");
-    r.feedData("ne1\nline2\nlast");
+test("read() with no argument reads until EOF across chunks; read(0) returns at once", asyncioTest(function* () {
+  const loop = getRunningLoop();
+  const r = new StreamReader({ limit: 4 });
+  assert.equal((yield* r.read(0)).length, 0);
+  loop.callSoon(() => {
+    r.feedData("chunk1\n");
+    r.feedData("chunk2");
     r.feedEof();
-    const lines: string[] = [];
-    for (let i = 0; i < 4; i++) lines.push((yield* r.readline()).toString());
-    assert.deepEqual(lines, ["line1\n", "line2\n", "last", ""]);
-    assert.equal(r.atEof(), true);
   });
-});
+  assert.deepEqual(yield* r.read(), b("chunk1\nchunk2"));
+  assert.deepEqual(yield* r.read(), b(""));
+}, { debug: false }));
 
-test("readline over the limit is a ValueError; the line is dropped, the rest kept (CPython's cases)", async () => {
-  await inLoop(function* () {
-    const loop = getRunningLoop();
-    let r = new StreamReader({ limit: 3 });
-    r.feedData("li");
-    r.feedData("ne1\nline2\n");
-    yield* rejects(r.readline(), { name: "ValueError", message: "Separator is found, but chunk is longer than limit" });
-    assert.deepEqual(r._peekBuffer(), b("line2\n"));
+test("readline returns lines with their newline, the tail at EOF, then empty buffers", asyncioTest(function* () {
+  const r = new StreamReader();
+  r.feedData("li");
+  r.feedData("ne1\nline2\nlast");
+  r.feedEof();
+  const lines: string[] = [];
+  for (let i = 0; i < 4; i++) lines.push((yield* r.readline()).toString());
+  assert.deepEqual(lines, ["line1\n", "line2\n", "last", ""]);
+  assert.equal(r.atEof(), true);
+}, { debug: false }));
 
-    r = new StreamReader({ limit: 3 });
-    r.feedData("li");
-    r.feedData("ne1");
-    r.feedData("li");
-    yield* rejects(r.readline(), { name: "ValueError", message: "Separator is not found, and chunk exceed the limit" });
-    assert.deepEqual(r._peekBuffer(), b(""));
+test("readline over the limit is a ValueError; the line is dropped, the rest kept (CPython's cases)", asyncioTest(function* () {
+  const loop = getRunningLoop();
+  let r = new StreamReader({ limit: 3 });
+  r.feedData("li");
+  r.feedData("ne1\nline2\n");
+  yield* rejects(r.readline(), { name: "ValueError", message: "Separator is found, but chunk is longer than limit" });
+  assert.deepEqual(r._peekBuffer(), b("line2\n"));
 
-    r = new StreamReader({ limit: 7 });
-    const r2 = r;
-    loop.callSoon(() => {
-      r2.feedData("chunk1");
-      r2.feedData("chunk2\n");
-      r2.feedData("chunk3\n");
-      r2.feedEof();
-    });
-    yield* rejects(r.readline(), ValueError);
-    assert.deepEqual(r._peekBuffer(), b("chunk3\n"));
+  r = new StreamReader({ limit: 3 });
+  r.feedData("li");
+  r.feedData("ne1");
+  r.feedData("li");
+  yield* rejects(r.readline(), { name: "ValueError", message: "Separator is not found, and chunk exceed the limit" });
+  assert.deepEqual(r._peekBuffer(), b(""));
 
-    // The limit is strict: 7 bytes before the newline pass, 8 do not.
-    r = new StreamReader({ limit: 7 });
-    r.feedData("1234567\n");
-    assert.deepEqual(yield* r.readline(), b("1234567\n"));
-    r.feedData("12345678\n");
-    yield* rejects(r.readline(), { name: "ValueError", message: "Separator is found, but chunk is longer than limit" });
-    assert.deepEqual(r._peekBuffer(), b(""));
+  r = new StreamReader({ limit: 7 });
+  const r2 = r;
+  loop.callSoon(() => {
+    r2.feedData("chunk1");
+    r2.feedData("chunk2\n");
+    r2.feedData("chunk3\n");
+    r2.feedEof();
   });
-});
+  yield* rejects(r.readline(), ValueError);
+  assert.deepEqual(r._peekBuffer(), b("chunk3\n"));
+
+  // The limit is strict: 7 bytes before the newline pass, 8 do not.
+  r = new StreamReader({ limit: 7 });
+  r.feedData("1234567\n");
+  assert.deepEqual(yield* r.readline(), b("1234567\n"));
+  r.feedData("12345678\n");
+  yield* rejects(r.readline(), { name: "ValueError", message: "Separator is found, but chunk is longer than limit" });
+  assert.deepEqual(r._peekBuffer(), b(""));
+}, { debug: false }));
 
 /** Fails unless `coro` throws an error matching `expected` (as assert.throws matches). */
 function* rejects(coro: Coroutine<unknown>, expected: assert.AssertPredicate): Coroutine<void> {
@@ -154,162 +145,142 @@ function* rejects(coro: Coroutine<unknown>, expected: assert.AssertPredicate): C
   }, expected);
 }
 
-test("readuntil finds a separator that spans chunks", async () => {
-  await inLoop(function* () {
-    const r = new StreamReader();
-    const cases: string[][] = [
-      ["QWEaa", "XYaa", "a"],
-      ["QWEaa", "XYa", "aa"],
-      ["aaa"],
-      ["Xaaa"],
-      ["XXX", "a", "a", "a"],
-    ];
-    const got: string[] = [];
-    for (const chunks of cases) {
-      for (const c of chunks) r.feedData(c);
-      got.push((yield* r.readuntil("aaa")).toString());
-      assert.equal(r._bufferSize, 0);
-    }
-    assert.deepEqual(got, ["QWEaaXYaaa", "QWEaaXYaaa", "aaa", "Xaaa", "XXXaaa"]);
-  });
-});
-
-test("readuntil waits for more data, and accepts several separators (3.13)", async () => {
-  await inLoop(function* () {
-    const loop = getRunningLoop();
-    const r = new StreamReader();
-    loop.callSoon(() => r.feedData("abc\r"));
-    loop.callLater(0.001, () => r.feedData("\ndef|ghi"));
-    assert.deepEqual(yield* r.readuntil("\r\n"), b("abc\r\n"));
-    assert.deepEqual(yield* r.readuntil(["\r\n", "|"]), b("def|"));
-    yield* rejects(r.readuntil([]), { name: "ValueError", message: "Separator should contain at least one element" });
-    yield* rejects(r.readuntil(""), { name: "ValueError", message: "Separator should be at least one-byte string" });
-  });
-});
-
-test("readuntil at EOF throws IncompleteReadError with the partial data, which is consumed", async () => {
-  await inLoop(function* () {
-    const r = new StreamReader();
-    r.feedData("some dataAA");
-    r.feedEof();
-    const e = (yield* caught(r.readuntil("AAA"))) as IncompleteReadError;
-    assert.ok(e instanceof IncompleteReadError);
-    assert.equal(e.message, "11 bytes read on a total of undefined expected bytes");
-    assert.deepEqual(e.partial, b("some dataAA"));
-    assert.equal(e.expected, null);
+test("readuntil finds a separator that spans chunks", asyncioTest(function* () {
+  const r = new StreamReader();
+  const cases: string[][] = [
+    ["QWEaa", "XYaa", "a"],
+    ["QWEaa", "XYa", "aa"],
+    ["aaa"],
+    ["Xaaa"],
+    ["XXX", "a", "a", "a"],
+  ];
+  const got: string[] = [];
+  for (const chunks of cases) {
+    for (const c of chunks) r.feedData(c);
+    got.push((yield* r.readuntil("aaa")).toString());
     assert.equal(r._bufferSize, 0);
-  });
-});
+  }
+  assert.deepEqual(got, ["QWEaaXYaaa", "QWEaaXYaaa", "aaa", "Xaaa", "XXXaaa"]);
+}, { debug: false }));
 
-test("readuntil over the limit throws LimitOverrunError and consumes nothing", async () => {
-  await inLoop(function* () {
-    const r = new StreamReader({ limit: 3 });
-    r.feedData("some dataAA");
-    let e = (yield* caught(r.readuntil("AAA"))) as LimitOverrunError;
-    assert.ok(e instanceof LimitOverrunError);
-    assert.equal(e.message, "Separator is not found, and chunk exceed the limit");
-    assert.equal(e.consumed, 9);
-    assert.deepEqual(r._peekBuffer(), b("some dataAA"));
-    r.feedData("A");
-    e = (yield* caught(r.readuntil("AAA"))) as LimitOverrunError;
-    assert.equal(e.message, "Separator is found, but chunk is longer than limit");
-    assert.equal(e.consumed, 9);
-    assert.deepEqual(r._peekBuffer(), b("some dataAAA"));
-  });
-});
+test("readuntil waits for more data, and accepts several separators (3.13)", asyncioTest(function* () {
+  const loop = getRunningLoop();
+  const r = new StreamReader();
+  loop.callSoon(() => r.feedData("abc\r"));
+  loop.callLater(0.001, () => r.feedData("\ndef|ghi"));
+  assert.deepEqual(yield* r.readuntil("\r\n"), b("abc\r\n"));
+  assert.deepEqual(yield* r.readuntil(["\r\n", "|"]), b("def|"));
+  yield* rejects(r.readuntil([]), { name: "ValueError", message: "Separator should contain at least one element" });
+  yield* rejects(r.readuntil(""), { name: "ValueError", message: "Separator should be at least one-byte string" });
+}, { debug: false }));
 
-test("readexactly returns exactly n bytes across chunks; EOF first is IncompleteReadError with partial and expected", async () => {
-  await inLoop(function* () {
-    const loop = getRunningLoop();
-    const r = new StreamReader();
-    assert.equal((yield* r.readexactly(0)).length, 0);
-    yield* rejects(r.readexactly(-1), { name: "ValueError", message: "readexactly size can not be less than zero" });
-    const data = "chunk1\nchunk2\nchunk3\n";
-    loop.callSoon(() => {
-      r.feedData(data);
-      r.feedData(data);
-      r.feedData(data);
-    });
-    assert.deepEqual(yield* r.readexactly(2 * data.length), b(data + data));
-    assert.deepEqual(yield* r.readexactly(3), b("chu"));
-    loop.callSoon(() => r.feedEof());
-    const e = (yield* caught(r.readexactly(100))) as IncompleteReadError;
-    assert.ok(e instanceof IncompleteReadError);
-    assert.deepEqual(e.partial, b(data.slice(3)));
-    assert.equal(e.expected, 100);
-    assert.equal(e.message, "18 bytes read on a total of 100 expected bytes");
-  });
-});
+test("readuntil at EOF throws IncompleteReadError with the partial data, which is consumed", asyncioTest(function* () {
+  const r = new StreamReader();
+  r.feedData("some dataAA");
+  r.feedEof();
+  const e = (yield* caught(r.readuntil("AAA"))) as IncompleteReadError;
+  assert.ok(e instanceof IncompleteReadError);
+  assert.equal(e.message, "11 bytes read on a total of undefined expected bytes");
+  assert.deepEqual(e.partial, b("some dataAA"));
+  assert.equal(e.expected, null);
+  assert.equal(r._bufferSize, 0);
+}, { debug: false }));
 
-test("readexactly() and read() of a size that is not an integer (1.5, NaN) are TypeErrors and leave the buffer as it was (beside test_readexactly_zero_or_less)", async () => {
-  await inLoop(function* () {
-    const r = new StreamReader();
-    r.feedData("some data");
-    for (const n of [1.5, NaN, Infinity, "2" as unknown as number]) {
-      const shown = typeof n === "string" ? '"2"' : String(n);
-      yield* rejects(r.readexactly(n), { name: "TypeError", message: `readexactly(): \`n\` must be an integer number of bytes, got ${shown}` });
-      yield* rejects(r.read(n), { name: "TypeError", message: `read(): \`n\` must be an integer number of bytes, got ${shown}` });
-    }
-    assert.deepEqual(r._peekBuffer(), b("some data"));
-    assert.deepEqual(yield* r.readexactly(4), b("some"));
-    assert.deepEqual(yield* r.read(100), b(" data"));
-  });
-});
+test("readuntil over the limit throws LimitOverrunError and consumes nothing", asyncioTest(function* () {
+  const r = new StreamReader({ limit: 3 });
+  r.feedData("some dataAA");
+  let e = (yield* caught(r.readuntil("AAA"))) as LimitOverrunError;
+  assert.ok(e instanceof LimitOverrunError);
+  assert.equal(e.message, "Separator is not found, and chunk exceed the limit");
+  assert.equal(e.consumed, 9);
+  assert.deepEqual(r._peekBuffer(), b("some dataAA"));
+  r.feedData("A");
+  e = (yield* caught(r.readuntil("AAA"))) as LimitOverrunError;
+  assert.equal(e.message, "Separator is found, but chunk is longer than limit");
+  assert.equal(e.consumed, 9);
+  assert.deepEqual(r._peekBuffer(), b("some dataAAA"));
+}, { debug: false }));
 
-test("openConnection with no port is refused as a connection to port 0; a port out of 0-65535 is OverflowError; a fraction is TypeError (as CPython)", async () => {
-  await inLoop(function* () {
-    const noPort = yield* caught(openConnection("127.0.0.1", undefined as unknown as number));
-    assert.ok(noPort instanceof ConnectionRefusedError, `got ${String(noPort)}`);
-    assert.equal(noPort.message, "[Errno 111] Connect call failed ('127.0.0.1', 0)");
-    for (const port of [65536, 70000, -1]) {
-      const e = yield* caught(openConnection("127.0.0.1", port));
-      assert.ok(e instanceof OverflowError, `got ${String(e)}`);
-      assert.equal(e.message, `connect(): port must be 0-65535, got ${port}`);
-    }
-    const e = yield* caught(openConnection("127.0.0.1", 80.5));
-    assert.ok(e instanceof TypeError);
-    assert.equal(e.message, "port must be an integer from 0 to 65535, got 80.5");
+test("readexactly returns exactly n bytes across chunks; EOF first is IncompleteReadError with partial and expected", asyncioTest(function* () {
+  const loop = getRunningLoop();
+  const r = new StreamReader();
+  assert.equal((yield* r.readexactly(0)).length, 0);
+  yield* rejects(r.readexactly(-1), { name: "ValueError", message: "readexactly size can not be less than zero" });
+  const data = "chunk1\nchunk2\nchunk3\n";
+  loop.callSoon(() => {
+    r.feedData(data);
+    r.feedData(data);
+    r.feedData(data);
   });
-});
+  assert.deepEqual(yield* r.readexactly(2 * data.length), b(data + data));
+  assert.deepEqual(yield* r.readexactly(3), b("chu"));
+  loop.callSoon(() => r.feedEof());
+  const e = (yield* caught(r.readexactly(100))) as IncompleteReadError;
+  assert.ok(e instanceof IncompleteReadError);
+  assert.deepEqual(e.partial, b(data.slice(3)));
+  assert.equal(e.expected, 100);
+  assert.equal(e.message, "18 bytes read on a total of 100 expected bytes");
+}, { debug: false }));
 
-test("setException fails the waiting read and every later one", async () => {
-  await inLoop(function* () {
-    const loop = getRunningLoop();
-    const r = new StreamReader();
-    const boom = new ValueError("boom");
-    loop.callSoon(() => r.setException(boom));
-    assert.equal(yield* caught(r.readline()), boom);
-    assert.equal(r.exception(), boom);
-    assert.equal(yield* caught(r.read(1)), boom);
-    assert.equal(yield* caught(r.readexactly(1)), boom);
-  });
-});
+test("readexactly() and read() of a size that is not an integer (1.5, NaN) are TypeErrors and leave the buffer as it was (beside test_readexactly_zero_or_less)", asyncioTest(function* () {
+  const r = new StreamReader();
+  r.feedData("some data");
+  for (const n of [1.5, NaN, Infinity, "2" as unknown as number]) {
+    const shown = typeof n === "string" ? '"2"' : String(n);
+    yield* rejects(r.readexactly(n), { name: "TypeError", message: `readexactly(): \`n\` must be an integer number of bytes, got ${shown}` });
+    yield* rejects(r.read(n), { name: "TypeError", message: `read(): \`n\` must be an integer number of bytes, got ${shown}` });
+  }
+  assert.deepEqual(r._peekBuffer(), b("some data"));
+  assert.deepEqual(yield* r.readexactly(4), b("some"));
+  assert.deepEqual(yield* r.read(100), b(" data"));
+}, { debug: false }));
 
-test("a second coroutine reading while one waits is a RuntimeError", async () => {
-  await inLoop(function* () {
-    const r = new StreamReader();
-    const first = createTask(r.read(1));
-    yield* sleep(0);
-    const e = yield* caught(r.read(1));
-    assert.ok(e instanceof RuntimeError);
-    assert.equal((e as Error).message, "read() called while another coroutine is already waiting for incoming data");
-    r.feedData("x");
-    assert.deepEqual(yield* first, b("x"));
-  });
-});
+test("openConnection with no port is refused as a connection to port 0; a port out of 0-65535 is OverflowError; a fraction is TypeError (as CPython)", asyncioTest(function* () {
+  const noPort = yield* caught(openConnection("127.0.0.1", undefined as unknown as number));
+  assert.ok(noPort instanceof ConnectionRefusedError, `got ${String(noPort)}`);
+  assert.equal(noPort.message, "[Errno 111] Connect call failed ('127.0.0.1', 0)");
+  for (const port of [65536, 70000, -1]) {
+    const e = yield* caught(openConnection("127.0.0.1", port));
+    assert.ok(e instanceof OverflowError, `got ${String(e)}`);
+    assert.equal(e.message, `connect(): port must be 0-65535, got ${port}`);
+  }
+  const e = yield* caught(openConnection("127.0.0.1", 80.5));
+  assert.ok(e instanceof TypeError);
+  assert.equal(e.message, "port must be an integer from 0 to 65535, got 80.5");
+}, { debug: false }));
 
-test("a cancelled read leaves the reader usable", async () => {
-  await inLoop(function* () {
-    const r = new StreamReader();
-    const t = createTask(r.readline());
-    yield* sleep(0);
-    t.cancel();
-    yield* sleep(0);
-    assert.equal(t.cancelled(), true);
-    r.feedData("ok\n");
-    assert.deepEqual(yield* r.readline(), b("ok\n"));
-  });
-});
+test("setException fails the waiting read and every later one", asyncioTest(function* () {
+  const loop = getRunningLoop();
+  const r = new StreamReader();
+  const boom = new ValueError("boom");
+  loop.callSoon(() => r.setException(boom));
+  assert.equal(yield* caught(r.readline()), boom);
+  assert.equal(r.exception(), boom);
+  assert.equal(yield* caught(r.read(1)), boom);
+  assert.equal(yield* caught(r.readexactly(1)), boom);
+}, { debug: false }));
+
+test("a second coroutine reading while one waits is a RuntimeError", asyncioTest(function* () {
+  const r = new StreamReader();
+  const first = createTask(r.read(1));
+  yield* sleep(0);
+  const e = yield* caught(r.read(1));
+  assert.ok(e instanceof RuntimeError);
+  assert.equal((e as Error).message, "read() called while another coroutine is already waiting for incoming data");
+  r.feedData("x");
+  assert.deepEqual(yield* first, b("x"));
+}, { debug: false }));
+
+test("a cancelled read leaves the reader usable", asyncioTest(function* () {
+  const r = new StreamReader();
+  const t = createTask(r.readline());
+  yield* sleep(0);
+  t.cancel();
+  yield* sleep(0);
+  assert.equal(t.cancelled(), true);
+  r.feedData("ok\n");
+  assert.deepEqual(yield* r.readline(), b("ok\n"));
+}, { debug: false }));
 
 test("feedData after feedEof is a RuntimeError", () => {
   const r = new StreamReader({ loop: undefined });
@@ -317,30 +288,28 @@ test("feedData after feedEof is a RuntimeError", () => {
   assert.throws(() => r.feedData("x"), { name: "RuntimeError", message: "feedData after feedEof" });
 });
 
-test("reading pauses over 2*limit and resumes once a read brings the buffer to limit", async () => {
-  await inLoop(function* () {
-    const r = new StreamReader({ limit: 10 });
-    const t = new FakeTransport();
-    r.setTransport(t);
-    r.feedData("x".repeat(15));
-    r.feedData("x".repeat(5));
-    assert.deepEqual(t.events, []);
-    r.feedData("x");
-    assert.deepEqual(t.events, ["pause"]);
-    yield* r.read(5);
-    assert.deepEqual(t.events, ["pause"]);
-    yield* r.read(6);
-    assert.deepEqual(t.events, ["pause", "resume"]);
-    // readexactly of more than 2*limit resumes reading before it waits, or it would wait forever.
-    r.feedData("y".repeat(20));
-    assert.deepEqual(t.events, ["pause", "resume", "pause"]);
-    const loop = getRunningLoop();
-    loop.callSoon(() => r.feedData("z".repeat(10)));
-    const got = yield* r.readexactly(40);
-    assert.equal(got.length, 40);
-    assert.deepEqual(t.events, ["pause", "resume", "pause", "resume", "pause", "resume"]);
-  });
-});
+test("reading pauses over 2*limit and resumes once a read brings the buffer to limit", asyncioTest(function* () {
+  const r = new StreamReader({ limit: 10 });
+  const t = new FakeTransport();
+  r.setTransport(t);
+  r.feedData("x".repeat(15));
+  r.feedData("x".repeat(5));
+  assert.deepEqual(t.events, []);
+  r.feedData("x");
+  assert.deepEqual(t.events, ["pause"]);
+  yield* r.read(5);
+  assert.deepEqual(t.events, ["pause"]);
+  yield* r.read(6);
+  assert.deepEqual(t.events, ["pause", "resume"]);
+  // readexactly of more than 2*limit resumes reading before it waits, or it would wait forever.
+  r.feedData("y".repeat(20));
+  assert.deepEqual(t.events, ["pause", "resume", "pause"]);
+  const loop = getRunningLoop();
+  loop.callSoon(() => r.feedData("z".repeat(10)));
+  const got = yield* r.readexactly(40);
+  assert.equal(got.length, 40);
+  assert.deepEqual(t.events, ["pause", "resume", "pause", "resume", "pause", "resume"]);
+}, { debug: false }));
 
 test("StreamReader prints its state", () => {
   const r = new StreamReader({ limit: 5 });

@@ -546,3 +546,27 @@ test("Server.with(body) closes the server and waits for it afterwards (async wit
     assert.match(String(server), /^<Server sockets=\[\] clients=0>$/);
   });
 });
+
+test("a timer a protocol callback schedules fires on time, though nothing else was ready (Node's timer is set for it)", async () => {
+  await run(function* () {
+    const loop = getRunningLoop();
+    const fired = loop.createFuture<number>();
+    class Delayed extends Protocol {
+      override dataReceived(): void {
+        const at = loop.time();
+        loop.callLater(0.05, () => fired.setResult(loop.time() - at));
+      }
+    }
+    const server = yield* loop.createServer(() => new Delayed(), "127.0.0.1", 0);
+    const [transport] = yield* loop.createConnection(() => new Protocol(), "127.0.0.1", portOf(server));
+    // A later timer is already set in Node: the protocol's earlier one must not wait for it.
+    const late = loop.callLater(5, () => undefined);
+    transport.write("go");
+    const waited = yield* fired;
+    late.cancel();
+    assert.ok(waited >= 0.049 && waited < 1, `the 0.05 s timer fired after ${waited} s`);
+    transport.close();
+    server.close();
+    yield* server.waitClosed();
+  });
+});

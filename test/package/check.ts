@@ -12,7 +12,8 @@
  * - bundles consumer/browser.ts for the browser with esbuild (no Node built-in may be reachable)
  *   and runs the bundle in a context that has no `process`, no `setImmediate` and no Node module;
  * - runs each program of consumer/ with plain node (no tsx), compiled by that project's tsc, and
- *   a CommonJS one with `require()`;
+ *   a CommonJS one with `require()`; runs the package's command (`npx asyncio-ts ps|pstree PID`)
+ *   against one of them;
  * - lints the tarball with publint and @arethetypeswrong/cli;
  * - checks that the source maps carry their sources, that every relative link in the shipped
  *   Markdown resolves inside the package, and that docs/api/ is what TypeDoc makes of the source now;
@@ -21,8 +22,8 @@
  * Every check runs, and each failure is listed; the exit code is 1 if any failed.
  */
 
-import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -87,9 +88,9 @@ step("install the tarball into a fresh project", () => {
   mkdirSync(join(project, "web"), { recursive: true });
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }, null, 2));
   sh("npm", ["install", "--no-audit", "--no-fund", "--offline", tarball], project);
-  // The consumer's @types/node and the optional peers of asyncio-ts/eslint are the repository's
-  // (a user installs their own).
-  for (const peer of ["@types/node", "eslint", "@typescript-eslint/utils", "@typescript-eslint/parser", "typescript"]) {
+  // The consumer's @types/node and the optional peers of asyncio-ts/eslint and asyncio-ts/bullmq
+  // are the repository's (a user installs their own).
+  for (const peer of ["@types/node", "eslint", "@typescript-eslint/utils", "@typescript-eslint/parser", "typescript", "bullmq", "ioredis"]) {
     mkdirSync(dirname(join(project, "node_modules", peer)), { recursive: true });
     symlinkSync(join(root, "node_modules", peer), join(project, "node_modules", peer), "dir");
   }
@@ -199,7 +200,7 @@ step("bundle consumer/browser.ts for the browser with esbuild, and run it with n
 });
 
 const programs = readdirSync(consumerSources)
-  .filter((f) => f.endsWith(".ts") && !["jobs.ts", "types.ts", "lint_target.ts"].includes(f))
+  .filter((f) => f.endsWith(".ts") && !["jobs.ts", "bullmq_jobs.ts", "types.ts", "lint_target.ts", "inspected.ts"].includes(f))
   .map((f) => f.slice(0, -3));
 for (const name of programs) {
   step(`run with plain node: ${name}`, () => {
@@ -216,6 +217,31 @@ step("run with plain node: pool threads print everything, each line before its j
       const seen = lines.indexOf(`result ${i}`);
       if (said < 0 || seen < 0 || said > seen) throw new Error(`run ${run}: job ${i} printed at line ${said}, its result at line ${seen}:\n${lines.join("\n")}`);
     }
+  }
+});
+
+step("npx asyncio-ts ps and pstree PID: the installed command reads a running consumer's tasks", () => {
+  // The target runs with plain node; the command is the package's bin, as npx runs it.
+  const out = join(work, "inspected.out");
+  writeFileSync(out, "");
+  const target = spawn(process.execPath, ["--inspect-port=0", join("out", "inspected.js")], { cwd: project, stdio: ["pipe", openSync(out, "w"), "ignore"] });
+  try {
+    const deadline = Date.now() + 15_000;
+    while (!readFileSync(out, "utf8").includes("ready")) {
+      if (Date.now() > deadline) throw new Error(`the target never said it was ready: ${readFileSync(out, "utf8")}`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    }
+    const command = join(project, "node_modules", ".bin", "asyncio-ts");
+    const table = sh(command, ["ps", String(target.pid)], project).split("\n");
+    const rows = table.slice(2).filter(Boolean).map((l) => l.split(/ {2,}/).filter(Boolean).join(" | "));
+    const expected = ["0 | 0x1 | Task-1 | main | 0x0", "0 | 0x2 | worker-a | work | main | Task-1 | 0x1", "0 | 0x3 | worker-b | work | main | Task-1 | 0x1"];
+    if (JSON.stringify(rows) !== JSON.stringify(expected)) throw new Error(`ps printed:\n${table.join("\n")}`);
+    const tree = sh(command, ["pstree", String(target.pid)], project).replaceAll(join(project, "out", "inspected.js"), "inspected.js");
+    if (!/^└── \(T\) Task-1\n {4}└── {2}main inspected\.js:\d+\n {8}├── \(T\) worker-a\n {8}│ {3}└── {2}work inspected\.js:\d+\n {8}└── \(T\) worker-b\n {12}└── {2}work inspected\.js:\d+\n$/.test(tree)) {
+      throw new Error(`pstree printed:\n${tree}`);
+    }
+  } finally {
+    target.kill(); // a synchronous step cannot see it exit by itself (that comes through the event loop)
   }
 });
 

@@ -23,7 +23,8 @@ import {
   type Coroutine,
   type Task,
 } from "asyncio-ts";
-import { inVirtualLoop, expectCancelled } from "../helpers.ts";
+import { asyncioTest } from "asyncio-ts/testing";
+import { expectCancelled } from "../helpers.ts";
 import { Deque } from "../../src/primitives/locks.ts";
 
 /** Runs `body` expecting it to throw an instance of `cls`; returns the error. */
@@ -46,41 +47,37 @@ const queueTypes: [string, (maxsize?: number) => Queue<number | string>][] = [
 // -- every queue type: one body, run over each class -----------------------------------------------
 
 for (const [name, make] of queueTypes) {
-  test(`${name}: empty(), full(), qsize() and maxsize`, async () => {
-    await inVirtualLoop(function* () {
-      const q = make(2);
-      assert.equal(q.maxsize, 2);
-      assert.ok(q.empty() && !q.full());
-      yield* q.put(1);
-      yield* q.put(2);
-      assert.equal(q.qsize(), 2);
-      assert.ok(q.full() && !q.empty());
-      assert.ok(!make().full());
-    });
-  });
+  test(`${name}: empty(), full(), qsize() and maxsize`, asyncioTest(function* () {
+    const q = make(2);
+    assert.equal(q.maxsize, 2);
+    assert.ok(q.empty() && !q.full());
+    yield* q.put(1);
+    yield* q.put(2);
+    assert.equal(q.qsize(), 2);
+    assert.ok(q.full() && !q.empty());
+    assert.ok(!make().full());
+  }, { clock: "virtual", debug: false }));
 
-  test(`${name}: put() waits while the queue is full, and resumes when a get frees a slot (test_maxsize)`, async () => {
-    await inVirtualLoop(function* () {
-      const q = make(2);
-      const havePut: number[] = [];
-      const t = createTask(
-        (function* () {
-          for (let i = 0; i < 3; i++) {
-            yield* q.put(i);
-            havePut.push(i);
-          }
-          return true;
-        })(),
-      );
-      yield* sleep(0);
-      yield* sleep(0);
-      assert.deepEqual(havePut, [0, 1]);
-      q.getNowait();
-      yield* sleep(0);
-      assert.deepEqual(havePut, [0, 1, 2]);
-      assert.equal(yield* t, true);
-    });
-  });
+  test(`${name}: put() waits while the queue is full, and resumes when a get frees a slot (test_maxsize)`, asyncioTest(function* () {
+    const q = make(2);
+    const havePut: number[] = [];
+    const t = createTask(
+      (function* () {
+        for (let i = 0; i < 3; i++) {
+          yield* q.put(i);
+          havePut.push(i);
+        }
+        return true;
+      })(),
+    );
+    yield* sleep(0);
+    yield* sleep(0);
+    assert.deepEqual(havePut, [0, 1]);
+    q.getNowait();
+    yield* sleep(0);
+    assert.deepEqual(havePut, [0, 1, 2]);
+    assert.equal(yield* t, true);
+  }, { clock: "virtual", debug: false }));
 
   test(`${name}: getNowait() throws QueueEmpty, putNowait() throws QueueFull`, () => {
     const q = make(1);
@@ -99,75 +96,67 @@ for (const [name, make] of queueTypes) {
     assert.throws(() => q.taskDone(), ValueError);
   });
 
-  test(`${name}: join() returns once taskDone() was called for every item (test_task_done)`, async () => {
-    await inVirtualLoop(function* () {
-      const q = make();
-      for (let i = 0; i < 100; i++) q.putNowait(i);
-      let accumulator = 0;
-      let running = true;
-      function* worker(): Coroutine<void> {
-        while (running) {
-          accumulator += (yield* q.get()) as number;
-          q.taskDone();
-        }
+  test(`${name}: join() returns once taskDone() was called for every item (test_task_done)`, asyncioTest(function* () {
+    const q = make();
+    for (let i = 0; i < 100; i++) q.putNowait(i);
+    let accumulator = 0;
+    let running = true;
+    function* worker(): Coroutine<void> {
+      while (running) {
+        accumulator += (yield* q.get()) as number;
+        q.taskDone();
       }
-      yield* taskGroup(function* (tg) {
-        for (let i = 0; i < 2; i++) tg.createTask(worker());
-        yield* q.join();
-        assert.equal(accumulator, 4950);
-        running = false;
-        for (let i = 0; i < 2; i++) q.putNowait(0);
-      });
-      assert.equal(q._unfinishedTasks, 0);
-    });
-  });
-
-  test(`${name}: join() on a queue with nothing unfinished returns at once (test_join_empty_queue)`, async () => {
-    await inVirtualLoop(function* () {
-      const q = make();
+    }
+    yield* taskGroup(function* (tg) {
+      for (let i = 0; i < 2; i++) tg.createTask(worker());
       yield* q.join();
-      yield* q.join();
+      assert.equal(accumulator, 4950);
+      running = false;
+      for (let i = 0; i < 2; i++) q.putNowait(0);
     });
-  });
+    assert.equal(q._unfinishedTasks, 0);
+  }, { clock: "virtual", debug: false }));
 
-  test(`${name}: shutdown() makes put throw QueueShutDown at once and get once the queue is empty`, async () => {
-    await inVirtualLoop(function* () {
-      const q = make();
-      yield* q.put("L");
-      q.putNowait("O");
-      q.shutdown();
-      const e = yield* expectThrows(QueueShutDown, () => q.put("E"));
-      assert.equal(e.message, "queue is shut down; no more items can be put");
-      assert.throws(() => q.putNowait("W"), QueueShutDown);
-      assert.ok("LO".includes((yield* q.get()) as string));
-      q.taskDone();
-      assert.ok("LO".includes(q.getNowait() as string));
-      q.taskDone();
-      yield* q.join();
-      const g = yield* expectThrows(QueueShutDown, () => q.get());
-      assert.equal(g.message, "queue is shut down and empty; no more items will come");
-      assert.throws(() => q.getNowait(), QueueShutDown);
-    });
-  });
+  test(`${name}: join() on a queue with nothing unfinished returns at once (test_join_empty_queue)`, asyncioTest(function* () {
+    const q = make();
+    yield* q.join();
+    yield* q.join();
+  }, { clock: "virtual", debug: false }));
 
-  test(`${name}: shutdown(immediate) drops the items, counts them done, and get throws at once`, async () => {
-    await inVirtualLoop(function* () {
-      const q = make();
-      yield* q.put("L");
-      q.putNowait("O");
-      q.shutdown(true);
-      yield* expectThrows(QueueShutDown, () => q.put("E"));
-      yield* expectThrows(QueueShutDown, () => q.get());
-      assert.throws(() => q.getNowait(), QueueShutDown);
-      assert.equal(q.qsize(), 0);
-      yield* q.join(); // the dropped items count as done
-      assert.throws(() => q.taskDone(), ValueError);
-    });
-  });
+  test(`${name}: shutdown() makes put throw QueueShutDown at once and get once the queue is empty`, asyncioTest(function* () {
+    const q = make();
+    yield* q.put("L");
+    q.putNowait("O");
+    q.shutdown();
+    const e = yield* expectThrows(QueueShutDown, () => q.put("E"));
+    assert.equal(e.message, "queue is shut down; no more items can be put");
+    assert.throws(() => q.putNowait("W"), QueueShutDown);
+    assert.ok("LO".includes((yield* q.get()) as string));
+    q.taskDone();
+    assert.ok("LO".includes(q.getNowait() as string));
+    q.taskDone();
+    yield* q.join();
+    const g = yield* expectThrows(QueueShutDown, () => q.get());
+    assert.equal(g.message, "queue is shut down and empty; no more items will come");
+    assert.throws(() => q.getNowait(), QueueShutDown);
+  }, { clock: "virtual", debug: false }));
+
+  test(`${name}: shutdown(immediate) drops the items, counts them done, and get throws at once`, asyncioTest(function* () {
+    const q = make();
+    yield* q.put("L");
+    q.putNowait("O");
+    q.shutdown(true);
+    yield* expectThrows(QueueShutDown, () => q.put("E"));
+    yield* expectThrows(QueueShutDown, () => q.get());
+    assert.throws(() => q.getNowait(), QueueShutDown);
+    assert.equal(q.qsize(), 0);
+    yield* q.join(); // the dropped items count as done
+    assert.throws(() => q.taskDone(), ValueError);
+  }, { clock: "virtual", debug: false }));
 
   test(`${name}: shutdown() wakes blocked putters with QueueShutDown (test_shutdown_putters_deque)`, async () => {
     for (const immediate of [false, true]) {
-      await inVirtualLoop(function* () {
+      await asyncioTest(function* () {
         const q = make(2);
         yield* q.put("E");
         yield* q.put("W");
@@ -177,13 +166,13 @@ for (const [name, make] of queueTypes) {
         q.shutdown(immediate);
         yield* expectThrows(QueueShutDown, () => t);
         assert.equal(q._putters.length, 0);
-      });
+      }, { clock: "virtual", debug: false })();
     }
   });
 
   test(`${name}: shutdown() wakes blocked getters, which throw only when nothing is left (test_shutdown_getters_deque)`, async () => {
     for (const immediate of [false, true]) {
-      await inVirtualLoop(function* () {
+      await asyncioTest(function* () {
         const q = make(1);
         yield* q.put("Y");
         const first = createTask(q.get());
@@ -196,357 +185,319 @@ for (const [name, make] of queueTypes) {
         yield* expectThrows(QueueShutDown, () => t);
         assert.equal(q._getters.length, 0);
         assert.equal(q._unfinishedTasks, 1);
-      });
+      }, { clock: "virtual", debug: false })();
     }
   });
 
-  test(`${name}: shutdown(immediate) releases join() while items were unprocessed`, async () => {
-    await inVirtualLoop(function* () {
-      const q = make(2);
-      yield* q.put("Y");
-      yield* q.put("D");
-      const joined = createTask(q.join());
-      yield* sleep(0);
-      assert.equal(joined.done(), false);
-      q.shutdown(true);
-      yield* joined;
-      assert.ok(q._finished.isSet());
-    });
-  });
+  test(`${name}: shutdown(immediate) releases join() while items were unprocessed`, asyncioTest(function* () {
+    const q = make(2);
+    yield* q.put("Y");
+    yield* q.put("D");
+    const joined = createTask(q.join());
+    yield* sleep(0);
+    assert.equal(joined.done(), false);
+    q.shutdown(true);
+    yield* joined;
+    assert.ok(q._finished.isSet());
+  }, { clock: "virtual", debug: false }));
 }
 
 // -- Queue ----------------------------------------------------------------------------------------
 
-test("Queue prints like CPython's repr under util.inspect and reports statistics", async () => {
-  await inVirtualLoop(function* () {
-    const q = new Queue<number>(10);
-    assert.equal(inspect(q), "<Queue maxsize=10>");
-    const getter = createTask(q.get());
-    yield* sleep(0);
-    assert.equal(inspect(q), "<Queue maxsize=10 _getters[1]>");
-    assert.deepEqual(q.statistics(), { size: 0, maxsize: 10, getters: 1, putters: 0, unfinishedTasks: 0, shutdown: false });
-    q.putNowait(0);
-    assert.equal(yield* getter, 0);
-    q.putNowait(1);
-    q.putNowait(2);
-    assert.equal(inspect(q), "<Queue maxsize=10 _queue=[1, 2] tasks=3>");
-    assert.equal(String(q), "<Queue maxsize=10 _queue=[1, 2] tasks=3>");
+test("Queue prints like CPython's repr under util.inspect and reports statistics", asyncioTest(function* () {
+  const q = new Queue<number>(10);
+  assert.equal(inspect(q), "<Queue maxsize=10>");
+  const getter = createTask(q.get());
+  yield* sleep(0);
+  assert.equal(inspect(q), "<Queue maxsize=10 _getters[1]>");
+  assert.deepEqual(q.statistics(), { size: 0, maxsize: 10, getters: 1, putters: 0, unfinishedTasks: 0, shutdown: false });
+  q.putNowait(0);
+  assert.equal(yield* getter, 0);
+  q.putNowait(1);
+  q.putNowait(2);
+  assert.equal(inspect(q), "<Queue maxsize=10 _queue=[1, 2] tasks=3>");
+  assert.equal(String(q), "<Queue maxsize=10 _queue=[1, 2] tasks=3>");
 
-    const full = new Queue<number>(1);
-    full.putNowait(1);
-    const putter = createTask(full.put(2));
-    yield* sleep(0);
-    assert.equal(inspect(full), "<Queue maxsize=1 _queue=[1] _putters[1] tasks=1>");
-    full.getNowait();
-    yield* putter;
-    full.shutdown();
-    assert.equal(inspect(full), "<Queue maxsize=1 _queue=[2] tasks=2 shutdown>");
+  const full = new Queue<number>(1);
+  full.putNowait(1);
+  const putter = createTask(full.put(2));
+  yield* sleep(0);
+  assert.equal(inspect(full), "<Queue maxsize=1 _queue=[1] _putters[1] tasks=1>");
+  full.getNowait();
+  yield* putter;
+  full.shutdown();
+  assert.equal(inspect(full), "<Queue maxsize=1 _queue=[2] tasks=2 shutdown>");
 
-    const pairs = new PriorityQueue<[number, string]>();
-    pairs.putNowait([1, "a"]);
-    assert.equal(inspect(pairs), "<PriorityQueue maxsize=0 _queue=[[1, 'a']] tasks=1>");
-  });
-});
+  const pairs = new PriorityQueue<[number, string]>();
+  pairs.putNowait([1, "a"]);
+  assert.equal(inspect(pairs), "<PriorityQueue maxsize=0 _queue=[[1, 'a']] tasks=1>");
+}, { clock: "virtual", debug: false }));
 
-test("Queue: items come out in FIFO order, LifoQueue in LIFO order, PriorityQueue smallest first (test_order)", async () => {
-  await inVirtualLoop(function* () {
-    for (const [q, expected] of [
-      [new Queue<number>(), [1, 3, 2]],
-      [new LifoQueue<number>(), [2, 3, 1]],
-      [new PriorityQueue<number>(), [1, 2, 3]],
-    ] as const) {
-      for (const i of [1, 3, 2]) yield* q.put(i);
-      const items: number[] = [];
-      for (let i = 0; i < 3; i++) items.push(yield* q.get());
-      assert.deepEqual(items, expected);
-    }
-  });
-});
+test("Queue: items come out in FIFO order, LifoQueue in LIFO order, PriorityQueue smallest first (test_order)", asyncioTest(function* () {
+  for (const [q, expected] of [
+    [new Queue<number>(), [1, 3, 2]],
+    [new LifoQueue<number>(), [2, 3, 1]],
+    [new PriorityQueue<number>(), [1, 2, 3]],
+  ] as const) {
+    for (const i of [1, 3, 2]) yield* q.put(i);
+    const items: number[] = [];
+    for (let i = 0; i < 3; i++) items.push(yield* q.get());
+    assert.deepEqual(items, expected);
+  }
+}, { clock: "virtual", debug: false }));
 
-test("Queue: a blocked get() returns the item put later (test_blocking_get_wait)", async () => {
-  await inVirtualLoop(function* () {
-    const loop = getRunningLoop();
-    const q = new Queue<number>();
-    const started = new Event();
-    let finished = false;
-    const t = createTask(
+test("Queue: a blocked get() returns the item put later (test_blocking_get_wait)", asyncioTest(function* () {
+  const loop = getRunningLoop();
+  const q = new Queue<number>();
+  const started = new Event();
+  let finished = false;
+  const t = createTask(
+    (function* () {
+      started.set();
+      const res = yield* q.get();
+      finished = true;
+      return res;
+    })(),
+  );
+  yield* started.wait();
+  assert.equal(finished, false);
+  loop.callLater(0.01, () => q.putNowait(1));
+  assert.equal(yield* t, 1);
+  assert.ok(finished);
+  assert.equal(loop.time(), 0.01);
+}, { clock: "virtual", debug: false }));
+
+test("Queue: getNowait() wakes a waiting putter (test_get_with_putters)", asyncioTest(function* () {
+  const q = new Queue<number>(1);
+  yield* q.put(1);
+  const waiter = getRunningLoop().createFuture<void>();
+  q._putters.push(waiter);
+  assert.equal(yield* q.get(), 1);
+  assert.ok(waiter.done());
+  assert.equal(waiter.result(), undefined);
+}, { clock: "virtual", debug: false }));
+
+test("Queue: a cancelled get() does not steal the next item (test_get_cancelled_race)", asyncioTest(function* () {
+  const q = new Queue<string>();
+  const t1 = createTask(q.get());
+  const t2 = createTask(q.get());
+  yield* sleep(0);
+  t1.cancel();
+  yield* sleep(0);
+  assert.ok(t1.done());
+  yield* q.put("a");
+  yield* sleep(0);
+  assert.equal(yield* t2, "a");
+}, { clock: "virtual", debug: false }));
+
+test("Queue: get() with putters waiting takes the items in order (test_get_with_waiting_putters)", asyncioTest(function* () {
+  const q = new Queue<string>(1);
+  createTask(q.put("a"));
+  createTask(q.put("b"));
+  assert.equal(yield* q.get(), "a");
+  assert.equal(yield* q.get(), "b");
+}, { clock: "virtual", debug: false }));
+
+test("Queue: producer and consumer through Queue(1) never deadlock (test_why_are_getters_waiting)", asyncioTest(function* () {
+  const q = new Queue<number>(1);
+  const got: number[] = [];
+  yield* taskGroup(function* (tg) {
+    tg.createTask(
       (function* () {
-        started.set();
-        const res = yield* q.get();
-        finished = true;
-        return res;
+        for (let i = 0; i < 5; i++) yield* q.put(i);
       })(),
     );
-    yield* started.wait();
-    assert.equal(finished, false);
-    loop.callLater(0.01, () => q.putNowait(1));
-    assert.equal(yield* t, 1);
-    assert.ok(finished);
-    assert.equal(loop.time(), 0.01);
+    tg.createTask(
+      (function* () {
+        for (let i = 0; i < 5; i++) got.push(yield* q.get());
+      })(),
+    );
   });
-});
+  assert.deepEqual(got, [0, 1, 2, 3, 4]);
+}, { clock: "virtual", debug: false }));
 
-test("Queue: getNowait() wakes a waiting putter (test_get_with_putters)", async () => {
-  await inVirtualLoop(function* () {
-    const q = new Queue<number>(1);
-    yield* q.put(1);
-    const waiter = getRunningLoop().createFuture<void>();
-    q._putters.push(waiter);
-    assert.equal(yield* q.get(), 1);
-    assert.ok(waiter.done());
-    assert.equal(waiter.result(), undefined);
-  });
-});
+test("Queue: a get() timed out by waitFor leaves no getter behind (test_cancelled_getters_not_being_held_in_self_getters)", asyncioTest(function* () {
+  const q = new Queue<number>(5);
+  yield* expectThrows(TimeoutError, () => waitFor(q.get(), 0.1));
+  assert.equal(q._getters.length, 0);
+}, { clock: "virtual", debug: false }));
 
-test("Queue: a cancelled get() does not steal the next item (test_get_cancelled_race)", async () => {
-  await inVirtualLoop(function* () {
-    const q = new Queue<string>();
-    const t1 = createTask(q.get());
-    const t2 = createTask(q.get());
-    yield* sleep(0);
-    t1.cancel();
-    yield* sleep(0);
-    assert.ok(t1.done());
-    yield* q.put("a");
-    yield* sleep(0);
-    assert.equal(yield* t2, "a");
-  });
-});
+test("Queue: a reader cancelled after an item was put for it does not drop the item (test_get_cancel_drop_one_pending_reader)", asyncioTest(function* () {
+  const q = new Queue<number>();
+  let reader = createTask(q.get());
+  yield* sleep(0);
+  q.putNowait(1);
+  q.putNowait(2);
+  reader.cancel();
+  try {
+    yield* reader;
+  } catch (e) {
+    if (!(e instanceof CancelledError)) throw e;
+    reader = createTask(q.get());
+    yield* reader;
+  }
+  assert.equal(reader.result(), 1); // 2 would mean that 1 was dropped
+}, { clock: "virtual", debug: false }));
 
-test("Queue: get() with putters waiting takes the items in order (test_get_with_waiting_putters)", async () => {
-  await inVirtualLoop(function* () {
-    const q = new Queue<string>(1);
-    createTask(q.put("a"));
-    createTask(q.put("b"));
-    assert.equal(yield* q.get(), "a");
-    assert.equal(yield* q.get(), "b");
-  });
-});
-
-test("Queue: producer and consumer through Queue(1) never deadlock (test_why_are_getters_waiting)", async () => {
-  await inVirtualLoop(function* () {
-    const q = new Queue<number>(1);
-    const got: number[] = [];
-    yield* taskGroup(function* (tg) {
-      tg.createTask(
-        (function* () {
-          for (let i = 0; i < 5; i++) yield* q.put(i);
-        })(),
-      );
-      tg.createTask(
-        (function* () {
-          for (let i = 0; i < 5; i++) got.push(yield* q.get());
-        })(),
-      );
-    });
-    assert.deepEqual(got, [0, 1, 2, 3, 4]);
-  });
-});
-
-test("Queue: a get() timed out by waitFor leaves no getter behind (test_cancelled_getters_not_being_held_in_self_getters)", async () => {
-  await inVirtualLoop(function* () {
-    const q = new Queue<number>(5);
-    yield* expectThrows(TimeoutError, () => waitFor(q.get(), 0.1));
-    assert.equal(q._getters.length, 0);
-  });
-});
-
-test("Queue: a reader cancelled after an item was put for it does not drop the item (test_get_cancel_drop_one_pending_reader)", async () => {
-  await inVirtualLoop(function* () {
-    const q = new Queue<number>();
-    let reader = createTask(q.get());
+test("Queue: of several readers, a cancelled one hands its wake-up on (test_get_cancel_drop_many_pending_readers)", asyncioTest(function* () {
+  const q = new Queue<number>();
+  let reader2: Task<number> | null = null;
+  let reader3: Task<number> | null = null;
+  yield* taskGroup(function* (tg) {
+    const reader1 = tg.createTask(q.get());
+    reader2 = tg.createTask(q.get());
+    reader3 = tg.createTask(q.get());
     yield* sleep(0);
     q.putNowait(1);
     q.putNowait(2);
-    reader.cancel();
-    try {
-      yield* reader;
-    } catch (e) {
-      if (!(e instanceof CancelledError)) throw e;
-      reader = createTask(q.get());
-      yield* reader;
-    }
-    assert.equal(reader.result(), 1); // 2 would mean that 1 was dropped
+    reader1.cancel();
+    yield* expectCancelled(reader1);
+    yield* reader3;
   });
-});
+  assert.deepEqual(new Set([reader2!.result(), reader3!.result()]), new Set([1, 2]));
+}, { clock: "virtual", debug: false }));
 
-test("Queue: of several readers, a cancelled one hands its wake-up on (test_get_cancel_drop_many_pending_readers)", async () => {
-  await inVirtualLoop(function* () {
-    const q = new Queue<number>();
-    let reader2: Task<number> | null = null;
-    let reader3: Task<number> | null = null;
-    yield* taskGroup(function* (tg) {
-      const reader1 = tg.createTask(q.get());
-      reader2 = tg.createTask(q.get());
-      reader3 = tg.createTask(q.get());
-      yield* sleep(0);
-      q.putNowait(1);
-      q.putNowait(2);
-      reader1.cancel();
-      yield* expectCancelled(reader1);
-      yield* reader3;
-    });
-    assert.deepEqual(new Set([reader2!.result(), reader3!.result()]), new Set([1, 2]));
+test("Queue: a writer cancelled after a slot freed up for it does not lose the slot (test_put_cancel_drop)", asyncioTest(function* () {
+  const q = new Queue<number>(1);
+  q.putNowait(1);
+  let writer = createTask(q.put(2));
+  yield* sleep(0);
+  assert.equal(q.getNowait(), 1);
+  writer.cancel();
+  try {
+    yield* writer;
+  } catch (e) {
+    if (!(e instanceof CancelledError)) throw e;
+    writer = createTask(q.put(2));
+    yield* writer;
+  }
+  assert.equal(q.getNowait(), 2);
+  assert.equal(q.qsize(), 0);
+}, { clock: "virtual", debug: false }));
+
+test("Queue: a cancelled put() does not take the slot of the putter before it (test_put_cancelled_race)", asyncioTest(function* () {
+  const q = new Queue<string>(1);
+  const putA = createTask(q.put("a"));
+  const putB = createTask(q.put("b"));
+  const putC = createTask(q.put("X"));
+  yield* sleep(0);
+  assert.ok(putA.done());
+  assert.ok(!putB.done());
+  putC.cancel();
+  yield* sleep(0);
+  assert.ok(putC.done());
+  assert.equal(q.getNowait(), "a");
+  yield* sleep(0);
+  assert.equal(q.getNowait(), "b");
+  yield* putB;
+}, { clock: "virtual", debug: false }));
+
+test("Queue: put() wakes a waiting getter (test_put_with_waiting_getters)", asyncioTest(function* () {
+  const q = new Queue<string>();
+  const t = createTask(q.get());
+  yield* sleep(0);
+  yield* q.put("a");
+  assert.equal(yield* t, "a");
+}, { clock: "virtual", debug: false }));
+
+test("Queue: putters woken by getNowait() all get in (test_why_are_putters_waiting)", asyncioTest(function* () {
+  const q = new Queue<number>(2);
+  yield* taskGroup(function* (tg) {
+    tg.createTask(
+      (function* () {
+        yield* sleep(0);
+        for (let n = q.qsize(); n > 0; n--) q.getNowait();
+      })(),
+    );
+    for (let i = 0; i < 4; i++) tg.createTask(q.put(i));
   });
-});
+  assert.equal(q.qsize(), 2);
+}, { clock: "virtual", debug: false }));
 
-test("Queue: a writer cancelled after a slot freed up for it does not lose the slot (test_put_cancel_drop)", async () => {
-  await inVirtualLoop(function* () {
-    const q = new Queue<number>(1);
-    q.putNowait(1);
-    let writer = createTask(q.put(2));
-    yield* sleep(0);
-    assert.equal(q.getNowait(), 1);
-    writer.cancel();
-    try {
-      yield* writer;
-    } catch (e) {
-      if (!(e instanceof CancelledError)) throw e;
-      writer = createTask(q.put(2));
-      yield* writer;
-    }
-    assert.equal(q.getNowait(), 2);
-    assert.equal(q.qsize(), 0);
-  });
-});
+test("Queue: a cancelled put() leaves no putter behind, even when a get removed it first", asyncioTest(function* () {
+  const q = new Queue<number>(1);
+  q.putNowait(1);
+  const putTask = createTask(q.put(1));
+  yield* sleep(0);
+  assert.equal(q._putters.length, 1);
+  putTask.cancel();
+  yield* expectCancelled(putTask);
+  assert.equal(q._putters.length, 0);
 
-test("Queue: a cancelled put() does not take the slot of the putter before it (test_put_cancelled_race)", async () => {
-  await inVirtualLoop(function* () {
-    const q = new Queue<string>(1);
-    const putA = createTask(q.put("a"));
-    const putB = createTask(q.put("b"));
-    const putC = createTask(q.put("X"));
-    yield* sleep(0);
-    assert.ok(putA.done());
-    assert.ok(!putB.done());
-    putC.cancel();
-    yield* sleep(0);
-    assert.ok(putC.done());
-    assert.equal(q.getNowait(), "a");
-    yield* sleep(0);
-    assert.equal(q.getNowait(), "b");
-    yield* putB;
-  });
-});
+  // test_cancelled_put_silence_value_error_exception
+  const again = createTask(q.put(1));
+  yield* sleep(0);
+  q.getNowait(); // takes `again`'s putter off the deque
+  again.cancel();
+  yield* expectCancelled(again);
+}, { clock: "virtual", debug: false }));
 
-test("Queue: put() wakes a waiting getter (test_put_with_waiting_getters)", async () => {
-  await inVirtualLoop(function* () {
-    const q = new Queue<string>();
-    const t = createTask(q.get());
-    yield* sleep(0);
-    yield* q.put("a");
-    assert.equal(yield* t, "a");
-  });
-});
-
-test("Queue: putters woken by getNowait() all get in (test_why_are_putters_waiting)", async () => {
-  await inVirtualLoop(function* () {
-    const q = new Queue<number>(2);
-    yield* taskGroup(function* (tg) {
-      tg.createTask(
-        (function* () {
-          yield* sleep(0);
-          for (let n = q.qsize(); n > 0; n--) q.getNowait();
-        })(),
-      );
-      for (let i = 0; i < 4; i++) tg.createTask(q.put(i));
-    });
-    assert.equal(q.qsize(), 2);
-  });
-});
-
-test("Queue: a cancelled put() leaves no putter behind, even when a get removed it first", async () => {
-  await inVirtualLoop(function* () {
-    const q = new Queue<number>(1);
-    q.putNowait(1);
-    const putTask = createTask(q.put(1));
-    yield* sleep(0);
-    assert.equal(q._putters.length, 1);
-    putTask.cancel();
-    yield* expectCancelled(putTask);
-    assert.equal(q._putters.length, 0);
-
-    // test_cancelled_put_silence_value_error_exception
-    const again = createTask(q.put(1));
-    yield* sleep(0);
-    q.getNowait(); // takes `again`'s putter off the deque
-    again.cancel();
-    yield* expectCancelled(again);
-  });
-});
-
-test("Queue(maxsize=1.3) holds two items, as Python's does (test_float_maxsize)", async () => {
-  await inVirtualLoop(function* () {
-    const q = new Queue<number>(1.3);
-    q.putNowait(1);
-    q.putNowait(2);
-    assert.ok(q.full());
-    assert.throws(() => q.putNowait(3), QueueFull);
-  });
+test("Queue(maxsize=1.3) holds two items, as Python's does (test_float_maxsize)", asyncioTest(function* () {
+  const q = new Queue<number>(1.3);
+  q.putNowait(1);
+  q.putNowait(2);
+  assert.ok(q.full());
+  assert.throws(() => q.putNowait(3), QueueFull);
   assert.throws(() => new Queue("3" as unknown as number), {
     name: "TypeError",
     message: "Queue maxsize must be a number (0 for no limit), got '3'",
   });
-});
+}, { clock: "virtual", debug: false }));
 
-test("Queue: backpressure holds a fast producer to maxsize items ahead of a slow consumer", async () => {
-  await inVirtualLoop(function* () {
-    const loop = getRunningLoop();
-    const q = new Queue<number>(3);
-    const log: string[] = [];
-    const producer = createTask(
+test("Queue: backpressure holds a fast producer to maxsize items ahead of a slow consumer", asyncioTest(function* () {
+  const loop = getRunningLoop();
+  const q = new Queue<number>(3);
+  const log: string[] = [];
+  const producer = createTask(
+    (function* () {
+      for (let i = 0; i < 6; i++) {
+        yield* q.put(i);
+        log.push(`put ${i} at ${loop.time()} size ${q.qsize()}`);
+      }
+    })(),
+  );
+  for (let i = 0; i < 6; i++) {
+    yield* sleep(1);
+    log.push(`got ${yield* q.get()} at ${loop.time()}`);
+  }
+  yield* producer;
+  assert.deepEqual(log, [
+    "put 0 at 0 size 1",
+    "put 1 at 0 size 2",
+    "put 2 at 0 size 3",
+    "got 0 at 1",
+    "put 3 at 1 size 3",
+    "got 1 at 2",
+    "put 4 at 2 size 3",
+    "got 2 at 3",
+    "put 5 at 3 size 3",
+    "got 3 at 4",
+    "got 4 at 5",
+    "got 5 at 6",
+  ]);
+}, { clock: "virtual", debug: false }));
+
+test("Queue: a shut-down queue wakes a getter that then takes what is left (shutdown while getters wait)", asyncioTest(function* () {
+  const q = new Queue<string>();
+  const results: string[] = [];
+  const getters = [0, 1].map(() =>
+    createTask(
       (function* () {
-        for (let i = 0; i < 6; i++) {
-          yield* q.put(i);
-          log.push(`put ${i} at ${loop.time()} size ${q.qsize()}`);
+        try {
+          results.push(yield* q.get());
+        } catch (e) {
+          if (!(e instanceof QueueShutDown)) throw e;
+          results.push("shut down");
         }
       })(),
-    );
-    for (let i = 0; i < 6; i++) {
-      yield* sleep(1);
-      log.push(`got ${yield* q.get()} at ${loop.time()}`);
-    }
-    yield* producer;
-    assert.deepEqual(log, [
-      "put 0 at 0 size 1",
-      "put 1 at 0 size 2",
-      "put 2 at 0 size 3",
-      "got 0 at 1",
-      "put 3 at 1 size 3",
-      "got 1 at 2",
-      "put 4 at 2 size 3",
-      "got 2 at 3",
-      "put 5 at 3 size 3",
-      "got 3 at 4",
-      "got 4 at 5",
-      "got 5 at 6",
-    ]);
-  });
-});
-
-test("Queue: a shut-down queue wakes a getter that then takes what is left (shutdown while getters wait)", async () => {
-  await inVirtualLoop(function* () {
-    const q = new Queue<string>();
-    const results: string[] = [];
-    const getters = [0, 1].map(() =>
-      createTask(
-        (function* () {
-          try {
-            results.push(yield* q.get());
-          } catch (e) {
-            if (!(e instanceof QueueShutDown)) throw e;
-            results.push("shut down");
-          }
-        })(),
-      ),
-    );
-    yield* sleep(0);
-    q.putNowait("x"); // wakes the first getter
-    q.shutdown(); // wakes the second, which finds the queue empty once the first took "x"
-    yield* gather(...getters);
-    assert.deepEqual(results, ["x", "shut down"]);
-  });
-});
+    ),
+  );
+  yield* sleep(0);
+  q.putNowait("x"); // wakes the first getter
+  q.shutdown(); // wakes the second, which finds the queue empty once the first took "x"
+  yield* gather(...getters);
+  assert.deepEqual(results, ["x", "shut down"]);
+}, { clock: "virtual", debug: false }));
 
 // -- PriorityQueue ordering -------------------------------------------------------------------------
 
@@ -655,8 +606,7 @@ test("Deque (the store of Queue and of every waiter list) keeps FIFO order acros
   assert.deepEqual([...d], [7]);
 });
 
-test("Queue subclasses change only the _init/_put/_get hooks, and keep waiting, join and shutdown", async () => {
-  /** Hands out the largest item first, keeping its store sorted. */
+test("Queue subclasses change only the _init/_put/_get hooks, and keep waiting, join and shutdown", asyncioTest(function* () {
   class LargestFirstQueue extends Queue<number> {
     declare protected _queue: number[];
     protected override _init(): void {
@@ -670,25 +620,23 @@ test("Queue subclasses change only the _init/_put/_get hooks, and keep waiting, 
       return this._queue.shift()!;
     }
   }
-  await inVirtualLoop(function* () {
-    const q = new LargestFirstQueue(3);
-    const got: number[] = [];
-    const consumer = createTask(
-      (function* () {
-        for (;;) {
-          got.push(yield* q.get());
-          q.taskDone();
-          yield* sleep(1);
-        }
-      })(),
-    );
-    for (const x of [5, 1, 9, 3, 7]) yield* q.put(x);
-    yield* q.join();
-    assert.deepEqual(got, [9, 5, 7, 3, 1]); // 5, 1, 9 fill it; 3 and 7 arrive as slots free up
-    assert.equal(inspect(q), "<LargestFirstQueue maxsize=3>");
-    yield* sleep(1.5); // the consumer is back in get()
-    assert.equal(inspect(q), "<LargestFirstQueue maxsize=3 _getters[1]>");
-    q.shutdown();
-    yield* expectThrows(QueueShutDown, () => consumer);
-  });
-});
+  const q = new LargestFirstQueue(3);
+  const got: number[] = [];
+  const consumer = createTask(
+    (function* () {
+      for (;;) {
+        got.push(yield* q.get());
+        q.taskDone();
+        yield* sleep(1);
+      }
+    })(),
+  );
+  for (const x of [5, 1, 9, 3, 7]) yield* q.put(x);
+  yield* q.join();
+  assert.deepEqual(got, [9, 5, 7, 3, 1]);
+  assert.equal(inspect(q), "<LargestFirstQueue maxsize=3>");
+  yield* sleep(1.5);
+  assert.equal(inspect(q), "<LargestFirstQueue maxsize=3 _getters[1]>");
+  q.shutdown();
+  yield* expectThrows(QueueShutDown, () => consumer);
+}, { clock: "virtual", debug: false }));

@@ -31,7 +31,9 @@ export const AREAS: readonly Area[] = [
   { name: "signals, Ctrl-C", files: ["test/net/signals"], notInBrowsers: "a page has no signals" },
   { name: "thread and process pools", files: ["test/executors/"], notInBrowsers: "they are Node's worker_threads and child processes (a Web Worker would be another pool)" },
   { name: "`asyncio-ts/http`", files: ["test/http/"], notInBrowsers: "it is node:http's server and client" },
+  { name: "`asyncio-ts/bullmq`", files: ["test/bullmq/"], notInBrowsers: "it is a Redis client, and runs jobs in worker processes" },
   { name: "`asyncio-ts/eslint`", files: ["test/eslint/"], notInBrowsers: "a lint rule runs where ESLint runs" },
+  { name: "call graphs, `ps` and `pstree`, debug mode's watchdog", files: ["test/loop/graph", "test/debug/", "test/cli"], notInBrowsers: "not tried there (`ps` and `pstree` reach a process through Node's inspector; the watchdog is a Node thread)" },
   { name: "the examples, each against its Python original", files: ["test/examples"], notInBrowsers: null },
   { name: "the repository's own checks (docs, layers)", files: ["test/docs", "test/layers", "test/runtimes/"], notInBrowsers: "they read the repository" },
 ];

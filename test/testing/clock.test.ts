@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
-import { RuntimeError, ThreadPoolExecutor, createSubprocessExec, createTask, fromPromise, gather, getRunningLoop, openConnection, run, sleep, startServer, timeout, waitFor, type Coroutine } from "asyncio-ts";
+import { PIPE, ThreadPoolExecutor, createSubprocessExec, createTask, fromPromise, gather, getRunningLoop, openConnection, run, sleep, startServer, timeout, waitFor, type Coroutine } from "asyncio-ts";
 import { VirtualClock, waitAllTasksBlocked } from "asyncio-ts/testing";
 
 test("autojump: sleep(3600) returns at once and loop.time() then reads 3600", async () => {
@@ -300,4 +300,62 @@ test("the virtual clock waits for a connect, a DNS lookup and a child process: t
     { clock: new VirtualClock() },
   );
   assert.deepEqual(got, ["connected at 0", "resolved at 0: true", "exit 3 at 0"]);
+});
+
+test("the virtual clock waits while a task reads from a peer outside the loop: a child's stdout, a socket served by another process", async () => {
+  const got = await run(
+    function* (): Coroutine<string[]> {
+      const loop = getRunningLoop();
+      const log: string[] = [];
+      // The child answers after 300 ms of real time; a 1 s timeout around the read must not expire first.
+      const child = yield* createSubprocessExec(process.execPath, "-e", "setTimeout(() => console.log('late'), 300)", { stdout: PIPE });
+      log.push(`${(yield* waitFor(child.stdout!.readline(), 1)).toString().trim()} from the child at ${loop.time()}`);
+      yield* child.wait();
+      // A TCP server in another process that answers 300 ms after the connection.
+      const peer = yield* createSubprocessExec(
+        process.execPath,
+        "-e",
+        "const s = require('net').createServer((c) => setTimeout(() => c.end('late\\n'), 300)).listen(0, '127.0.0.1', () => console.log(s.address().port))",
+        { stdout: PIPE },
+      );
+      const port = Number((yield* peer.stdout!.readline()).toString());
+      const [reader, writer] = yield* openConnection("127.0.0.1", port);
+      log.push(`${(yield* waitFor(reader.readline(), 1)).toString().trim()} from the socket at ${loop.time()}`);
+      writer.close();
+      yield* writer.waitClosed();
+      peer.kill();
+      yield* peer.wait();
+      return log;
+    },
+    { clock: new VirtualClock() },
+  );
+  assert.deepEqual(got, ["late from the child at 0", "late from the socket at 0"]);
+});
+
+test("a peer on the same loop answers in virtual time: a server that sleeps 60 s before its reply is read at loop time 60, at once", async () => {
+  const wall0 = performance.now();
+  const got = await run(
+    function* (): Coroutine<string> {
+      const loop = getRunningLoop();
+      const server = yield* startServer(function* (reader, writer) {
+        yield* reader.readline();
+        yield* sleep(60);
+        writer.write(Buffer.from("pong\n"));
+        yield* writer.drain();
+        writer.close();
+      }, "127.0.0.1", 0);
+      const port = (server.sockets[0]!.getsockname() as [string, number])[1];
+      const [reader, writer] = yield* openConnection("127.0.0.1", port);
+      writer.write(Buffer.from("ping\n"));
+      const reply = (yield* waitFor(reader.readline(), 120)).toString().trim();
+      writer.close();
+      yield* writer.waitClosed();
+      server.close();
+      yield* server.waitClosed();
+      return `${reply} at ${loop.time()}`;
+    },
+    { clock: new VirtualClock() },
+  );
+  assert.equal(got, "pong at 60");
+  assert.ok(performance.now() - wall0 < 5000, "the 60 s were virtual");
 });
