@@ -17,6 +17,20 @@ export interface KnownFailure {
 }
 
 const BOTH = ["bun", "deno"] as const;
+/** Why debug mode's reprs and the call graphs differ on both. */
+const INSP = "a coroutine's name and where it waits come from Node's inspector (node:inspector), which Bun and Deno do not give as Node does, so reprs show `coro=<()>` and call graphs lack frames";
+
+/**
+ * Test files not run at all on a runtime, because they hang there (each would cost the run its
+ * time limit); the table counts them as failing, with the reason.
+ */
+export const NOT_RUN: readonly { runtimes: readonly ("bun" | "deno")[]; file: string; why: string }[] = [
+  {
+    runtimes: BOTH,
+    file: "test/cli.test.ts",
+    why: "`ps` and `pstree` open the target's inspector with SIGUSR1 and talk to it over its WebSocket, which Bun does not have and Deno does otherwise (Bun hangs)",
+  },
+];
 
 export const KNOWN_FAILURES: readonly KnownFailure[] = [
   // -- the core --------------------------------------------------------------------------------
@@ -51,6 +65,82 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = [
     why: "on a loaded machine, Deno once reported an eager task's unretrieved error otherwise than once at the loop's close (it passes in other runs)",
     flaky: true,
   },
+  // -- debug mode, call graphs, ps and pstree (issue 18's tests; merged last, analysed least) -------
+  {
+    runtimes: ["bun"],
+    file: "test/debug/debug.test.ts",
+    test: /^(debug mode reports a coroutine of the API collected|a coroutine of the API not started when its loop closes|a coroutine awaited, run as a task, or closed is not reported|the default exception handler prints a coroutine never awaited)/,
+    why: "the test calls gc() (node --expose-gc), which Bun does not have",
+  },
+  {
+    runtimes: ["bun"],
+    file: "test/loop/futures.test.ts",
+    test: /^a failed task collected (between runUntilComplete and close\(\)|and finalized while the loop is open)/,
+    why: "the test calls gc() (node --expose-gc), which Bun does not have",
+  },
+  {
+    runtimes: ["deno"],
+    file: "test/loop/futures.test.ts",
+    test: /^a failed task collected (between runUntilComplete and close\(\)|and finalized while the loop is open)/,
+    why: "not analysed yet: the report of a collected failed task comes otherwise than once (Deno's gc and finalizers)",
+  },
+  {
+    runtimes: BOTH,
+    file: "test/debug/debug.test.ts",
+    test: "the watchdog reports a step that blocks the loop while it still runs, with where it is stuck, then when it ends",
+    why: INSP,
+  },
+  {
+    runtimes: ["bun"],
+    file: "test/debug/debug.test.ts",
+    test: "a step shorter than the threshold is not reported by the watchdog",
+    why: "not analysed yet: Bun's watchdog thread reported a step shorter than its threshold",
+    flaky: true,
+  },
+  {
+    runtimes: BOTH,
+    file: "test/loop/futures.test.ts",
+    test: "the default exception handler prints where a never-retrieved task was created, in debug mode",
+    why: INSP,
+  },
+  {
+    runtimes: BOTH,
+    file: "test/loop/events.test.ts",
+    test: "debug mode logs a slow task step with the task's name",
+    why: INSP,
+  },
+  {
+    runtimes: ["bun"],
+    file: "test/loop/graph.test.ts",
+    test: /\((debug mode: every coroutine of a suspended task|no debug mode: a suspended task's own coroutine)\) \(test_stack_\w+\)$|^limit keeps the outermost frames|^formatCallGraph\(\) renders CPython's layout/,
+    why: INSP,
+  },
+  {
+    runtimes: ["deno"],
+    file: "test/loop/graph.test.ts",
+    test: /\(no debug mode: a suspended task's own coroutine\) \(test_stack_\w+\)$|^a plain future's graph: the tasks awaiting it, and who awaits them \(debug mode/,
+    why: INSP,
+  },
+  // -- asyncio-ts/bullmq -------------------------------------------------------------------------
+  {
+    runtimes: ["bun"],
+    file: "test/bullmq/executor.test.ts",
+    test: "a job module that fails to load fails its job with the module's error, and the worker goes on",
+    why: "not analysed yet: a job module that fails to load fails its job with another error than on Node",
+  },
+  {
+    runtimes: ["deno"],
+    file: "test/bullmq/executor.test.ts",
+    test: "jobs on three worker processes",
+    why: "not analysed yet: a job module that fails to load fails its job with another error than on Node",
+  },
+  {
+    runtimes: ["bun"],
+    file: "test/bullmq/example.test.ts",
+    test: "distributed_pool: the seed's program over Redis and two worker processes prints what the seed prints, in about 4 s",
+    why: "not analysed yet: the seed's program over Redis printed otherwise than its transcript",
+    flaky: true,
+  },
   // -- asyncio-ts/testing ----------------------------------------------------------------------
   {
     runtimes: BOTH,
@@ -63,6 +153,24 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = [
     file: "test/testing/case.test.ts",
     test: "not a deadlock while something outside the loop can still wake it: a Node timer, a bridged promise",
     why: "Bun's node:async_hooks reports no timers, so asyncioTest cannot see that a Node timer may still wake the loop, and reports a deadlock",
+  },
+  {
+    runtimes: BOTH,
+    file: "test/testing/case.test.ts",
+    test: "an unref'd timer Node makes for itself (node:http's Date header cache) is no leftover; one the test makes is",
+    why: "Bun's and Deno's node:async_hooks report no timers or threads, so asyncioTest cannot name them as leftovers",
+  },
+  {
+    runtimes: ["deno"],
+    file: "test/testing/clock.test.ts",
+    test: /^(the virtual clock waits while a task reads from a peer outside the loop|a peer on the same loop answers in virtual time)/,
+    why: "not analysed yet: the peer these tests start prints no port under Deno",
+  },
+  {
+    runtimes: ["deno"],
+    file: "test/http/server.test.ts",
+    test: "a program that forgets its AppRunner and its ClientSession still ends: the loop's close closes them, and says so in debug mode",
+    why: "not analysed yet: on Deno, a program that left an AppRunner and a ClientSession open does not end as on Node",
   },
   // -- networking --------------------------------------------------------------------------------
   {

@@ -8,7 +8,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { KNOWN_FAILURES } from "./expected.ts";
+import { KNOWN_FAILURES, NOT_RUN } from "./expected.ts";
 
 export interface Area {
   readonly name: string;
@@ -53,14 +53,14 @@ function reasons(): string[] {
   const out: string[] = [];
   for (const area of AREAS) {
     for (const runtime of ["bun", "deno"] as const) {
-      for (const k of KNOWN_FAILURES) if (k.runtimes.includes(runtime) && areaOf(k.file) === area && !out.includes(k.why)) out.push(k.why);
+      for (const k of [...NOT_RUN, ...KNOWN_FAILURES]) if (k.runtimes.includes(runtime) && areaOf(k.file) === area && !out.includes(k.why)) out.push(k.why);
     }
   }
   return out;
 }
 
 function cell(area: Area, runtime: "bun" | "deno", notes: string[]): string {
-  const why = [...new Set(KNOWN_FAILURES.filter((k) => k.runtimes.includes(runtime) && areaOf(k.file) === area).map((k) => k.why))];
+  const why = [...new Set([...NOT_RUN, ...KNOWN_FAILURES].filter((k) => k.runtimes.includes(runtime) && areaOf(k.file) === area).map((k) => k.why))];
   if (why.length === 0) return "yes";
   return `yes, but for ${why.map((w) => `(${notes.indexOf(w) + 1})`).join(" ")}`;
 }
