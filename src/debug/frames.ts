@@ -124,10 +124,14 @@ let ownDirs: string[] | null = null;
 
 function libraryDirs(): string[] {
   if (ownDirs === null) {
-    // The package's root as a path (a URL where there are no files), with its separator at the end.
-    const root = displayPath(new URL("../../", import.meta.url).href);
-    const sep = hostModule<{ sep: string }>("node:path")?.sep ?? "/";
-    ownDirs = [`${root}src${sep}`, `${root}dist${sep}`];
+    try {
+      // The package's root as a path (a URL where there are no files), with its separator at the end.
+      const root = displayPath(new URL("../../", import.meta.url).href);
+      const sep = hostModule<{ sep: string }>("node:path")?.sep ?? "/";
+      ownDirs = [`${root}src${sep}`, `${root}dist${sep}`];
+    } catch {
+      ownDirs = []; // bundled where the module has no URL of its own: no frame is told apart as ours
+    }
   }
   return ownDirs;
 }
