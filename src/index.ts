@@ -7,6 +7,7 @@
 
 // The layers above the scheduling loop add their methods to EventLoop when loaded (loop/events.ts):
 // futures and tasks come with what is exported below; these two bring the rest.
+import "./debug/host_modules.ts"; // the Node built-ins the core layers use where the host has them
 import "./executors/loop_methods.ts"; // runInExecutor
 import "./net/loop_methods.ts"; // connections, servers, getaddrinfo, UDP, subprocesses, signals
 

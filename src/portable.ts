@@ -42,6 +42,7 @@ export {
   ConnectionRefusedError,
   ConnectionResetError,
   isCancellation,
+  type CancelOrigin,
 } from "./exceptions.ts";
 export {
   EventLoop,
@@ -56,7 +57,15 @@ export {
   type Executor,
   type LoopOptions,
 } from "./loop/events.ts";
-export { Future, isFuture, fromPromise, wrapFuture, type ConcurrentFutureLike } from "./loop/futures.ts";
+export {
+  Future,
+  isFuture,
+  fromPromise,
+  wrapFuture,
+  futureAddToAwaitedBy,
+  futureDiscardFromAwaitedBy,
+  type ConcurrentFutureLike,
+} from "./loop/futures.ts";
 export {
   Task,
   createTask,
@@ -86,6 +95,15 @@ export {
 export { timeout, timeoutAt, Timeout, waitFor } from "./primitives/timeouts.ts";
 export { taskGroup, TaskGroup } from "./primitives/taskgroups.ts";
 export { run, Runner } from "./loop/runners.ts";
+export {
+  captureCallGraph,
+  formatCallGraph,
+  printCallGraph,
+  FrameCallGraphEntry,
+  FutureCallGraph,
+  type CallGraphOptions,
+  type FrameInfo,
+} from "./loop/graph.ts";
 export { ContextVar, Context, Token, copyContext } from "./loop/contextvars.ts";
 export type { Clock } from "./core/scheduler.ts";
 /** @internal The loop's side of a clock that wakes it, for asyncio-ts/testing's VirtualClock. */

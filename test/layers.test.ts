@@ -26,8 +26,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   http: [],
   eslint: [],
   bullmq: [],
-  "portable.ts": ["exceptions.ts", "options.ts", "core", "loop", "primitives"],
-  "index.ts": ["exceptions.ts", "options.ts", "core", "loop", "primitives", "executors", "net"],
+  "portable.ts": ["exceptions.ts", "options.ts", "core", "debug", "loop", "primitives"],
+  "index.ts": ["exceptions.ts", "options.ts", "core", "debug", "loop", "primitives", "executors", "net"],
 };
 
 /** The entry points that must load where Node is not (a browser, a Web Worker): asyncio-ts/core and the browser build of asyncio-ts/testing. */
@@ -99,3 +99,14 @@ test("the check sees the whole graph: the loop's networking methods are added fr
   const importers = Object.entries(obj).filter(([, deps]) => deps.includes("net/loop_methods.ts")).map(([f]) => f);
   assert.deepEqual(importers, ["index.ts"]);
 });
+
+/** The export statements of an entry point's source, each as written. */
+function exportStatements(file: string): string[] {
+  return [...readFileSync(src + file, "utf8").matchAll(/^export (?:type )?\{[^}]*\} from "[^"]+";$/gms)].map((m) => m[0]);
+}
+
+test("asyncio-ts/core exports every name asyncio-ts does but those of networking and executors, from the same modules", () => {
+  const expected = exportStatements("index.ts").filter((st) => !/from "\.\/(net|executors)\//.test(st));
+  assert.deepEqual(exportStatements("portable.ts"), expected);
+});
+

@@ -132,6 +132,33 @@ function openChannel(): { send: Port; receive: Port; queued: Queued[] } {
   return opened;
 }
 
+/** The host's built-in modules handed over by asyncio-ts's Node entry point (debug/host_modules.ts). */
+const providedModules = new Map<string, unknown>();
+
+/**
+ * @internal Hands a built-in module of the host to the layers that may not import it (they load
+ * in browsers too): the Node entry point of asyncio-ts does, for every Node 20 release.
+ */
+export function _provideHostModule(name: string, module: unknown): void {
+  providedModules.set(name, module);
+}
+
+/**
+ * A built-in module of the host (`"node:util"`, `"node:worker_threads"`, ...), found at run time,
+ * or undefined where the host has none (a browser): the one the Node entry point handed over, else
+ * `process.getBuiltinModule(name)` (Node 20.16 and later, Bun, Deno). Typed by the caller with
+ * the little it uses, so this layer needs no Node types.
+ */
+export function hostModule<T>(name: string): T | undefined {
+  const given = providedModules.get(name);
+  if (given !== undefined) return given as T;
+  try {
+    return hostProcess()?.getBuiltinModule?.(name) as T | undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The parts of Node's `process` this layer uses, each of which a host may lack. */
 export interface HostProcess {
   prependListener?(event: "beforeExit", listener: () => void): unknown;
@@ -140,6 +167,9 @@ export interface HostProcess {
   listenerCount?(event: "SIGINT"): number;
   exit?(code: number): never;
   env?: Record<string, string | undefined>;
+  getBuiltinModule?(name: string): unknown;
+  readonly pid?: number;
+  readonly stdout?: { write(text: string): unknown };
 }
 
 /** The host's `process` (Node, Bun, Deno), or undefined (a page, a Web Worker). */

@@ -9,8 +9,9 @@
  *   value of Node's `inspect.custom` (Bun and Deno honour it too), obtained without importing
  *   `node:util`. A class names its repr with `[inspectCustom]()`.
  * - `formatValue(x, options)` formats with the host's own `inspect` where there is one: found
- *   once, at the first call, through `process.getBuiltinModule("node:util")` (Node 20.16 and
- *   later, Bun, Deno), which is a lookup at run time, not an import a bundler would follow. Where
+ *   once, at the first call, with host.ts's `hostModule("node:util")` (handed over by the Node
+ *   entry point, or `process.getBuiltinModule`), a lookup at run time, not an import a bundler
+ *   would follow. Where
  *   there is none (a browser, a Web Worker, Node before 20.16), a small formatter of ours prints
  *   what `inspect` prints for the values messages hold, on one line: primitives, functions and
  *   classes, arrays, plain objects and class instances, maps, sets, dates, errors, byte arrays, and
@@ -20,6 +21,8 @@
  *
  * Nothing here runs on the hot path: only when a repr or a message is built.
  */
+
+import { hostModule } from "./host.ts";
 
 /** The symbol Node's `util.inspect` looks for (`inspect.custom`), obtained without `node:util`. */
 export const inspectCustom: unique symbol = Symbol.for("nodejs.util.inspect.custom");
@@ -38,13 +41,8 @@ type Inspect = (x: unknown, options?: FormatOptions) => string;
 let hostInspect: Inspect | null | undefined;
 
 function findHostInspect(): Inspect | null {
-  try {
-    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-    const util = proc?.getBuiltinModule?.("node:util") as { inspect?: unknown } | undefined;
-    return typeof util?.inspect === "function" ? (util.inspect as Inspect) : null;
-  } catch {
-    return null;
-  }
+  const util = hostModule<{ inspect?: unknown }>("node:util");
+  return typeof util?.inspect === "function" ? (util.inspect as Inspect) : null;
 }
 
 /**

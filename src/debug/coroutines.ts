@@ -15,7 +15,7 @@
  *   in debug mode or a call graph needs it.
  */
 
-import { nodeBuiltin } from "./host.ts";
+import { hostModule } from "../core/host.ts";
 import { hooks } from "../core/hooks.ts";
 import { runningScheduler } from "../core/scheduler.ts";
 import { _watchUnawaited } from "./unawaited.ts";
@@ -127,11 +127,6 @@ interface InspectorSession {
 
 /** The global slot a generator is put in for a moment, so the inspector can get hold of it. */
 const SLOT = "asyncio-ts.inspect";
-/** What debug mode reads of Node's `SourceMap` (node:module). */
-interface SourceMapLike {
-  findEntry(line: number, column: number): unknown;
-}
-
 const GROUP = "asyncio-ts";
 let session: InspectorSession | null | undefined;
 /** Script ids to their URLs, refreshed when an unknown id shows up. */
@@ -140,7 +135,7 @@ const scriptUrls = new Map<string, string>();
 function getSession(): InspectorSession | null {
   if (session === undefined) {
     try {
-      const { Session } = nodeBuiltin<{ Session: new () => InspectorSession }>("node:inspector")!;
+      const { Session } = hostModule<{ Session: new () => InspectorSession }>("node:inspector")!;
       const s = new Session();
       s.connect();
       session = s;
@@ -205,6 +200,11 @@ export function inspectGenerator(gen: object): GeneratorInfo | null {
   }
 }
 
+/** What this module uses of node:module's `SourceMap`. */
+interface SourceMapLike {
+  findEntry(line: number, column: number): unknown;
+}
+
 /** A location the inspector gave (a script id, 0-based line and column) as a place in the source. */
 function place(loc: { scriptId: string; lineNumber: number; columnNumber: number } | undefined): Place | null {
   if (loc === undefined) return null;
@@ -213,8 +213,8 @@ function place(loc: { scriptId: string; lineNumber: number; columnNumber: number
   const file = displayPath(url);
   let map;
   try {
-    const findSourceMap = nodeBuiltin<{ findSourceMap(path: string): SourceMapLike | undefined }>("node:module")?.findSourceMap;
-    map = findSourceMap?.(file) ?? findSourceMap?.(url);
+    const findSourceMap = hostModule<{ findSourceMap(path: string): SourceMapLike | undefined }>("node:module")?.findSourceMap;
+    map = findSourceMap === undefined ? undefined : (findSourceMap(file) ?? findSourceMap(url));
   } catch {
     map = undefined;
   }

@@ -11,7 +11,7 @@
  * when it is first read, so a capture that is never looked at costs the walk and nothing more.
  */
 
-import { nodeBuiltin } from "./host.ts";
+import { hostModule } from "../core/host.ts";
 
 /** One frame of a call stack. */
 export interface FrameInfo {
@@ -35,11 +35,15 @@ export interface StackHolder {
 /** How many frames a capture keeps: a coroutine is two frames (its own and its `next`). */
 const CAPTURE_LIMIT = 200;
 
+/** `Error` with V8's stack API, which Node, Deno and Chromium have (Bun's JavaScriptCore too). */
+const V8Error = Error as ErrorConstructor & { stackTraceLimit: number; captureStackTrace?(target: object, hide?: Function): void };
+
 /** Captures the current stack (at most `frames` deep) into a holder, leaving out `hide` and the frames above it. */
 export function captureStack(hide: Function, frames = CAPTURE_LIMIT): StackHolder {
   const holder: StackHolder = {};
   if (typeof V8Error.captureStackTrace !== "function") {
-    holder.stack = new Error().stack; // a host without V8's stack API: the whole stack, as it is
+    // Not V8 (Firefox, older Safari): a plain stack, hidden frames and all.
+    holder.stack = new Error().stack;
     return holder;
   }
   const limit = V8Error.stackTraceLimit;
@@ -49,8 +53,6 @@ export function captureStack(hide: Function, frames = CAPTURE_LIMIT): StackHolde
   return holder;
 }
 
-/** V8's stack API (Node, Bun's JavaScriptCore has it too, Chromium), which other hosts may lack. */
-const V8Error = Error as ErrorConstructor & { stackTraceLimit: number; captureStackTrace?(target: object, hide?: Function): void };
 
 const FRAME_LINE = /^\s*at (?:(.*?) \((.*)\)|(.*))$/;
 /**
@@ -58,20 +60,15 @@ const FRAME_LINE = /^\s*at (?:(.*?) \((.*)\)|(.*))$/;
  * `next`), read past like `next (<anonymous>)`: paths without the extension, in src/ and in dist/,
  * since a stack of the built package may show either (its source maps name the sources).
  */
-const transparentModules: string[] = [];
-let transparentPrefixes: string[] | null = null;
+const transparentPrefixes: string[] = [];
 
 /** @internal Frames of the module `name` of asyncio-ts ("debug/unawaited") are read past (see above). */
 export function _transparentModule(name: string): void {
-  transparentModules.push(name);
-  transparentPrefixes = null;
+  for (const dir of libraryDirs()) transparentPrefixes.push(`${dir}${name}.`);
 }
 
 function isResume(line: string): boolean {
-  if (RESUME_LINE.test(line)) return true;
-  if (transparentModules.length === 0) return false;
-  transparentPrefixes ??= transparentModules.flatMap((name) => ownDirsOf().map((dir) => `${dir}${name}.`));
-  return transparentPrefixes.some((f) => line.includes(f));
+  return RESUME_LINE.test(line) || (transparentPrefixes.length > 0 && transparentPrefixes.some((f) => line.includes(f)));
 }
 const RESUME_LINE = /^\s*at (?:\S+\.)?(?:next|throw|return) \(<anonymous>\)$/;
 const LOCATION = /^(.*):(\d+):(\d+)$/;
@@ -109,7 +106,9 @@ export function parseStack(stack: string): FrameInfo[] {
 export function displayPath(file: string): string {
   if (file.startsWith("file://")) {
     try {
-      return fileURLToPath(file);
+      // node:url's where the host has it (it knows Windows' drives); a browser has no files.
+      const url = hostModule<{ fileURLToPath(u: string): string }>("node:url");
+      return url !== undefined ? url.fileURLToPath(file) : decodeURIComponent(new URL(file).pathname);
     } catch {
       return file;
     }
@@ -122,20 +121,24 @@ export function displayPath(file: string): string {
  * of the built package may show the sources its source maps name.
  */
 let ownDirs: string[] | null = null;
-function ownDirsOf(): string[] {
-  // Found on first use, not at load: a host may run the core with no URL class at all.
-  return (ownDirs ??= ["src/", "dist/"].map((dir) => displayPath(new URL(`../../${dir}`, import.meta.url).href)));
-}
 
-/** A `file:` URL's path: Node's `fileURLToPath` where the host has it, else the URL's decoded path. */
-function fileURLToPath(url: string): string {
-  const convert = nodeBuiltin<{ fileURLToPath(url: string): string }>("node:url")?.fileURLToPath;
-  return convert !== undefined ? convert(url) : decodeURIComponent(new URL(url).pathname);
+function libraryDirs(): string[] {
+  if (ownDirs === null) {
+    try {
+      // The package's root as a path (a URL where there are no files), with its separator at the end.
+      const root = displayPath(new URL("../../", import.meta.url).href);
+      const sep = hostModule<{ sep: string }>("node:path")?.sep ?? "/";
+      ownDirs = [`${root}src${sep}`, `${root}dist${sep}`];
+    } catch {
+      ownDirs = []; // bundled where the module has no URL of its own: no frame is told apart as ours
+    }
+  }
+  return ownDirs;
 }
 
 /** Whether the frame is in asyncio-ts's own code, or in Node's. */
 export function isLibraryFrame(f: FrameInfo): boolean {
-  return ownDirsOf().some((dir) => f.fileName.startsWith(dir)) || f.fileName.startsWith("node:") || f.fileName === "";
+  return libraryDirs().some((dir) => f.fileName.startsWith(dir)) || f.fileName.startsWith("node:") || f.fileName === "";
 }
 
 /** `file:line` of a frame, as reprs show a place (`created at /app/main.ts:12`). */

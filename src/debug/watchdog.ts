@@ -20,7 +20,7 @@
  * unref'd timer would.
  */
 
-import { nodeBuiltin } from "./host.ts";
+import { hostModule } from "../core/host.ts";
 import { captureStack, isLibraryFrame, parseStack } from "./frames.ts";
 
 /** How often the worker looks at the loop, in milliseconds. */
@@ -111,14 +111,18 @@ function stuckStack(): string {
 
 /** What the watchdog uses of node:worker_threads. */
 interface WorkerThreads {
-  isMainThread: boolean;
-  Worker: new (source: string, options: object) => { unref(): void; on(event: "error", listener: () => void): unknown };
+  readonly isMainThread: boolean;
+  Worker: new (
+    source: string,
+    options: { eval: boolean; workerData: unknown; stdout: boolean; stderr: boolean },
+  ) => { unref(): void; on(event: "error", listener: (e: unknown) => void): unknown };
 }
 
 /** @internal A loop in debug mode was made: the watchdog starts, once per process. */
 export function _startWatchdog(): void {
-  const threads = nodeBuiltin<WorkerThreads>("node:worker_threads");
-  if (started || threads === undefined || !threads.isMainThread) return; // no worker threads here: no watchdog
+  // node:worker_threads where the host has it (Node, Bun, Deno); a browser gets no watchdog.
+  const threads = hostModule<WorkerThreads>("node:worker_threads");
+  if (started || threads === undefined || !threads.isMainThread) return;
   started = true;
   const { Worker } = threads;
   try {

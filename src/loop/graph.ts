@@ -19,6 +19,7 @@
  *   the stack is then that one frame, without the coroutines it delegates to.
  */
 
+import { hostModule, hostProcess } from "../core/host.ts";
 import { _getRunningLoop, type EventLoop } from "./events.ts";
 import { RuntimeError } from "../exceptions.ts";
 import { Future, _awaitersOf, isFuture } from "./futures.ts";
@@ -240,7 +241,10 @@ export function printCallGraph(
   const graph = capture(future ?? null, options.depth ?? 1, options.limit ?? null, printCallGraph);
   const lines: string[] = [];
   if (graph !== null) renderGraph(graph, lines, 0);
-  (options.file ?? process.stdout).write(`${lines.join("\n")}\n`);
+  // The process' stdout where there is one; a browser's console otherwise.
+  const out = options.file ?? hostProcess()?.stdout;
+  if (out !== undefined) out.write(`${lines.join("\n")}\n`);
+  else console.log(lines.join("\n"));
 }
 
 // -- what `npx asyncio-ts ps PID` reads (debug/tools.ts draws it) --------------------------------
@@ -291,7 +295,7 @@ export function _snapshot(hide: Function = _snapshot): Snapshot {
       });
     }
   }
-  return { pid: process.pid, threadId: currentThreadId(), tasks };
+  return { pid: hostProcess()?.pid ?? 0, threadId: currentThreadId(), tasks };
 }
 
 /**
@@ -310,7 +314,7 @@ if (host[HOOK] === undefined) {
     providers: [],
     snapshot() {
       const parts = hook.providers.map((provide) => provide(hook.snapshot));
-      return JSON.stringify({ pid: process.pid, threadId: currentThreadId(), tasks: parts.flatMap((p) => p.tasks) } satisfies Snapshot);
+      return JSON.stringify({ pid: hostProcess()?.pid ?? 0, threadId: currentThreadId(), tasks: parts.flatMap((p) => p.tasks) } satisfies Snapshot);
     },
   };
   host[HOOK] = hook;
@@ -319,6 +323,5 @@ host[HOOK]!.providers.push(_snapshot);
 
 /** This thread's id (node:worker_threads' `threadId`, 0 on the main thread), where the host has one. */
 function currentThreadId(): number {
-  const host = globalThis as { process?: { getBuiltinModule?(id: string): unknown } };
-  return (host.process?.getBuiltinModule?.("node:worker_threads") as { threadId?: number } | undefined)?.threadId ?? 0;
+  return hostModule<{ threadId?: number }>("node:worker_threads")?.threadId ?? 0;
 }

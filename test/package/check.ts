@@ -128,16 +128,20 @@ function everyExport(only?: string[]): string {
 
 /**
  * Runs an ES module bundle in a fresh V8 context that has what a Web Worker has for our purposes
- * (console, timers, MessageChannel, performance, queueMicrotask) and nothing of Node's.
+ * (console, timers, MessageChannel, performance, queueMicrotask, URL, and an `import.meta.url`
+ * as a page would serve it) and nothing of Node's.
  */
 const WEB_HOST = `import vm from "node:vm";
 import { readFileSync } from "node:fs";
-const web = { console, setTimeout, clearTimeout, setInterval, clearInterval, MessageChannel, performance, queueMicrotask };
+const web = { console, setTimeout, clearTimeout, setInterval, clearInterval, MessageChannel, performance, queueMicrotask, URL };
 const context = vm.createContext(web);
 for (const name of ["process", "setImmediate", "require", "Buffer"]) {
   if (vm.runInContext(\`typeof \${name}\`, context) !== "undefined") throw new Error(\`the web context has \${name}\`);
 }
-const mod = new vm.SourceTextModule(readFileSync(process.argv[2], "utf8"), { context });
+const mod = new vm.SourceTextModule(readFileSync(process.argv[2], "utf8"), {
+  context,
+  initializeImportMeta: (meta) => void (meta.url = "http://127.0.0.1/browser.bundle.js"), // as a page serves it
+});
 await mod.link(() => { throw new Error("the bundle imports a module"); });
 await mod.evaluate();
 `;

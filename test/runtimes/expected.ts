@@ -17,6 +17,20 @@ export interface KnownFailure {
 }
 
 const BOTH = ["bun", "deno"] as const;
+/** Why debug mode's reprs and the call graphs differ on both. */
+const INSP = "a coroutine's name and where it waits come from Node's inspector (node:inspector), which Bun and Deno do not give as Node does, so reprs show `coro=<()>` and call graphs lack frames";
+
+/**
+ * Test files not run at all on a runtime, because they hang there (each would cost the run its
+ * time limit); the table counts them as failing, with the reason.
+ */
+export const NOT_RUN: readonly { runtimes: readonly ("bun" | "deno")[]; file: string; why: string }[] = [
+  {
+    runtimes: BOTH,
+    file: "test/cli.test.ts",
+    why: "`ps` and `pstree` open the target's inspector with SIGUSR1 and talk to it over its WebSocket, which Bun does not have and Deno does otherwise (Bun hangs)",
+  },
+];
 
 export const KNOWN_FAILURES: readonly KnownFailure[] = [
   // -- the core --------------------------------------------------------------------------------
@@ -51,6 +65,82 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = [
     why: "on a loaded machine, Deno once reported an eager task's unretrieved error otherwise than once at the loop's close (it passes in other runs)",
     flaky: true,
   },
+  // -- debug mode, call graphs, ps and pstree (issue 18's tests; merged last, analysed least) -------
+  {
+    runtimes: ["bun"],
+    file: "test/debug/debug.test.ts",
+    test: /^(debug mode reports a coroutine of the API collected|a coroutine of the API not started when its loop closes|a coroutine awaited, run as a task, or closed is not reported|the default exception handler prints a coroutine never awaited)/,
+    why: "the test calls gc() (node --expose-gc), which Bun does not have",
+  },
+  {
+    runtimes: ["bun"],
+    file: "test/loop/futures.test.ts",
+    test: /^a failed task collected (between runUntilComplete and close\(\)|and finalized while the loop is open)/,
+    why: "the test calls gc() (node --expose-gc), which Bun does not have",
+  },
+  {
+    runtimes: ["deno"],
+    file: "test/loop/futures.test.ts",
+    test: /^a failed task collected (between runUntilComplete and close\(\)|and finalized while the loop is open)/,
+    why: "not analysed yet: the report of a collected failed task comes otherwise than once (Deno's gc and finalizers)",
+  },
+  {
+    runtimes: BOTH,
+    file: "test/debug/debug.test.ts",
+    test: "the watchdog reports a step that blocks the loop while it still runs, with where it is stuck, then when it ends",
+    why: INSP,
+  },
+  {
+    runtimes: ["bun"],
+    file: "test/debug/debug.test.ts",
+    test: "a step shorter than the threshold is not reported by the watchdog",
+    why: "not analysed yet: Bun's watchdog thread reported a step shorter than its threshold",
+    flaky: true,
+  },
+  {
+    runtimes: BOTH,
+    file: "test/loop/futures.test.ts",
+    test: "the default exception handler prints where a never-retrieved task was created, in debug mode",
+    why: INSP,
+  },
+  {
+    runtimes: BOTH,
+    file: "test/loop/events.test.ts",
+    test: "debug mode logs a slow task step with the task's name",
+    why: INSP,
+  },
+  {
+    runtimes: ["bun"],
+    file: "test/loop/graph.test.ts",
+    test: /\((debug mode: every coroutine of a suspended task|no debug mode: a suspended task's own coroutine)\) \(test_stack_\w+\)$|^limit keeps the outermost frames|^formatCallGraph\(\) renders CPython's layout/,
+    why: INSP,
+  },
+  {
+    runtimes: ["deno"],
+    file: "test/loop/graph.test.ts",
+    test: /\(no debug mode: a suspended task's own coroutine\) \(test_stack_\w+\)$|^a plain future's graph: the tasks awaiting it, and who awaits them \(debug mode/,
+    why: INSP,
+  },
+  // -- asyncio-ts/bullmq -------------------------------------------------------------------------
+  {
+    runtimes: ["bun"],
+    file: "test/bullmq/executor.test.ts",
+    test: "a job module that fails to load fails its job with the module's error, and the worker goes on",
+    why: "not analysed yet: a job module that fails to load fails its job with another error than on Node",
+  },
+  {
+    runtimes: ["deno"],
+    file: "test/bullmq/executor.test.ts",
+    test: "jobs on three worker processes",
+    why: "not analysed yet: a job module that fails to load fails its job with another error than on Node",
+  },
+  {
+    runtimes: ["bun"],
+    file: "test/bullmq/example.test.ts",
+    test: "distributed_pool: the seed's program over Redis and two worker processes prints what the seed prints, in about 4 s",
+    why: "not analysed yet: the seed's program over Redis printed otherwise than its transcript",
+    flaky: true,
+  },
   // -- asyncio-ts/testing ----------------------------------------------------------------------
   {
     runtimes: BOTH,
@@ -63,6 +153,24 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = [
     file: "test/testing/case.test.ts",
     test: "not a deadlock while something outside the loop can still wake it: a Node timer, a bridged promise",
     why: "Bun's node:async_hooks reports no timers, so asyncioTest cannot see that a Node timer may still wake the loop, and reports a deadlock",
+  },
+  {
+    runtimes: BOTH,
+    file: "test/testing/case.test.ts",
+    test: "an unref'd timer Node makes for itself (node:http's Date header cache) is no leftover; one the test makes is",
+    why: "Bun's and Deno's node:async_hooks report no timers or threads, so asyncioTest cannot name them as leftovers",
+  },
+  {
+    runtimes: ["deno"],
+    file: "test/testing/clock.test.ts",
+    test: /^(the virtual clock waits while a task reads from a peer outside the loop|a peer on the same loop answers in virtual time)/,
+    why: "not analysed yet: the peer these tests start prints no port under Deno",
+  },
+  {
+    runtimes: ["deno"],
+    file: "test/http/server.test.ts",
+    test: "a program that forgets its AppRunner and its ClientSession still ends: the loop's close closes them, and says so in debug mode",
+    why: "not analysed yet: on Deno, a program that left an AppRunner and a ClientSession open does not end as on Node",
   },
   // -- networking --------------------------------------------------------------------------------
   {
@@ -160,71 +268,6 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = [
     file: "test/examples.test.ts",
     test: /^examples print what their Python originals print( > (001_06_thread_pool_submit|000_02_run_in_executor))?$/,
     why: "a thread pool's timings or order fell outside the transcript under load (they pass run alone)",
-    flaky: true,
-  },
-  // -- merged after this list was made: measured once (Bun on the whole suite, Deno on these files
-  // alone), so each is marked flaky until a full run on both confirms it ----------------------------
-  {
-    runtimes: BOTH,
-    file: "test/loop/graph.test.ts",
-    test: /\(test_stack_|^limit keeps|^formatCallGraph\(\) renders/,
-    why: "the call graph reads a waiting task's frames from V8's stack traces and node:inspector; Bun (JavaScriptCore) and Deno give other frames or none",
-    flaky: true,
-  },
-  {
-    runtimes: BOTH,
-    file: "test/cli.test.ts",
-    test: /./,
-    why: "npx asyncio-ts ps|pstree attaches through Node's inspector (SIGUSR1, the DevTools protocol), which a Bun or Deno process does not open",
-    flaky: true,
-  },
-  {
-    runtimes: BOTH,
-    file: "test/debug/debug.test.ts",
-    test: /./,
-    why: "debug mode's never-awaited report and its tests rely on Node's gc() and finalizers, the watchdog on node:inspector's connectToMainThread",
-    flaky: true,
-  },
-  {
-    runtimes: BOTH,
-    file: "test/loop/futures.test.ts",
-    test: /^a failed task collected|^the default exception handler prints where a never-retrieved task was created/,
-    why: "these tests drive collection with Node's gc() and read V8's creation stacks",
-    flaky: true,
-  },
-  {
-    runtimes: BOTH,
-    file: "test/loop/events.test.ts",
-    test: "debug mode logs a slow task step with the task's name",
-    why: "debug mode names a task's coroutine from V8's function names and stacks; Bun and Deno name an anonymous one otherwise",
-    flaky: true,
-  },
-  {
-    runtimes: BOTH,
-    file: "test/testing/case.test.ts",
-    test: "an unref'd timer Node makes for itself (node:http's Date header cache) is no leftover; one the test makes is",
-    why: "Bun's and Deno's node:async_hooks report no timers, so asyncioTest cannot name them as leftovers",
-    flaky: true,
-  },
-  {
-    runtimes: BOTH,
-    file: "test/bullmq/executor.test.ts",
-    test: /fails to load fails its job|^stopping jobs|^jobs on three worker processes|cancelling a running job reaches its worker/,
-    why: "a module that fails to load throws another error on Bun and Deno; the cross-process cancel's timing differs under Deno",
-    flaky: true,
-  },
-  {
-    runtimes: ["deno"],
-    file: "test/http/server.test.ts",
-    test: "a program that forgets its AppRunner and its ClientSession still ends: the loop's close closes them, and says so in debug mode",
-    why: "the test runs its fixture with node --import tsx's output format; under Deno the child's stderr differs",
-    flaky: true,
-  },
-  {
-    runtimes: ["deno"],
-    file: "test/testing/clock.test.ts",
-    test: /^the virtual clock waits while a task reads from a peer outside the loop|^a peer on the same loop answers in virtual time/,
-    why: "Deno's node:net reports a socket's addresses differently, so a peer on the same loop is not recognised (and the child's port line is read before it is written)",
     flaky: true,
   },
 ];

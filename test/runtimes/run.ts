@@ -18,7 +18,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { binaryOf, versionOf, type OtherRuntime } from "./binaries.ts";
 import { parseJunit, type CaseResult } from "./junit.ts";
-import { KNOWN_FAILURES, type KnownFailure } from "./expected.ts";
+import { KNOWN_FAILURES, NOT_RUN, type KnownFailure } from "./expected.ts";
 import { NODE_ONLY_FILES } from "./table.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -115,7 +115,9 @@ async function main(): Promise<void> {
     const passed = run.cases.filter((c) => c.outcome === "passed").length;
     console.log(`${run.runtime.padEnd(4)} ${run.file}: ${passed} passed, ${failed} failed${run.broken === null ? "" : " (BROKEN)"} (${run.seconds.toFixed(1)} s)`);
   };
-  const jobs = chosen.flatMap((r) => chosenFiles.filter((f) => !TIMED.includes(f)).map((f) => () => runFile(r, f, work)));
+  const runsOn = (r: OtherRuntime, f: string): boolean => !NOT_RUN.some((n) => n.file === f && n.runtimes.includes(r));
+  for (const n of NOT_RUN) console.log(`not run on ${n.runtimes.join(" and ")}: ${n.file}: ${n.why}`);
+  const jobs = chosen.flatMap((r) => chosenFiles.filter((f) => !TIMED.includes(f) && runsOn(r, f)).map((f) => () => runFile(r, f, work)));
   const runs = await pool(jobs, report, CONCURRENCY);
   // Then the files whose checks are timings, with no other file beside them but their twin on
   // the other runtime: as npm test runs them, two files at a time.

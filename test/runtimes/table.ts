@@ -8,7 +8,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { KNOWN_FAILURES } from "./expected.ts";
+import { KNOWN_FAILURES, NOT_RUN } from "./expected.ts";
 
 export interface Area {
   readonly name: string;
@@ -31,9 +31,9 @@ export const AREAS: readonly Area[] = [
   { name: "signals, Ctrl-C", files: ["test/net/signals"], notInBrowsers: "a page has no signals" },
   { name: "thread and process pools", files: ["test/executors/"], notInBrowsers: "they are Node's worker_threads and child processes (a Web Worker would be another pool)" },
   { name: "`asyncio-ts/http`", files: ["test/http/"], notInBrowsers: "it is node:http's server and client" },
-  { name: "`asyncio-ts/bullmq`", files: ["test/bullmq/"], notInBrowsers: "it is BullMQ and ioredis, over Node's sockets, with worker processes" },
+  { name: "`asyncio-ts/bullmq`", files: ["test/bullmq/"], notInBrowsers: "it is a Redis client, and runs jobs in worker processes" },
   { name: "`asyncio-ts/eslint`", files: ["test/eslint/"], notInBrowsers: "a lint rule runs where ESLint runs" },
-  { name: "debug mode, the call graph, `npx asyncio-ts ps`", files: ["test/debug/", "test/loop/graph", "test/cli"], notInBrowsers: "their tests read stacks and processes through Node's inspector" },
+  { name: "call graphs, `ps` and `pstree`, debug mode's watchdog", files: ["test/loop/graph", "test/debug/", "test/cli"], notInBrowsers: "not tried there (`ps` and `pstree` reach a process through Node's inspector; the watchdog is a Node thread)" },
   { name: "the examples, each against its Python original", files: ["test/examples"], notInBrowsers: null },
   { name: "the repository's own checks (docs, layers)", files: ["test/docs", "test/layers", "test/runtimes/"], notInBrowsers: "they read the repository" },
 ];
@@ -53,14 +53,14 @@ function reasons(): string[] {
   const out: string[] = [];
   for (const area of AREAS) {
     for (const runtime of ["bun", "deno"] as const) {
-      for (const k of KNOWN_FAILURES) if (k.runtimes.includes(runtime) && areaOf(k.file) === area && !out.includes(k.why)) out.push(k.why);
+      for (const k of [...NOT_RUN, ...KNOWN_FAILURES]) if (k.runtimes.includes(runtime) && areaOf(k.file) === area && !out.includes(k.why)) out.push(k.why);
     }
   }
   return out;
 }
 
 function cell(area: Area, runtime: "bun" | "deno", notes: string[]): string {
-  const why = [...new Set(KNOWN_FAILURES.filter((k) => k.runtimes.includes(runtime) && areaOf(k.file) === area).map((k) => k.why))];
+  const why = [...new Set([...NOT_RUN, ...KNOWN_FAILURES].filter((k) => k.runtimes.includes(runtime) && areaOf(k.file) === area).map((k) => k.why))];
   if (why.length === 0) return "yes";
   return `yes, but for ${why.map((w) => `(${notes.indexOf(w) + 1})`).join(" ")}`;
 }
