@@ -69,6 +69,7 @@ export {
 export {
   Task,
   createTask,
+  cancellationSignal,
   ensureFuture,
   currentTask,
   allTasks,
@@ -94,7 +95,7 @@ export {
 } from "./loop/tasks.ts";
 export { timeout, timeoutAt, Timeout, waitFor } from "./primitives/timeouts.ts";
 export { taskGroup, TaskGroup } from "./primitives/taskgroups.ts";
-export { run, Runner } from "./loop/runners.ts";
+export { run, Runner, type RunOptions } from "./loop/runners.ts";
 export {
   captureCallGraph,
   formatCallGraph,

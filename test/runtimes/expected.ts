@@ -30,6 +30,11 @@ export const NOT_RUN: readonly { runtimes: readonly ("bun" | "deno")[]; file: st
     file: "test/cli.test.ts",
     why: "`ps` and `pstree` open the target's inspector with SIGUSR1 and talk to it over its WebSocket, which Bun does not have and Deno does otherwise (Bun hangs)",
   },
+  {
+    runtimes: BOTH,
+    file: "test/executors/stop.test.ts",
+    why: "not analysed yet: stopping running pool jobs hangs under Bun (a process pool's async job never sees its abort), and under Deno the first failure (an async job's abort event) cancels the rest of the file",
+  },
 ];
 
 export const KNOWN_FAILURES: readonly KnownFailure[] = [

@@ -19,7 +19,7 @@ export interface Area {
 }
 
 export const AREAS: readonly Area[] = [
-  { name: "the loop, futures, tasks, `run`, `gather`, `wait`", files: ["test/core/", "test/loop/events", "test/loop/futures", "test/loop/tasks", "test/loop/runners"], notInBrowsers: null },
+  { name: "the loop, futures, tasks, `run`, `gather`, `wait`, AbortSignals, option checks", files: ["test/core/", "test/loop/events", "test/loop/futures", "test/loop/tasks", "test/loop/runners", "test/loop/abort", "test/options"], notInBrowsers: null },
   { name: "context variables", files: ["test/loop/contextvars"], notInBrowsers: null },
   { name: "timeouts, task groups, locks, queues", files: ["test/primitives/"], notInBrowsers: null },
   { name: "the virtual clock (`asyncio-ts/testing`)", files: ["test/testing/clock"], notInBrowsers: null },
