@@ -122,6 +122,8 @@ export { ContextVar, Context, Token, copyContext } from "./loop/contextvars.ts";
 export type { Clock } from "./core/scheduler.ts";
 /** @internal Node's system errors as the OS error classes, for asyncio-ts/http. */
 export { toOSError as _toOSError } from "./net/errors.ts";
+/** @internal A worker's error rebuilt by its class name, for asyncio-ts/bullmq. */
+export { rebuildError as _rebuildError } from "./executors/pool.ts";
 /** @internal What a loop holds open and closes at its close, for asyncio-ts/http's sites and pools. */
 export { trackResource as _trackResource, untrackResource as _untrackResource, type LoopResource } from "./net/registry.ts";
 /** @internal The loop's side of a clock that wakes it, for asyncio-ts/testing's VirtualClock. */

@@ -11,20 +11,7 @@
  * difference from the local pools: docs/differences.md).
  */
 
-import {
-  BrokenBarrierError,
-  BrokenExecutorError,
-  CancelledError,
-  InvalidStateError,
-  KeyboardInterrupt,
-  LookupError,
-  QueueEmpty,
-  QueueFull,
-  QueueShutDown,
-  RuntimeError,
-  TimeoutError,
-  ValueError,
-} from "asyncio-ts";
+import { BrokenExecutorError, _rebuildError } from "asyncio-ts";
 
 /** Where a stack's frames start, after its header (which may span lines). */
 const FRAMES = "\n    at ";
@@ -69,32 +56,6 @@ function describeThrown(x: unknown): string {
 }
 
 /**
- * The classes an error may be rebuilt as, by name: the builtins and asyncio-ts's own that take a
- * message (the local pools' list; an OSError's kind, which takes an errno, arrives as a named Error).
- */
-const knownErrors: Record<string, new (message?: string) => Error> = {
-  Error,
-  TypeError,
-  RangeError,
-  SyntaxError,
-  ReferenceError,
-  EvalError,
-  URIError,
-  BrokenBarrierError,
-  BrokenExecutorError,
-  CancelledError,
-  InvalidStateError,
-  KeyboardInterrupt,
-  LookupError,
-  QueueEmpty,
-  QueueFull,
-  QueueShutDown,
-  RuntimeError,
-  TimeoutError,
-  ValueError,
-};
-
-/**
  * The executor's side: the Error a failed job's future gets, from BullMQ's `failedReason` and
  * the last entry of its `stacktrace`. A failure with no stack did not come from the job but from
  * BullMQ itself (a job that stalled too often, one started too many times): that is a
@@ -114,9 +75,5 @@ export function reviveStoredError(failedReason: string | undefined, stacktrace: 
   let name = "Error";
   if (message === "") name = head;
   else if (head.endsWith(`: ${message}`)) name = head.slice(0, -(message.length + 2));
-  const Known = Object.hasOwn(knownErrors, name) ? knownErrors[name]! : Error;
-  const e = new Known(message);
-  if (e.name !== name) Object.defineProperty(e, "name", { value: name, writable: true, configurable: true, enumerable: false });
-  Object.defineProperty(e, "stack", { value: stack, writable: true, configurable: true, enumerable: false });
-  return e;
+  return _rebuildError(name, name, message, stack);
 }

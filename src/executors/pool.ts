@@ -959,21 +959,37 @@ const knownErrors: Record<string, new (message?: string) => Error> = {
 };
 
 /**
+ * An error rebuilt from what crossed a thread, a process or Redis: of the builtin or asyncio-ts
+ * class named `cls` when there is one, else an `Error`; named `name`, with `message` and the
+ * worker's `stack` (asyncio-ts/bullmq rebuilds its jobs' errors with it too).
+ * @internal
+ */
+export function rebuildError(cls: string, name: string, message: string, stack: string): Error {
+  const Known = Object.hasOwn(knownErrors, cls) ? knownErrors[cls]! : Error;
+  return named(new Known(message), name, stack);
+}
+
+/** `e`, its `name` and `stack` set as an error's own are: not enumerable. */
+function named<E extends Error>(e: E, name: string, stack: string): E {
+  if (e.name !== name) Object.defineProperty(e, "name", { value: name, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(e, "stack", { value: stack, writable: true, configurable: true, enumerable: false });
+  return e;
+}
+
+/**
  * Rebuilds an Error from a worker: its class when it is a builtin or one of ours, else an `Error`
  * whose `name` is the class name; the message, the worker's stack, its plain fields and cause.
  * @internal
  */
 export function reviveError(rec: ErrorRecord): Error {
-  const Known = Object.hasOwn(knownErrors, rec.cls) ? knownErrors[rec.cls]! : rec.cls === "AggregateError" ? null : undefined;
-  let e: Error;
-  if (Known === null) e = new AggregateError((rec.errors ?? []).map(reviveValue), rec.message);
-  else e = new (Known ?? Error)(rec.message);
   // A subclass that does not set `name` inherits "Error": name it after its class, as Python shows it.
   const name = rec.name === "Error" && rec.cls !== "Error" && rec.cls !== "" ? rec.cls : rec.name;
-  if (e.name !== name) Object.defineProperty(e, "name", { value: name, writable: true, configurable: true, enumerable: false });
   let stack = rec.stack ?? `${name}: ${rec.message}`;
   if (name !== rec.name && stack.startsWith(`${rec.name}:`)) stack = name + stack.slice(rec.name.length);
-  Object.defineProperty(e, "stack", { value: stack, writable: true, configurable: true, enumerable: false });
+  const e =
+    rec.cls === "AggregateError"
+      ? named(new AggregateError((rec.errors ?? []).map(reviveValue), rec.message), name, stack)
+      : rebuildError(rec.cls, name, rec.message, stack);
   for (const [k, v] of Object.entries(rec.props)) {
     if (k !== "name" && k !== "message" && k !== "stack") (e as unknown as Record<string, unknown>)[k] = v;
   }
