@@ -43,6 +43,7 @@ import {
   type Executor,
   type PoolFunction,
   type ShutdownOptions,
+  _checkOptions,
 } from "asyncio-ts";
 import { reviveStoredError } from "./errors.ts";
 import { checkJsonArgs } from "./json.ts";
@@ -54,7 +55,6 @@ import {
   bullConnection,
   cancelChannel,
   cancelKey,
-  checkKeys,
   checkSeconds,
   describeConnection,
   openRedis,
@@ -243,7 +243,7 @@ export class BullMQExecutor implements Executor {
    * @throws TypeError for an unknown option; ValueError for a bad duration or queue name.
    */
   constructor(options: BullMQExecutorOptions = {}) {
-    checkKeys(options, OPTION_KEYS, "BullMQExecutor()");
+    _checkOptions(options, OPTION_KEYS, "BullMQExecutor()");
     const connection = options.connection ?? DEFAULT_REDIS;
     this.queueName = options.queue ?? DEFAULT_QUEUE;
     this.prefix = options.prefix ?? DEFAULT_PREFIX;
@@ -307,7 +307,7 @@ export class BullMQExecutor implements Executor {
    * const fut = executor.submitWith({ timeout: 30 }, crawl, "https://example.com/");
    */
   submitWith<A extends unknown[], R>(options: SubmitOptions, fn: PoolFunction<A, R>, ...args: A): ConcurrentFuture<JobResult<R>> {
-    checkKeys(options, SUBMIT_KEYS, "submitWith()");
+    _checkOptions(options, SUBMIT_KEYS, "submitWith()");
     const timeout = options.timeout === undefined ? this.jobTimeout : options.timeout === null ? null : checkSeconds(options.timeout, "timeout");
     return this.enqueue(fn, args, timeout);
   }
@@ -362,7 +362,7 @@ export class BullMQExecutor implements Executor {
    * await executor.shutdown({ cancelFutures: true });
    */
   shutdown(options: ShutdownOptions = {}): Promise<void> {
-    checkKeys(options, ["wait", "cancelFutures"], "shutdown()");
+    _checkOptions(options, ["wait", "cancelFutures"], "shutdown()");
     const { wait = true, cancelFutures = false } = options;
     this.shutdownRequested = true;
     if (cancelFutures) {

@@ -88,13 +88,6 @@ export function describeConnection(connection: RedisConnection): string {
   return `redis://${connection.host ?? "127.0.0.1"}:${connection.port ?? 6379}`;
 }
 
-/** Checks an options object's keys, as the core's options do: an unknown key is a TypeError. */
-export function checkKeys(options: object, known: readonly string[], what: string): void {
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new TypeError(`${what} got an unknown option ${JSON.stringify(key)}; it accepts ${known.map((k) => JSON.stringify(k)).join(", ")}`);
-  }
-}
-
 /** Checks a duration in seconds (positive, finite) and returns it. */
 export function checkSeconds(value: unknown, name: string): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {

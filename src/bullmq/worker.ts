@@ -41,6 +41,7 @@ import {
   type Coroutine,
   type EventLoop,
   type Task,
+  _checkOptions,
 } from "asyncio-ts";
 import { toStoredError } from "./errors.ts";
 import { checkJson } from "./json.ts";
@@ -51,7 +52,6 @@ import {
   bullConnection,
   cancelChannel,
   cancelKey,
-  checkKeys,
   checkSeconds,
   describeConnection,
   openRedis,
@@ -163,7 +163,7 @@ export class JobWorker {
 
   /** @internal Use {@link startWorker}. */
   constructor(options: WorkerOptions, loop: EventLoop) {
-    checkKeys(options, OPTION_KEYS, "startWorker()");
+    _checkOptions(options, OPTION_KEYS, "startWorker()");
     const connection = options.connection ?? DEFAULT_REDIS;
     this.queueName = options.queue ?? DEFAULT_QUEUE;
     this.prefix = options.prefix ?? DEFAULT_PREFIX;

@@ -188,12 +188,12 @@ describe("what submit refuses, at once", () => {
   test("unknown options are TypeErrors, bad durations ValueErrors", () => {
     assert.throws(() => new BullMQExecutor({ queue: "q", timeout: 1 } as never), {
       name: "TypeError",
-      message: 'BullMQExecutor() got an unknown option "timeout"; it accepts "connection", "queue", "prefix", "jobTimeout", "pollInterval", "keepResults"',
+      message: 'BullMQExecutor() got an unknown option `timeout`; the options are connection, queue, prefix, jobTimeout, pollInterval, keepResults',
     });
     assert.throws(() => new BullMQExecutor({ jobTimeout: -1 }), (e: Error) => e instanceof ValueError && e.message === "`jobTimeout` must be a positive finite number of seconds, got -1");
     assert.throws(() => new BullMQExecutor({ queue: "a:b" }), (e: Error) => e instanceof ValueError && e.message === '`queue` must be a non-empty name without ":", got \'a:b\'');
     assert.throws(() => ex.submitWith({ timeout: 0 }, add, 1, 2), (e: Error) => e instanceof ValueError && e.message === "`timeout` must be a positive finite number of seconds, got 0");
-    assert.throws(() => ex.submitWith({ retries: 3 } as never, add, 1, 2), { name: "TypeError", message: 'submitWith() got an unknown option "retries"; it accepts "timeout"' });
+    assert.throws(() => ex.submitWith({ retries: 3 } as never, add, 1, 2), { name: "TypeError", message: 'submitWith() got an unknown option `retries`; the options are timeout' });
   });
 });
 
