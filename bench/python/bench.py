@@ -71,6 +71,22 @@ async def spawn_main(n):
     return n, time.perf_counter() - t0
 
 
+# taskgroup: one TaskGroup runs 3,000 rounds of 100 short tasks, each one sleep(0)
+async def taskgroup_main(rounds, width):
+    async def child(page):
+        await asyncio.sleep(0)
+        page["body"] = "done"
+
+    t0 = time.perf_counter()
+    async with asyncio.TaskGroup() as tg:
+        for r in range(rounds):
+            for i in range(width):
+                tg.create_task(child({"url": r * width + i, "body": None}))
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+    return rounds * width, time.perf_counter() - t0
+
+
 # 3. timers: 200,000 call_later with deterministic delays in [0, 0.01] s
 def delays(n):
     # the MINSTD generator of bench/workloads/common.ts: the same list of delays
@@ -219,6 +235,7 @@ def main():
     mains = {
         "switch": (lambda: switch_main(int(args[1]), int(args[2])), "switches/s"),
         "spawn": (lambda: spawn_main(int(args[1])), "tasks/s"),
+        "taskgroup": (lambda: taskgroup_main(int(args[1]), int(args[2])), "tasks/s"),
         "timers": (lambda: timers_main(int(args[1])), "timers/s"),
         "queue": (lambda: queue_main(int(args[1])), "items/s"),
         "lock": (lambda: lock_main(int(args[1])), "acquisitions/s"),

@@ -36,7 +36,16 @@ export class TaskGroup {
   private loop: EventLoop | null = null;
   private parentTask: Task<unknown> | null = null;
   private parentCancelRequested = false;
-  private readonly tasks = new Set<Task<unknown>>();
+  /**
+   * The tasks, in creation order, with some already done: compacted in place once half are. Not
+   * a Set: each time a long-lived Set's table is rebuilt, the old table, dead in the old
+   * generation, still points at young tasks, and V8's young-generation collector keeps them (and
+   * whatever they hold) alive until the next full collection, so a group that runs many short
+   * tasks pays for them all over again (bench/: taskgroup).
+   */
+  private readonly tasks: Task<unknown>[] = [];
+  /** How many tasks are not done yet, as the group sees it (their done callbacks have not run). */
+  private live = 0;
   private errors: unknown[] = [];
   /** A KeyboardInterrupt or SystemExit from a task or the body: thrown as it is, not in a group (CPython's base errors). */
   private baseError: unknown = null;
@@ -55,7 +64,7 @@ export class TaskGroup {
     checkOptions(options, GROUP_TASK_OPTION_KEYS, "TaskGroup.createTask()");
     const refuse = !this.entered
       ? "has not been entered"
-      : this.exiting && this.tasks.size === 0
+      : this.exiting && this.live === 0
         ? "is finished"
         : this.aborting
           ? "is shutting down"
@@ -68,14 +77,15 @@ export class TaskGroup {
     // Through the callback even if the task is done already (an eager task may finish inside
     // createTask): handled inline, its failure would cancel the siblings before the task that is
     // creating it is in the group, so that one would never be cancelled (gh-128550).
-    this.tasks.add(task as Task<unknown>);
+    this.tasks.push(task as Task<unknown>);
+    this.live++;
     task.addDoneCallback(this.onTaskDone);
     return task;
   }
 
   toString(): string {
     const info = [];
-    if (this.tasks.size > 0) info.push(`tasks=${this.tasks.size}`);
+    if (this.live > 0) info.push(`tasks=${this.live}`);
     if (this.errors.length > 0) info.push(`errors=${this.errors.length}`);
     if (this.aborting) info.push("cancelling");
     else if (this.entered) info.push("entered");
@@ -100,7 +110,7 @@ export class TaskGroup {
     let propagateCancellation: unknown = failed && error instanceof CancelledError ? error : null;
     if (failed && !this.aborting) this.abort();
     // A loop, because the wait can be cancelled several times if the parent is cancelled repeatedly.
-    while (this.tasks.size > 0) {
+    while (this.live > 0) {
       this.onCompleted ??= this.loop!.createFuture<boolean>();
       try {
         yield* this.onCompleted;
@@ -138,9 +148,22 @@ export class TaskGroup {
     for (const t of this.tasks) if (!t.done()) t.cancel();
   }
 
+  /** Drops the tasks that are done, in place (the array shrinks; no new one is made). */
+  private compact(): void {
+    const tasks = this.tasks;
+    let kept = 0;
+    for (let i = 0; i < tasks.length; i++) {
+      const t = tasks[i]!;
+      if (!t.done()) tasks[kept++] = t;
+    }
+    tasks.length = kept;
+  }
+
   private readonly onTaskDone = (task: Task<unknown>): void => {
-    this.tasks.delete(task);
-    if (this.onCompleted !== null && this.tasks.size === 0 && !this.onCompleted.done()) this.onCompleted.setResult(true);
+    this.live--;
+    if (this.live === 0) this.tasks.length = 0;
+    else if (this.tasks.length >= 16 && this.live * 2 <= this.tasks.length) this.compact();
+    if (this.onCompleted !== null && this.live === 0 && !this.onCompleted.done()) this.onCompleted.setResult(true);
     if (task.cancelled()) return;
     const error = task.exception();
     if (error === null) return;
