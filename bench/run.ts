@@ -10,7 +10,7 @@
  * process (bench/workloads/http-client.ts: autocannon, or the clients under test).
  * The table goes to stdout and, as markdown with the machine it ran on, to bench/RESULTS.md.
  *
- * Usage: npm run bench [-- [--quick] WORKLOAD...]   (switch spawn taskgroup timers memory queue echo executor cancel http bullmq debug)
+ * Usage: npm run bench [-- [--quick] WORKLOAD...]   (switch spawn taskgroup waitfor timers memory queue echo executor cancel http bullmq debug)
  *        npm run bench -- runtimes [--rounds N]   (bench/runtimes.ts: Node, Bun and Deno, each against its native async/await)
  * Running a subset, or `--quick` (every size divided by 10), prints the table but leaves RESULTS.md
  * alone; BENCH_RESULTS=FILE writes the markdown to FILE in any case. BENCH_BASELINE=REV (a git
@@ -38,6 +38,7 @@ const SWITCH_ROUNDS = 100;
 const SPAWN = size(100_000);
 const TASKGROUP_ROUNDS = size(3_000);
 const TASKGROUP_WIDTH = 100;
+const WAITFOR = size(100_000);
 const TIMERS = size(200_000);
 const MEMORY = size(10_000);
 const QUEUE = size(1_000_000);
@@ -267,6 +268,12 @@ function comparisons(python: PythonInfo): Comparison[] {
       what: `one task group, ${fmt(TASKGROUP_ROUNDS)} rounds of ${TASKGROUP_WIDTH} short tasks (one \`sleep(0)\` each)`,
       ours: { label: "asyncio-ts `taskGroup`", job: nodeJob("taskgroup", "asyncio-ts", TASKGROUP_ROUNDS, TASKGROUP_WIDTH) },
       anchors: cpython(undefined, "taskgroup", TASKGROUP_ROUNDS, TASKGROUP_WIDTH),
+    },
+    {
+      workload: "waitfor",
+      what: `${fmt(WAITFOR)} \`waitFor(coro, 5)\` in turn, each coroutine one \`sleep(0)\``,
+      ours: { label: "asyncio-ts `waitFor`", job: nodeJob("waitfor", "asyncio-ts", WAITFOR) },
+      anchors: cpython(undefined, "waitfor", WAITFOR),
     },
     {
       workload: "timers",

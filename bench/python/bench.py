@@ -87,6 +87,18 @@ async def taskgroup_main(rounds, width):
     return rounds * width, time.perf_counter() - t0
 
 
+# waitfor: 100,000 wait_for(coro, 5) in turn, each coroutine one sleep(0)
+async def waitfor_main(n):
+    async def read(i):
+        await asyncio.sleep(0)
+        return {"line": i}
+
+    t0 = time.perf_counter()
+    for i in range(n):
+        await asyncio.wait_for(read(i), 5)
+    return n, time.perf_counter() - t0
+
+
 # 3. timers: 200,000 call_later with deterministic delays in [0, 0.01] s
 def delays(n):
     # the MINSTD generator of bench/workloads/common.ts: the same list of delays
@@ -235,6 +247,7 @@ def main():
     mains = {
         "switch": (lambda: switch_main(int(args[1]), int(args[2])), "switches/s"),
         "spawn": (lambda: spawn_main(int(args[1])), "tasks/s"),
+        "waitfor": (lambda: waitfor_main(int(args[1])), "calls/s"),
         "taskgroup": (lambda: taskgroup_main(int(args[1]), int(args[2])), "tasks/s"),
         "timers": (lambda: timers_main(int(args[1])), "timers/s"),
         "queue": (lambda: queue_main(int(args[1])), "items/s"),
