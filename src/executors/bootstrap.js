@@ -252,6 +252,13 @@ class JobContext {
     /** @type {AbortController | null} */
     this.controller = null;
     this.finished = false;
+    /**
+     * Set as the signal starts to abort. Deno's `AbortController.abort()` reads the signal's own
+     * `aborted` while it aborts, which here is the getter below, which polls the cell, which would
+     * abort again (Node reads its internal state): without this the two recurse until the stack
+     * overflows and the worker dies.
+     */
+    this.aborting = false;
   }
 
   /** @returns {AbortSignal} */
@@ -275,7 +282,7 @@ class JobContext {
 
   /** Aborts the signal if the parent asked, by the cell (the fast path) while the job runs. */
   poll() {
-    if (this.finished || this.controller === null || abortedOf(this.controller.signal)) return;
+    if (this.finished || this.controller === null || this.aborting) return;
     const v = Atomics.load(cells, this.cell);
     const ticket = ticketOf(this.id);
     if (v === (ticket | CANCEL_ASKED) || v === (ticket | TIMEOUT_ASKED)) this.abort(v === (ticket | TIMEOUT_ASKED) ? WHY_TIMEOUT : WHY_CANCEL);
@@ -283,7 +290,8 @@ class JobContext {
 
   /** @param {number} why */
   abort(why) {
-    if (this.controller === null || abortedOf(this.controller.signal)) return;
+    if (this.controller === null || this.aborting) return;
+    this.aborting = true;
     this.controller.abort(abortReason(why));
   }
 
