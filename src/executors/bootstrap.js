@@ -219,8 +219,20 @@ if (env.cells === null && env.controlFd >= 0) {
     control.once("error", (e) => die(e, 1));
   });
 }
+/**
+ * Deno's `process.send()` clones the message in an asynchronous operation: one that cannot be
+ * cloned does not throw, and is never sent. So on Deno a child process clones each message once
+ * first, to throw as Node's `send()` does (`post` then replaces the result that cannot be sent).
+ */
+const sendClonesLate = "Deno" in globalThis;
 /** @type {(msg: unknown[]) => void} */
-const send = port !== null ? (m) => port.postMessage(m) : (m) => void process.send?.(m);
+const send =
+  port !== null
+    ? (m) => port.postMessage(m)
+    : (m) => {
+        if (sendClonesLate) v8Serialize(m);
+        process.send?.(m);
+      };
 const realExit = process.exit.bind(process);
 
 // esbuild (tsx) compiles named inner functions with calls to a `__name` helper it defines at the

@@ -240,12 +240,6 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = [
     test: /^(Thread|Process)PoolExecutor: an error thrown in the worker arrives with its class name, message, fields and the worker's stack$/,
     why: "Deno's stacks do not name the frames of a function shipped by its source as Node's do",
   },
-  {
-    runtimes: ["deno"],
-    file: "test/executors/pool.test.ts",
-    test: "ProcessPoolExecutor: an argument that cannot be cloned is a TypeError at submit; a result that cannot be is a TypeError from the job",
-    why: "a Deno child process that cannot send its result over IPC never answers, so the job never ends",
-  },
   // -- asyncio-ts/http ---------------------------------------------------------------------------
   {
     runtimes: BOTH,
