@@ -56,7 +56,7 @@
  * and as the JSON of the first argument in a child process.
  */
 
-import { writeSync } from "node:fs";
+import { createReadStream, writeSync } from "node:fs";
 import { Socket } from "node:net";
 import { serialize as v8Serialize } from "node:v8";
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
@@ -124,11 +124,10 @@ if (!isMainThread && workerData?.control === true) runControlThread(new Int32Arr
  * @param {number} fd
  */
 function runControlThread(cells, fd) {
-  // Held (ref) so the thread lives; the main thread unrefs the thread, which never keeps the child alive.
-  const socket = new Socket({ fd, readable: true, writable: true });
+  const channel = openControl(fd);
   /** @type {Buffer} */
   let buffered = Buffer.alloc(0);
-  socket.on("data", (/** @type {Buffer} */ chunk) => {
+  channel.onData((/** @type {Buffer} */ chunk) => {
     buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
     let at = 0;
     /** @type {number[]} */
@@ -157,11 +156,43 @@ function runControlThread(cells, fd) {
       answer.writeInt32LE(CTL_REVOKED, 0);
       answer.writeInt32LE(revoked.length, 4);
       for (let i = 0; i < revoked.length; i++) answer.writeInt32LE(/** @type {number} */ (revoked[i]), 8 + 4 * i);
-      socket.write(answer);
+      channel.write(answer);
     }
   });
   // Up: the main thread starts running jobs now (see `controlUp`).
   parentPort?.postMessage(0);
+}
+
+/**
+ * The control thread's end of the control channel, a socket the parent made (file descriptor
+ * `fd`). Held (ref) so the thread lives; the main thread unrefs the thread, which never keeps the
+ * child alive. On Node and Deno it is a `net.Socket` on the descriptor. Bun's `net.Socket` (1.4.5)
+ * ignores the `fd` option and makes a socket that never reads (oven-sh/bun#29141 would adopt the
+ * descriptor), so on Bun the descriptor is read as a `node:fs` stream and written with `writeSync`.
+ * Not everywhere: on Node a read stream blocks one of the process's four libuv pool threads for
+ * the child's lifetime, and Deno's `node:fs` refuses the descriptor (EBADF).
+ * @param {number} fd
+ * @returns {{ onData(listener: (chunk: Buffer) => void): void, write(data: Buffer): void }}
+ */
+function openControl(fd) {
+  if (process.versions.bun === undefined) {
+    const socket = new Socket({ fd, readable: true, writable: true });
+    return { onData: (listener) => void socket.on("data", listener), write: (data) => void socket.write(data) };
+  }
+  const stream = createReadStream("", { fd, autoClose: false });
+  return {
+    onData: (listener) => void stream.on("data", (chunk) => listener(/** @type {Buffer} */ (chunk))),
+    write: (data) => {
+      for (let at = 0; at < data.length; ) {
+        try {
+          at += writeSync(fd, data, at);
+        } catch (e) {
+          // A full socket buffer (the descriptor may be non-blocking): the parent is reading it.
+          if (/** @type {{ code?: string }} */ (e).code !== "EAGAIN") throw e;
+        }
+      }
+    },
+  };
 }
 
 /** @type {WorkerEnv} */
@@ -188,8 +219,20 @@ if (env.cells === null && env.controlFd >= 0) {
     control.once("error", (e) => die(e, 1));
   });
 }
+/**
+ * Deno's `process.send()` clones the message in an asynchronous operation: one that cannot be
+ * cloned does not throw, and is never sent. So on Deno a child process clones each message once
+ * first, to throw as Node's `send()` does (`post` then replaces the result that cannot be sent).
+ */
+const sendClonesLate = "Deno" in globalThis;
 /** @type {(msg: unknown[]) => void} */
-const send = port !== null ? (m) => port.postMessage(m) : (m) => void process.send?.(m);
+const send =
+  port !== null
+    ? (m) => port.postMessage(m)
+    : (m) => {
+        if (sendClonesLate) v8Serialize(m);
+        process.send?.(m);
+      };
 const realExit = process.exit.bind(process);
 
 // esbuild (tsx) compiles named inner functions with calls to a `__name` helper it defines at the
@@ -221,6 +264,13 @@ class JobContext {
     /** @type {AbortController | null} */
     this.controller = null;
     this.finished = false;
+    /**
+     * Set as the signal starts to abort. Deno's `AbortController.abort()` reads the signal's own
+     * `aborted` while it aborts, which here is the getter below, which polls the cell, which would
+     * abort again (Node reads its internal state): without this the two recurse until the stack
+     * overflows and the worker dies.
+     */
+    this.aborting = false;
   }
 
   /** @returns {AbortSignal} */
@@ -244,7 +294,7 @@ class JobContext {
 
   /** Aborts the signal if the parent asked, by the cell (the fast path) while the job runs. */
   poll() {
-    if (this.finished || this.controller === null || abortedOf(this.controller.signal)) return;
+    if (this.finished || this.controller === null || this.aborting) return;
     const v = Atomics.load(cells, this.cell);
     const ticket = ticketOf(this.id);
     if (v === (ticket | CANCEL_ASKED) || v === (ticket | TIMEOUT_ASKED)) this.abort(v === (ticket | TIMEOUT_ASKED) ? WHY_TIMEOUT : WHY_CANCEL);
@@ -252,7 +302,8 @@ class JobContext {
 
   /** @param {number} why */
   abort(why) {
-    if (this.controller === null || abortedOf(this.controller.signal)) return;
+    if (this.controller === null || this.aborting) return;
+    this.aborting = true;
     this.controller.abort(abortReason(why));
   }
 

@@ -14,13 +14,22 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { availableParallelism } from "node:os";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { deserialize } from "node:v8";
+import { deserialize, serialize } from "node:v8";
 import type { Socket } from "node:net";
 import { POOL_OPTION_KEYS, Pool, WorkerSlot, type Job, type PoolOptions } from "./pool.ts";
 import { ABORT_JOB, CTL_ABORT, CTL_REVOKE, CTL_REVOKED, bootstrapUrl, childExecArgv, tsxApiUrl, type WorkerEnv } from "./worker.ts";
 
 const CRASH_FD = 4;
 const CONTROL_FD = 5;
+
+/**
+ * Deno's `child.send()` clones the message in an asynchronous operation: a message that cannot be
+ * cloned does not throw, and the failure then ends the parent with an uncatchable internal error
+ * ("Missing promise"). So on Deno a batch is cloned once here first, to throw as Node's `send()`
+ * does (the pool then fails the job whose argument cannot be sent, `postFailed`); it costs one
+ * more serialization per batch, on Deno only.
+ */
+const sendClonesLate = "Deno" in globalThis;
 
 class ProcessSlot extends WorkerSlot {
   private readonly child: ChildProcess;
@@ -92,6 +101,7 @@ class ProcessSlot extends WorkerSlot {
   }
 
   post(msg: unknown[]): void {
+    if (sendClonesLate) serialize(msg);
     this.child.send(msg);
   }
 
