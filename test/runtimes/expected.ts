@@ -126,6 +126,13 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = [
   // -- asyncio-ts/bullmq -------------------------------------------------------------------------
   {
     runtimes: ["bun"],
+    file: "test/bullmq/faults.test.ts",
+    test: "Redis stopped and restarted mid-run: every future still settles, its result read back after the reconnect",
+    why: "in one full run, three files at a time on a loaded machine, Bun's clients took past the test's 60 s to settle every future after Redis came back (alone it passed 3 runs of 3)",
+    flaky: true,
+  },
+  {
+    runtimes: ["bun"],
     file: "test/bullmq/executor.test.ts",
     test: "a job module that fails to load fails its job with the module's error, and the worker goes on",
     why: "not analysed yet: a job module that fails to load fails its job with another error than on Node",
