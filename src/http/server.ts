@@ -41,6 +41,7 @@ import {
   type EventLoop,
   type Future,
   type Task,
+  type Timeout,
 } from "asyncio-ts";
 import { checkCount, checkOptions, checkSeconds } from "./options.ts";
 import { toOSError } from "./oserrors.ts";
@@ -311,17 +312,13 @@ export class AppRunner {
   }
 
   private *withTimeout(chain: Handler, request: Request, seconds: number): Coroutine<StreamResponse> {
-    let expired = false;
+    // A plain closure around a generator function defined once: a new generator closure per
+    // request would cost a hidden class per request (README, FAQ).
+    const outcome = { expired: false };
     try {
-      return yield* timeout(seconds, function* (cm) {
-        try {
-          return yield* chain(request);
-        } finally {
-          expired = cm.expired();
-        }
-      });
+      return yield* timeout(seconds, (cm) => runTimed(chain, request, cm, outcome));
     } catch (e) {
-      if (expired && e instanceof TimeoutError) throw new HTTPGatewayTimeout({ text: `504: the handler took longer than its ${seconds} s` });
+      if (outcome.expired && e instanceof TimeoutError) throw new HTTPGatewayTimeout({ text: `504: the handler took longer than its ${seconds} s` });
       throw e;
     }
   }
@@ -332,6 +329,15 @@ export class AppRunner {
 
   [inspect.custom](): string {
     return this.toString();
+  }
+}
+
+/** The handler chain under a handler timeout, noting whether it was the timeout that ended it. */
+function* runTimed(chain: Handler, request: Request, cm: Timeout, outcome: { expired: boolean }): Coroutine<StreamResponse> {
+  try {
+    return yield* chain(request);
+  } finally {
+    outcome.expired = cm.expired();
   }
 }
 
