@@ -420,7 +420,7 @@ export function eagerTaskFactory<T>(loop: EventLoop, coro: Coroutine<T>, options
 /**
  * A task factory that starts each task eagerly, as `eagerTaskFactory` does, but makes it with
  * `customTaskConstructor` (`asyncio.create_eager_task_factory`, 3.12): `Task` or a subclass of it,
- * called as `new customTaskConstructor(coro, { ...options, loop, eagerStart: true })` would.
+ * called with the task's options, `loop` and `eagerStart: true`: `new customTaskConstructor(coro, { name, context, signal, loop, eagerStart: true })`.
  * @param customTaskConstructor the class of the tasks to make.
  * @returns a factory for `loop.setTaskFactory`.
  * @throws TypeError when `customTaskConstructor` is not a class (a function).
