@@ -969,7 +969,7 @@ export function rebuildError(cls: string, name: string, message: string, stack: 
   return named(new Known(message), name, stack);
 }
 
-/** `e`, its `name` and `stack` set as an error's own are: not enumerable. */
+/** `e`, with `name` and `stack` defined as an error's own are: not enumerable. */
 function named<E extends Error>(e: E, name: string, stack: string): E {
   if (e.name !== name) Object.defineProperty(e, "name", { value: name, writable: true, configurable: true, enumerable: false });
   Object.defineProperty(e, "stack", { value: stack, writable: true, configurable: true, enumerable: false });
