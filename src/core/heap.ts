@@ -38,11 +38,50 @@ interface Bucket<T> {
 /** Below this many timers a filtering of the cancelled ones is not worth it. */
 const MIN_REBUILD_SIZE = 100;
 
-const byDeadline = (a: HeapTimer | undefined, b: HeapTimer | undefined): number => {
-  const x = a!._when;
-  const y = b!._when;
-  return x < y ? -1 : x > y ? 1 : 0;
-};
+/**
+ * Sorts `items` by deadline, keeping push order among equal deadlines: a merge sort, bottom up,
+ * on the deadlines copied into a Float64Array, the timers moving alongside. Not
+ * `items.sort((a, b) => a._when - b._when)`: that calls the comparison function once per
+ * comparison, and a millisecond of a busy loop may hold tens of thousands of timers (bench/: timers).
+ */
+function sortByDeadline<T extends HeapTimer>(items: (T | undefined)[]): void {
+  const n = items.length;
+  let keys = new Float64Array(n);
+  let timers = items as T[];
+  for (let i = 0; i < n; i++) keys[i] = timers[i]!._when;
+  let keysOut = new Float64Array(n);
+  let timersOut = new Array<T>(n);
+  for (let width = 1; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) {
+        // The left run first on a tie: that keeps push order.
+        if (keys[j]! < keys[i]!) {
+          keysOut[k] = keys[j]!;
+          timersOut[k++] = timers[j++]!;
+        } else {
+          keysOut[k] = keys[i]!;
+          timersOut[k++] = timers[i++]!;
+        }
+      }
+      while (i < mid) {
+        keysOut[k] = keys[i]!;
+        timersOut[k++] = timers[i++]!;
+      }
+      while (j < hi) {
+        keysOut[k] = keys[j]!;
+        timersOut[k++] = timers[j++]!;
+      }
+    }
+    [keys, keysOut] = [keysOut, keys];
+    [timers, timersOut] = [timersOut, timers];
+  }
+  if (timers !== items) for (let i = 0; i < n; i++) items[i] = timers[i];
+}
 
 export class TimerHeap<T extends HeapTimer> {
   /** The buckets, as a binary min-heap by `ms`. */
@@ -93,7 +132,7 @@ export class TimerHeap<T extends HeapTimer> {
       const b = this.heap[0];
       if (b === undefined) return undefined;
       if (!b.sorted) {
-        b.items.sort(byDeadline);
+        sortByDeadline(b.items);
         b.sorted = true;
       }
       const items = b.items;
