@@ -299,9 +299,14 @@ export class StreamReader {
     }
   }
 
-  /** Waits until `feedData`, `feedEof` or `setException` is called. */
-  private *waitForData(funcName: string): Coroutine<void> {
-    if (this._waiter !== null) {
+  /**
+   * The future to wait on until `feedData`, `feedEof` or `setException` is called (CPython's
+   * `_wait_for_data`), for the caller to `yield*`. Not a generator of its own, which would be a
+   * second one per waiting read (bench/: echo). A waiter whose read was cancelled stays behind,
+   * done, until the next wait or wakeup: a done waiter counts as none.
+   */
+  private waitForData(funcName: string): Future<void> {
+    if (this._waiter !== null && !this._waiter.done()) {
       throw new RuntimeError(`${funcName}() called while another coroutine is already waiting for incoming data`);
     }
     if (this._eof) throw new RuntimeError("_waitForData after EOF");
@@ -317,11 +322,7 @@ export class StreamReader {
       _holdRealUntilDone(this._loop, waiter);
     }
     this._waiter = waiter;
-    try {
-      yield* waiter;
-    } finally {
-      if (this._waiter === waiter) this._waiter = null;
-    }
+    return waiter;
   }
 
   toString(): string {
@@ -329,7 +330,7 @@ export class StreamReader {
     if (this._buffer.length > 0) info.push(`${this._buffer.length} bytes`);
     if (this._eof) info.push("eof");
     if (this._limit !== DEFAULT_LIMIT) info.push(`limit=${this._limit}`);
-    if (this._waiter !== null) info.push(`waiter=${String(this._waiter)}`);
+    if (this._waiter !== null && !this._waiter.done()) info.push(`waiter=${String(this._waiter)}`);
     if (this._exception !== null) info.push(`exception=${this._exception.name}(${JSON.stringify(this._exception.message)})`);
     if (this._transport !== null) info.push(`transport=${String(this._transport)}`);
     if (this._paused) info.push("paused");
