@@ -342,14 +342,7 @@ export class BullMQExecutor implements Executor {
    * const sizes = await executor.map(resize, ["a.jpg", "b.jpg"]);
    */
   map<T, R>(fn: PoolFunction<[T], R>, items: Iterable<T>): MapResult<JobResult<R>> {
-    const futures: ConcurrentFuture<JobResult<R>>[] = [];
-    try {
-      for (const item of items) futures.push(this.submit(fn, item));
-    } catch (e) {
-      for (const f of futures) f.cancel();
-      throw e;
-    }
-    return new MapResult(futures);
+    return MapResult._submitAll(items, (item) => this.submit(fn, item));
   }
 
   /**

@@ -387,14 +387,7 @@ export abstract class Pool {
    * const squares = await pool.map((n: number) => n * n, [1, 2, 3]); // [1, 4, 9]
    */
   map<T, R>(fn: PoolFunction<[T], R>, items: Iterable<T>): MapResult<Awaited<R>> {
-    const futures: ConcurrentFuture<Awaited<R>>[] = [];
-    try {
-      for (const item of items) futures.push(this.submit(fn, item));
-    } catch (e) {
-      for (const f of futures) f.cancel();
-      throw e;
-    }
-    return new MapResult(futures);
+    return MapResult._submitAll(items, (item) => this.submit(fn, item));
   }
 
   /**
@@ -911,6 +904,21 @@ export abstract class Pool {
 export class MapResult<T> implements AsyncIterable<T>, PromiseLike<T[]> {
   /** @internal */
   constructor(private readonly futures: readonly ConcurrentFuture<T>[]) {}
+
+  /**
+   * @internal `submit(item)` for every item, at once (an executor's `map`, asyncio-ts/bullmq's
+   * too): if one submit throws, the jobs submitted before it are cancelled and the error goes on.
+   */
+  static _submitAll<I, T>(items: Iterable<I>, submit: (item: I) => ConcurrentFuture<T>): MapResult<T> {
+    const futures: ConcurrentFuture<T>[] = [];
+    try {
+      for (const item of items) futures.push(submit(item));
+    } catch (e) {
+      for (const f of futures) f.cancel();
+      throw e;
+    }
+    return new MapResult(futures);
+  }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
     let i = 0;
