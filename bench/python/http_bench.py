@@ -28,6 +28,9 @@ def bound_socket():
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
+    # Listening before the port is printed: the servers call listen() only after their startup,
+    # and a load generator started on the line would be refused until then.
+    sock.listen(BACKLOG)
     return sock
 
 

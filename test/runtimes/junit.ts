@@ -10,7 +10,10 @@ export interface CaseResult {
   /** The test's name as the runtime reports it (Deno names a subtest `parent > step`). */
   readonly name: string;
   readonly outcome: "passed" | "failed" | "skipped";
-  /** The failure's message, if it failed. */
+  /**
+   * The failure's message, if it failed: its first lines, enough to see the error (Bun puts the
+   * source lines around a throw before the error's own line).
+   */
   readonly message: string;
 }
 
@@ -37,7 +40,8 @@ export function parseJunit(xml: string, file: string): CaseResult[] {
     const failure = /<(failure|error)\b([^>]*)>?/.exec(body);
     const outcome = failure !== null ? "failed" : /<skipped\b/.test(body) ? "skipped" : "passed";
     const message = failure === null ? "" : (attribute(failure[2]!, "message") ?? decode(body.replace(/<[^>]+>/g, "")).trim());
-    cases.push({ file, name: attribute(tag, "name") ?? "", outcome, message: message.split("\n")[0]!.slice(0, 300) });
+    const lines = message.split("\n").filter((l) => l.trim() !== "");
+    cases.push({ file, name: attribute(tag, "name") ?? "", outcome, message: lines.slice(0, 16).join("\n").slice(0, 2000) });
   }
   return cases;
 }

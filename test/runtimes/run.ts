@@ -138,7 +138,7 @@ async function main(): Promise<void> {
         if (k !== undefined && !k.flaky && (typeof k.test !== "string" || c.name === k.test)) problems.push(`${run.runtime} ${c.file}: "${c.name}" passes, but test/runtimes/expected.ts says it fails (${k.why}): remove it from the list`);
       } else if (c.outcome === "failed") {
         if (k !== undefined) known++;
-        else problems.push(`${run.runtime} ${c.file}: "${c.name}" FAILED: ${c.message}`);
+        else problems.push(`${run.runtime} ${c.file}: "${c.name}" FAILED:\n    ${c.message.replaceAll("\n", "\n    ")}`);
       }
     }
   }
