@@ -187,6 +187,17 @@ export function hostInterrupts(): Required<Pick<HostProcess, "on" | "off" | "lis
   return proc as Required<Pick<HostProcess, "on" | "off" | "listenerCount" | "exit">>;
 }
 
+/** The listeners `onHostIdleExit` installed, called by one "beforeExit" listener of ours. */
+const idleExitListeners: (() => void)[] = [];
+
+/**
+ * The one "beforeExit" listener of ours, however many loops run: one each would pass Node's
+ * limit of ten listeners with eleven loops running at once and print a leak warning.
+ */
+function dispatchIdleExit(): void {
+  for (const listener of idleExitListeners.slice()) listener();
+}
+
 /**
  * Calls `listener` when the host is about to exit because nothing is left to do (Node's
  * "beforeExit", which Bun and Deno emit too), ahead of the other listeners. No-op where the host
@@ -195,14 +206,18 @@ export function hostInterrupts(): Required<Pick<HostProcess, "on" | "off" | "lis
 export function onHostIdleExit(listener: () => void): boolean {
   const proc = hostProcess();
   if (typeof proc?.prependListener !== "function") return false;
-  proc.prependListener("beforeExit", listener);
+  idleExitListeners.push(listener);
+  if (idleExitListeners.length === 1) proc.prependListener("beforeExit", dispatchIdleExit);
   return true;
 }
 
 /** Removes a listener `onHostIdleExit` installed. */
 export function offHostIdleExit(listener: () => void): void {
+  const i = idleExitListeners.indexOf(listener);
+  if (i === -1) return;
+  idleExitListeners.splice(i, 1);
   const proc = hostProcess();
-  if (typeof proc?.off === "function") proc.off("beforeExit", listener);
+  if (idleExitListeners.length === 0 && typeof proc?.off === "function") proc.off("beforeExit", dispatchIdleExit);
 }
 
 /**

@@ -288,6 +288,17 @@ test("a deadlocked program ends with a RuntimeError naming the chain it waits on
   );
 });
 
+test("twelve deadlocked runs at once each end with the report, with no listener-leak warning and no listener left", () => {
+  const fixture = fileURLToPath(new URL("../fixtures/deadlock.ts", import.meta.url));
+  const r = spawnSync(...runTs(fixture, "many"), { encoding: "utf8", timeout: 15_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stderr, "");
+  const lines = r.stdout.trimEnd().split("\n");
+  assert.equal(lines.length, 13);
+  for (const line of lines.slice(0, 12)) assert.match(line, /^RuntimeError: Event loop deadlock: nothing can ever run again/);
+  assert.equal(lines[12], "beforeExit listeners left: 0");
+});
+
 test("debug mode logs a slow task step with the task's name", async () => {
   const warnings: string[] = [];
   const warn = console.warn;
