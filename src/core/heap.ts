@@ -6,9 +6,9 @@
  * one *bucket* per millisecond of deadline, as Node groups its timers in lists: a push appends to
  * its bucket, found through a Map, in O(1); a binary min-heap orders only the buckets. A bucket is
  * sorted (a stable sort, so ties keep push order) when it reaches the top, and then drained from
- * its front. So each timer costs one append and a share of one sort of its millisecond's timers,
- * instead of two walks down a heap of every timer, where each step is a cache miss once there are
- * many (bench/: timers).
+ * its front. So each timer costs one append and a share of one sort of its millisecond's timers
+ * (close to linear in their number, see `sortByDeadline`), instead of two walks down a heap of
+ * every timer, where each step is a cache miss once there are many (bench/: timers).
  *
  * A bucket's millisecond is `Math.floor(when * 1000)`, which never decreases as `when` grows, so
  * every timer of a later bucket is due later than every timer of an earlier one.
@@ -38,27 +38,83 @@ interface Bucket<T> {
 /** Below this many timers a filtering of the cancelled ones is not worth it. */
 const MIN_REBUILD_SIZE = 100;
 
+/** Up to this many timers, a run is put in order by insertion sort. */
+const INSERTION_MAX = 24;
+
 /**
- * Sorts `items` by deadline, keeping push order among equal deadlines: a merge sort, bottom up,
- * on the deadlines copied into a Float64Array, the timers moving alongside. Not
- * `items.sort((a, b) => a._when - b._when)`: that calls the comparison function once per
- * comparison, and a millisecond of a busy loop may hold tens of thousands of timers (bench/: timers).
+ * Sorts the timers of millisecond `ms` by deadline, keeping push order among equal deadlines.
+ * A millisecond of a busy loop may hold tens of thousands of timers (bench/: timers), mostly at
+ * distinct deadlines spread over the millisecond, so they are first dealt, in push order, into
+ * as many equal slices of it as there are timers (a counting sort on the slice, which is stable
+ * and never reverses two deadlines, since the slice grows with the deadline). A slice then holds
+ * a timer or two, put in order by insertion sort; a crowded one (deadlines bunched within a
+ * slice) by a merge sort. Not `items.sort((a, b) => a._when - b._when)`: that calls the
+ * comparison function once per comparison, and compares each timer about log2(n) times.
  */
-function sortByDeadline<T extends HeapTimer>(items: (T | undefined)[]): void {
-  const n = items.length;
+function sortByDeadline<T extends HeapTimer>(items: (T | undefined)[], ms: number): void {
+  const timers = items as T[];
+  const n = timers.length;
+  if (n <= INSERTION_MAX) {
+    insertionSort(timers, 0, n);
+    return;
+  }
+  const slice = new Int32Array(n);
+  const ends = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    // NaN for the infinite deadlines (Infinity - Infinity): they go to the first slice.
+    let k = Math.floor((timers[i]!._when * 1000 - ms) * n);
+    if (!(k >= 0)) k = 0;
+    else if (k >= n) k = n - 1;
+    slice[i] = k;
+    ends[k]!++;
+  }
+  for (let k = 1; k < n; k++) ends[k]! += ends[k - 1]!;
+  // Dealt from the back, each timer before the ones pushed after it in its slice.
+  const dealt = new Array<T>(n);
+  for (let i = n - 1; i >= 0; i--) dealt[--ends[slice[i]!]!] = timers[i]!;
+  // `ends[k]` is now where slice k starts.
+  for (let k = 0; k < n; k++) {
+    const lo = ends[k]!;
+    const hi = k + 1 < n ? ends[k + 1]! : n;
+    if (hi - lo <= INSERTION_MAX) insertionSort(dealt, lo, hi);
+    else mergeSort(dealt, lo, hi);
+  }
+  for (let i = 0; i < n; i++) timers[i] = dealt[i]!;
+}
+
+/** Sorts `timers[lo, hi)` by deadline, keeping push order among equal deadlines. */
+function insertionSort<T extends HeapTimer>(timers: T[], lo: number, hi: number): void {
+  for (let i = lo + 1; i < hi; i++) {
+    const t = timers[i]!;
+    const when = t._when;
+    let j = i;
+    while (j > lo && timers[j - 1]!._when > when) {
+      timers[j] = timers[j - 1]!;
+      j--;
+    }
+    timers[j] = t;
+  }
+}
+
+/**
+ * Sorts `timers[lo, hi)` by deadline, keeping push order among equal deadlines: a merge sort,
+ * bottom up, on the deadlines copied into a Float64Array, the timers moving alongside.
+ */
+function mergeSort<T extends HeapTimer>(items: T[], lo: number, hi: number): void {
+  const n = hi - lo;
   let keys = new Float64Array(n);
-  let timers = items as T[];
+  let timers = items.slice(lo, hi);
   for (let i = 0; i < n; i++) keys[i] = timers[i]!._when;
   let keysOut = new Float64Array(n);
   let timersOut = new Array<T>(n);
   for (let width = 1; width < n; width *= 2) {
-    for (let lo = 0; lo < n; lo += 2 * width) {
-      const mid = Math.min(lo + width, n);
-      const hi = Math.min(lo + 2 * width, n);
-      let i = lo;
+    for (let left = 0; left < n; left += 2 * width) {
+      const mid = Math.min(left + width, n);
+      const right = Math.min(left + 2 * width, n);
+      let i = left;
       let j = mid;
-      let k = lo;
-      while (i < mid && j < hi) {
+      let k = left;
+      while (i < mid && j < right) {
         // The left run first on a tie: that keeps push order.
         if (keys[j]! < keys[i]!) {
           keysOut[k] = keys[j]!;
@@ -72,7 +128,7 @@ function sortByDeadline<T extends HeapTimer>(items: (T | undefined)[]): void {
         keysOut[k] = keys[i]!;
         timersOut[k++] = timers[i++]!;
       }
-      while (j < hi) {
+      while (j < right) {
         keysOut[k] = keys[j]!;
         timersOut[k++] = timers[j++]!;
       }
@@ -80,7 +136,7 @@ function sortByDeadline<T extends HeapTimer>(items: (T | undefined)[]): void {
     [keys, keysOut] = [keysOut, keys];
     [timers, timersOut] = [timersOut, timers];
   }
-  if (timers !== items) for (let i = 0; i < n; i++) items[i] = timers[i];
+  for (let i = 0; i < n; i++) items[lo + i] = timers[i]!;
 }
 
 export class TimerHeap<T extends HeapTimer> {
@@ -132,7 +188,7 @@ export class TimerHeap<T extends HeapTimer> {
       const b = this.heap[0];
       if (b === undefined) return undefined;
       if (!b.sorted) {
-        sortByDeadline(b.items);
+        sortByDeadline(b.items, b.ms);
         b.sorted = true;
       }
       const items = b.items;

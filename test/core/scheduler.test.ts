@@ -104,6 +104,34 @@ test("TimerHeap agrees with a sorted reference while timers are pushed, popped a
   }
 });
 
+test("TimerHeap orders a millisecond of thousands of timers: spread, bunched, equal, cancelled, infinite", () => {
+  let x = 7;
+  const random = (k: number): number => {
+    x = (x * 48271) % 2147483647;
+    return x % k;
+  };
+  const cases: Record<string, () => number> = {
+    "spread over the millisecond": () => 5 + random(1_000_000) / 1e9,
+    "bunched within a nanosecond": () => 5.0004 + random(1000) / 1e12,
+    "a few deadlines, each shared": () => 5.0001 * (1 + random(4) / 1e7),
+    "mixed with other milliseconds and the infinities": () => [Infinity, -Infinity, 4.9991, 5.0004 + random(100) / 1e9][random(4)]!,
+  };
+  for (const [name, when] of Object.entries(cases)) {
+    const heap = new TimerHeap<HeapTimer & { label: string }>();
+    const pushed = Array.from({ length: 5000 }, (_, i) => timer(when(), `${name} ${i}`));
+    for (const t of pushed) heap.push(t);
+    for (const t of pushed) {
+      if (random(7) === 0) {
+        t._cancelled = true;
+        heap.noteCancelled();
+      }
+    }
+    const got: string[] = [];
+    for (let t = heap.peek(); t !== undefined; t = heap.peek()) got.push(heap.pop().label);
+    assert.deepEqual(got, referenceOrder(pushed.filter((t) => !t._cancelled)).map((t) => t.label), name);
+  }
+});
+
 test("TimerHeap keeps a millisecond being drained in order as timers join it, and orders the infinities", () => {
   const heap = new TimerHeap<HeapTimer & { label: string }>();
   for (const t of [timer(Infinity, "inf"), timer(1.0004, "b"), timer(-Infinity, "-inf"), timer(1.0001, "a"), timer(-5, "neg")]) heap.push(t);
