@@ -69,6 +69,20 @@ export const LOOP_OPTION_KEYS = ["debug", "clock"] as const;
 const NO_ARGS: unknown[] = [];
 
 /**
+ * The arguments from index `first` on: `NO_ARGS` when there are none. `callSoon`, `callLater`
+ * and `callAt` read their callback's arguments so, not as a rest parameter, which would allocate
+ * an empty array on every call without any (V8 leaves `arguments` unmade when only its length
+ * and elements are read): a tenth fewer young-generation collections in bench/: timers.
+ */
+function argsAfter(list: IArguments, first: number): unknown[] {
+  const n = list.length;
+  if (n <= first) return NO_ARGS;
+  const args = new Array<unknown>(n - first);
+  for (let i = first; i < n; i++) args[i - first] = list[i];
+  return args;
+}
+
+/**
  * A callback scheduled by `callSoon` (`asyncio.Handle`). `cancel()` stops it from running.
  * Made by the loop, not by `new`.
  *
@@ -280,8 +294,9 @@ export class EventLoop extends Scheduler {
    *   when `callback` is not a function.
    * @example loop.callSoon((name: string) => console.log(`hello ${name}`), "world");
    */
-  callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
-    return this.soon("callSoon", callback, args, _captureContext());
+  callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle;
+  callSoon(callback: (...args: unknown[]) => unknown): Handle {
+    return this.soon("callSoon", callback, argsAfter(arguments, 1), _captureContext());
   }
 
   /**
@@ -326,9 +341,10 @@ export class EventLoop extends Scheduler {
    * @throws ValueError for a NaN delay; TypeError for a non-number delay or callback.
    * @example const timer = loop.callLater(1.5, () => console.log("1.5 s later"));
    */
-  callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
+  callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: A): TimerHandle;
+  callLater(delay: number, callback: (...args: unknown[]) => unknown): TimerHandle {
     checkDelay("delay", delay);
-    return this.timerAt(this.time() + delay, callback, args, _captureContext());
+    return this.timerAt(this.time() + delay, callback, argsAfter(arguments, 2), _captureContext());
   }
 
   /**
@@ -351,8 +367,9 @@ export class EventLoop extends Scheduler {
    * @throws TypeError when `when` is not a number or `callback` not a function; RuntimeError "Event loop is closed".
    * @example loop.callAt(loop.time() + 10, () => console.log("10 s later"));
    */
-  callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
-    return this.timerAt(checkWhen(when), callback, args, _captureContext());
+  callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: A): TimerHandle;
+  callAt(when: number, callback: (...args: unknown[]) => unknown): TimerHandle {
+    return this.timerAt(checkWhen(when), callback, argsAfter(arguments, 2), _captureContext());
   }
 
   /**

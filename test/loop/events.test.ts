@@ -37,6 +37,21 @@ test("callSoon runs callbacks in FIFO order, never inside the call that schedule
   assert.deepEqual(order, ["scheduled", "a", "b", "after"]);
 });
 
+test("callSoon, callLater and callAt pass their callback exactly the arguments given, an explicit undefined too", async () => {
+  const got: unknown[][] = [];
+  const record = (...args: unknown[]): void => void got.push(args);
+  await run(function* () {
+    const loop = getRunningLoop();
+    loop.callSoon(record);
+    loop.callSoon(record, 1, "two", [3]);
+    loop.callSoon(record, undefined);
+    loop.callLater(0, record, "later");
+    loop.callAt(loop.time(), record, "at", null);
+    yield* sleep(0.01);
+  });
+  assert.deepEqual(got, [[], [1, "two", [3]], [undefined], ["later"], ["at", null]]);
+});
+
 test("timers run in order of when, ties in order of scheduling", async () => {
   const order: number[] = [];
   await run(function* () {
