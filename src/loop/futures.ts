@@ -127,8 +127,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * @param options.loop the loop whose callbacks the future schedules. @default getEventLoop()
    */
   constructor(options?: { loop?: EventLoop }) {
-    // A Task passes its own options on; only a plain Future's are checked here.
-    if (new.target === Future) checkOptions(options, LOOP_OPTION, "Future()");
+    // A Task passes its own options on; only a plain Future's are checked here, and not the
+    // loop's own `{ loop }` that `createFuture` passes (no object and no check per future).
+    if (new.target === Future && options !== (options as { loop?: EventLoop } | null | undefined)?.loop?._ownFutureOptions) {
+      checkOptions(options, LOOP_OPTION, "Future()");
+    }
     this._loop = options?.loop ?? getEventLoop();
   }
 
@@ -765,6 +768,8 @@ declare module "./events.ts" {
     createFuture<T>(): Future<T>;
     /** @internal Failed futures whose error nobody read yet, reported at close. */
     _unretrieved: Set<WeakRef<Future<unknown>>>;
+    /** @internal The options `createFuture` gives the Future constructor, made once per loop. */
+    _ownFutureOptions: { loop: EventLoop };
     /** @internal The failed futures and tasks whose error nobody has read yet. */
     _unretrievedFutures(): Future<unknown>[];
     /** @internal Remembers a failed future whose error nobody has read yet. */
@@ -777,7 +782,7 @@ declare module "./events.ts" {
 _extendEventLoop(
   {
     createFuture<T>(): Future<T> {
-      return new Future<T>({ loop: this });
+      return new Future<T>(this._ownFutureOptions);
     },
     _unretrievedFutures() {
       const out: Future<unknown>[] = [];
@@ -799,6 +804,7 @@ _extendEventLoop(
   {
     init(loop) {
       loop._unretrieved = new Set();
+      loop._ownFutureOptions = { loop };
     },
     close(loop) {
       for (const ref of loop._unretrieved) _reportUnretrievedRef(ref); // the collected ones too, from what was kept
