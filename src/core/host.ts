@@ -21,24 +21,38 @@
  * record pushed on a queue. The scheduler asks for at most one turn at a time per loop.
  */
 
-/** A callback the host runs on a later turn; `cancel()` stops it. */
-export interface HostTurn {
-  cancel(): void;
-}
-
 /** The kinds of turn a host may give: see the module's comment. */
 export type TurnKind = "setImmediate" | "MessageChannel" | "setTimeout";
+
+/**
+ * A callback the host runs on a later turn; `cancel()` stops it. One object per turn, holding
+ * what the host gave back, and no closure: a loop that wakes once per socket read asks for a
+ * turn as often.
+ */
+export class HostTurn {
+  /**
+   * @param how the kind of turn.
+   * @param handle the host's Immediate or timer; null for a MessageChannel turn.
+   * @param fn the callback, kept only by a MessageChannel turn until its message comes (null once cancelled).
+   */
+  constructor(
+    private readonly how: TurnKind,
+    private readonly handle: unknown,
+    public fn: (() => void) | null,
+  ) {}
+
+  cancel(): void {
+    if (this.how === "setImmediate") immediates.clearImmediate!(this.handle);
+    else if (this.how === "setTimeout") clearTimeout(this.handle as ReturnType<typeof setTimeout>);
+    else this.fn = null; // its message still comes, and finds nothing to run
+  }
+}
 
 interface Port {
   onmessage: ((event: unknown) => void) | null;
   postMessage(message: unknown): void;
   ref?(): void;
   unref?(): void;
-}
-
-/** The turns waiting for their message, oldest first. One message was posted for each. */
-interface Queued {
-  fn: (() => void) | null;
 }
 
 /** `setImmediate` and `clearImmediate`, where the host has them (Node, Bun, Deno). */
@@ -61,7 +75,8 @@ let lastTimerTurn = -Infinity;
 
 /** Which turn `requestTurn` uses: the best the host has, unless a test chose another. */
 let kind: TurnKind = detectTurnKind();
-let channel: { send: Port; receive: Port; queued: Queued[] } | null = null;
+/** The MessageChannel turns waiting for their message, oldest first: one message was posted for each. */
+let channel: { send: Port; receive: Port; queued: HostTurn[] } | null = null;
 
 /** The kind of turn the scheduler uses now. */
 export function turnKind(): TurnKind {
@@ -92,36 +107,28 @@ export function requestTurn(fn: () => void): HostTurn {
       return timerTurn(fn);
     }
   }
-  if (kind === "setImmediate") {
-    const immediate = immediates.setImmediate!(fn);
-    return { cancel: () => immediates.clearImmediate!(immediate) };
-  }
+  if (kind === "setImmediate") return new HostTurn("setImmediate", immediates.setImmediate!(fn), null);
   if (kind === "MessageChannel") return postTurn(fn);
   return timerTurn(fn);
 }
 
 function timerTurn(fn: () => void): HostTurn {
-  const timer = setTimeout(fn, 0);
-  return { cancel: () => clearTimeout(timer) };
+  return new HostTurn("setTimeout", setTimeout(fn, 0), null);
 }
 
 function postTurn(fn: () => void): HostTurn {
   if (channel === null) channel = openChannel();
-  const queued: Queued = { fn };
-  channel.queued.push(queued);
+  const turn = new HostTurn("MessageChannel", null, fn);
+  channel.queued.push(turn);
   // Node keeps its process alive while a port listens; hold it only while a turn waits.
   if (channel.queued.length === 1) channel.receive.ref?.();
   channel.send.postMessage(null);
-  return {
-    cancel: () => {
-      queued.fn = null; // its message still comes, and finds nothing to run
-    },
-  };
+  return turn;
 }
 
-function openChannel(): { send: Port; receive: Port; queued: Queued[] } {
+function openChannel(): { send: Port; receive: Port; queued: HostTurn[] } {
   const { port1, port2 } = new (globalThis as unknown as { MessageChannel: new () => { port1: Port; port2: Port } }).MessageChannel();
-  const opened = { send: port2, receive: port1, queued: [] as Queued[] };
+  const opened = { send: port2, receive: port1, queued: [] as HostTurn[] };
   port1.onmessage = () => {
     const next = opened.queued.shift();
     if (opened.queued.length === 0) port1.unref?.();
