@@ -24,7 +24,7 @@ export const AREAS: readonly Area[] = [
   { name: "timeouts, task groups, locks, queues", files: ["test/primitives/"], notInBrowsers: null },
   { name: "the virtual clock (`asyncio-ts/testing`)", files: ["test/testing/clock"], notInBrowsers: null },
   { name: "`asyncioTest` (`asyncio-ts/testing`)", files: ["test/testing/case"], notInBrowsers: "it watches Node's handles with node:async_hooks" },
-  { name: "TCP and Unix streams, transports, protocols", files: ["test/net/streams", "test/net/transports"], notInBrowsers: "a page has no sockets" },
+  { name: "TCP and Unix streams, transports, protocols", files: ["test/net/streams", "test/net/bytequeue", "test/net/transports"], notInBrowsers: "a page has no sockets" },
   { name: "UDP", files: ["test/net/datagram"], notInBrowsers: "a page has no sockets" },
   { name: "DNS (`getaddrinfo`)", files: ["test/net/dns"], notInBrowsers: "a page has no resolver" },
   { name: "subprocesses", files: ["test/net/subprocess"], notInBrowsers: "a page has no processes" },
