@@ -27,7 +27,9 @@ if (REDIS_URL === undefined || REDIS_URL === "") {
 }
 
 if (process.argv[2] === "--worker") {
-  // A worker process: serves the queue until SIGTERM, then lets its running job finish.
+  // A worker process: loads the jobs' module before it takes jobs (so the first job does not wait
+  // for it), serves the queue until SIGTERM, then lets its running job finish.
+  await import("./_distributed_jobs.ts");
   await run(function* (): Coroutine<void> {
     const worker = yield* startWorker({ connection: REDIS_URL, queue: QUEUE, concurrency: 1 });
     process.send?.("ready");

@@ -129,9 +129,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
   constructor(options?: { loop?: EventLoop }) {
     // A Task passes its own options on; only a plain Future's are checked here, and not the
     // loop's own `{ loop }` that `createFuture` passes (no object and no check per future).
-    if (new.target === Future && options !== (options as { loop?: EventLoop } | null | undefined)?.loop?._ownFutureOptions) {
-      checkOptions(options, LOOP_OPTION, "Future()");
-    }
+    const loopsOwn = (options as { loop?: EventLoop } | null | undefined)?.loop?._ownFutureOptions;
+    if (new.target === Future && options !== loopsOwn) checkOptions(options, LOOP_OPTION, "Future()");
     this._loop = options?.loop ?? getEventLoop();
   }
 
