@@ -16,6 +16,8 @@ import {
   createTask,
   gather,
   getRunningLoop,
+  isCoroutine,
+  isCoroutineFunction,
   sleep,
   taskGroup,
   waitFor,
@@ -640,3 +642,58 @@ test("Queue subclasses change only the _init/_put/_get hooks, and keep waiting, 
   q.shutdown();
   yield* expectThrows(QueueShutDown, () => consumer);
 }, { clock: "virtual", debug: false }));
+
+test("put() and get() return coroutines that keep a generator's protocol: nothing until resumed, then return, throw and done as a generator", asyncioTest(function* () {
+  const q = new Queue<number>(1);
+  assert.ok(isCoroutineFunction(Queue.prototype.put) && isCoroutineFunction(Queue.prototype.get));
+  // Made but not resumed: nothing happens, as with Python's coroutine objects.
+  const put = q.put(1);
+  const get = q.get();
+  assert.ok(isCoroutine(put) && isCoroutine(get));
+  assert.equal(put[Symbol.iterator](), put);
+  assert.equal(q.qsize(), 0);
+  assert.equal(String(put), "[object Queue.put]");
+  assert.equal(String(get), "[object Queue.get]");
+  // Closed before it started: returns what it is given and never puts, as a generator would.
+  const reference = (function* () {})();
+  assert.deepEqual(put.return(undefined), reference.return(undefined));
+  assert.deepEqual(put.next(), { done: true, value: undefined });
+  assert.equal(q.qsize(), 0);
+  // Thrown into before it started: throws that error and is finished.
+  const boom = new Error("boom");
+  assert.throws(() => get.throw(boom), (e) => e === boom);
+  assert.deepEqual(get.next(), { done: true, value: undefined });
+  // With room, or with an item, each finishes in its first step; then it stays done.
+  const put2 = q.put(2);
+  assert.deepEqual(put2.next(), { done: true, value: undefined });
+  assert.deepEqual(put2.next(), { done: true, value: undefined });
+  const get2 = q.get();
+  assert.deepEqual(get2.next(), { done: true, value: 2 });
+  assert.deepEqual(get2.next(), { done: true, value: undefined });
+  assert.deepEqual(q.put(3).return(undefined), { done: true, value: undefined });
+  // A put that throws (shut down) is finished too, like a generator whose body threw.
+  const closed = new Queue<number>();
+  closed.shutdown();
+  const refused = closed.put(1);
+  assert.throws(() => refused.next(), QueueShutDown);
+  assert.deepEqual(refused.next(), { done: true, value: undefined });
+  // One that must wait yields the future it waits on; a throw while it waits reaches the waiting
+  // body, which leaves no getter behind.
+  const empty = new Queue<number>();
+  const waiting = empty.get();
+  const first = waiting.next();
+  assert.equal(first.done, false);
+  assert.equal(empty.statistics().getters, 1);
+  assert.throws(() => waiting.throw(new CancelledError()), CancelledError);
+  assert.equal(empty.statistics().getters, 0);
+  assert.deepEqual(waiting.next(), { done: true, value: undefined });
+  // As tasks they run as any coroutine does.
+  const full = new Queue<string>(1);
+  full.putNowait("a");
+  const putting = createTask(full.put("b"));
+  const getting = createTask(full.get());
+  yield* sleep(0);
+  assert.equal(yield* getting, "a");
+  yield* putting;
+  assert.equal(full.getNowait(), "b");
+}));
