@@ -15,6 +15,8 @@ import { checkOptions } from "../options.ts";
 import { ByteQueue } from "./bytequeue.ts";
 import { _peerOnLoop, type LoopResource } from "./registry.ts";
 import { _watchCoroutines } from "../debug/unawaited.ts";
+import { hooks } from "../core/hooks.ts";
+import { _markCoroutineFunction } from "../loop/tasks.ts";
 
 /**
  * The default `limit` of a `StreamReader`: 64 KiB (CPython's `_DEFAULT_LIMIT`). A line or a
@@ -202,7 +204,7 @@ export class StreamReader {
         this.maybeResumeTransport();
         throw new IncompleteReadError(chunk, null);
       }
-      yield* this.waitForData("readuntil");
+      yield* this._waitForData("readuntil");
     }
     if (match > limit) throw new LimitOverrunError("Separator is found, but chunk is longer than limit", match);
     const chunk = buffer.take(match + matchLen);
@@ -216,23 +218,30 @@ export class StreamReader {
    * @param n the most bytes to return, or -1 for everything until EOF. @default -1
    * @throws TypeError when `n` is not an integer (1.5, NaN).
    */
-  *read(n = -1): Coroutine<Buffer> {
+  read(n = -1): Coroutine<Buffer> {
+    // A read until EOF is a generator; a read of at most n bytes, made for every chunk a server
+    // handles, is a coroutine written by hand (StreamRead), a fifth of a generator's size.
+    return typeof n === "number" && n < 0 ? this._readToEof(n) : new StreamRead(this, n);
+  }
+
+  /** @internal `read(n)` for `n < 0`. */
+  *_readToEof(n: number): Coroutine<Buffer> {
     checkSize("read", n);
     if (this._exception !== null) throw this._exception;
-    if (n === 0) return EMPTY;
-    if (n < 0) {
-      // Reading in chunks of `limit` lets the transport resume as the buffer drains.
-      const blocks: Buffer[] = [];
-      let total = 0;
-      for (;;) {
-        const block = yield* this.read(this._limit);
-        if (block.length === 0) break;
-        blocks.push(block);
-        total += block.length;
-      }
-      return blocks.length === 1 ? blocks[0]! : Buffer.concat(blocks, total);
+    // Reading in chunks of `limit` lets the transport resume as the buffer drains.
+    const blocks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const block = yield* this.read(this._limit);
+      if (block.length === 0) break;
+      blocks.push(block);
+      total += block.length;
     }
-    if (this._buffer.length === 0 && !this._eof) yield* this.waitForData("read");
+    return blocks.length === 1 ? blocks[0]! : Buffer.concat(blocks, total);
+  }
+
+  /** @internal What `read(n)` returns once there are bytes, or EOF: at most `n` of them. */
+  _take(n: number): Buffer {
     const data = this._buffer.take(Math.min(n, this._buffer.length));
     this.maybeResumeTransport();
     return data;
@@ -253,7 +262,7 @@ export class StreamReader {
         const incomplete = this._buffer.takeAll();
         throw new IncompleteReadError(incomplete, n);
       }
-      yield* this.waitForData("readexactly");
+      yield* this._waitForData("readexactly");
     }
     const data = this._buffer.take(n);
     this.maybeResumeTransport();
@@ -304,8 +313,9 @@ export class StreamReader {
    * `_wait_for_data`), for the caller to `yield*`. Not a generator of its own, which would be a
    * second one per waiting read (bench/: echo). A waiter whose read was cancelled stays behind,
    * done, until the next wait or wakeup: a done waiter counts as none.
+   * @internal
    */
-  private waitForData(funcName: string): Future<void> {
+  _waitForData(funcName: string): Future<void> {
     if (this._waiter !== null && !this._waiter.done()) {
       throw new RuntimeError(`${funcName}() called while another coroutine is already waiting for incoming data`);
     }
@@ -349,5 +359,82 @@ function checkSize(method: string, n: unknown): void {
   }
 }
 
+/** The result of a coroutine resumed after it finished: undefined, as a generator's. */
+const FINISHED = { done: true, value: undefined } as unknown as IteratorReturnResult<Buffer>;
+
+/**
+ * What `read(n)` returns for `n >= 0`: a coroutine written by hand, as `Queue.get()`'s is (see
+ * primitives/queues.ts, `QueueCoroutine`, also for why the fields are assigned and the class has
+ * no base). Like a generator it does nothing until first resumed; then it returns the bytes there
+ * are, or yields the future `_waitForData` gives and takes the bytes when resumed.
+ */
+class StreamRead implements Generator<unknown, Buffer, unknown> {
+  /** 0 until first resumed; 1 once finished; or the future it waits on for data. */
+  private declare state: Future<void> | 0 | 1;
+  private declare readonly reader: StreamReader;
+  private declare readonly n: number;
+  constructor(reader: StreamReader, n: number) {
+    this.state = 0;
+    this.reader = reader;
+    this.n = n;
+  }
+
+  next(): IteratorResult<unknown, Buffer> {
+    const state = this.state;
+    if (state === 1) return FINISHED;
+    const reader = this.reader;
+    if (state === 0) {
+      this.start();
+      checkSize("read", this.n);
+      if (reader._exception !== null) throw reader._exception;
+      if (this.n === 0) return { done: true, value: EMPTY };
+      if (reader._buffer.length === 0 && !reader._eof) {
+        const waiter = (this.state = reader._waitForData("read"));
+        return waiter.next() as IteratorYieldResult<Future<void>>; // pending: it yields itself
+      }
+    } else {
+      // Resumed by the task: the wait is over, or throws its error (a cancellation, setException).
+      this.state = 1;
+      state.next();
+    }
+    return { done: true, value: reader._take(this.n) };
+  }
+
+  throw(e: unknown): IteratorResult<unknown, Buffer> {
+    const state = this.state;
+    if (state === 0) this.start();
+    this.state = 1;
+    if (typeof state === "object") state.throw(e); // the wait is over; it throws `e`
+    throw e;
+  }
+
+  return(value: Buffer): IteratorResult<unknown, Buffer> {
+    const state = this.state;
+    if (state === 0) this.start();
+    this.state = 1;
+    if (typeof state === "object") state.return(undefined); // the wait is over
+    return { done: true, value };
+  }
+
+  [Symbol.iterator](): Generator<unknown, Buffer, unknown> {
+    return this;
+  }
+
+  [Symbol.dispose](): void {
+    this.return(EMPTY);
+  }
+
+  get [Symbol.toStringTag](): string {
+    return "StreamReader.read";
+  }
+
+  private start(): void {
+    this.state = 1;
+    if (hooks.onStart !== null) hooks.onStart(this); // debug mode: it was awaited (debug/unawaited.ts)
+  }
+}
+
+// A coroutine function for isCoroutineFunction(), as in Python.
+_markCoroutineFunction(StreamReader.prototype.read);
 // Debug mode reports a coroutine of these that was never awaited (debug/unawaited.ts).
 _watchCoroutines(StreamReader);

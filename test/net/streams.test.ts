@@ -20,6 +20,8 @@ import {
   createTask,
   gather,
   getRunningLoop,
+  isCoroutine,
+  isCoroutineFunction,
   openConnection,
   openUnixConnection,
   run,
@@ -89,6 +91,55 @@ test("read() with no argument reads until EOF across chunks; read(0) returns at 
   });
   assert.deepEqual(yield* r.read(), b("chunk1\nchunk2"));
   assert.deepEqual(yield* r.read(), b(""));
+}, { debug: false }));
+
+test("read(n) returns a coroutine that keeps a generator's protocol: nothing until resumed, return and throw, cancelled while it waits", asyncioTest(function* () {
+  assert.ok(isCoroutineFunction(StreamReader.prototype.read));
+  const r = new StreamReader();
+  r.feedData("abcdef");
+  const made = r.read(2);
+  assert.ok(isCoroutine(made));
+  assert.equal(String(made), "[object StreamReader.read]");
+  assert.equal(made[Symbol.iterator](), made);
+  // Closed before it started: it returns what it is given and reads nothing.
+  assert.deepEqual(made.return(b("x")), { done: true, value: b("x") });
+  assert.deepEqual(made.next(), { done: true, value: undefined });
+  // Thrown into before it started: throws that error, reads nothing.
+  const boom = new Error("boom");
+  const thrown = r.read(2);
+  assert.throws(() => thrown.throw(boom), (e) => e === boom);
+  assert.deepEqual(thrown.next(), { done: true, value: undefined });
+  // With bytes there, the first step returns them; then it stays done.
+  const now = r.read(4);
+  assert.deepEqual(now.next(), { done: true, value: b("abcd") });
+  assert.deepEqual(now.next(), { done: true, value: undefined });
+  // Bad sizes throw at the first step, as the body of a generator would.
+  const bad = r.read(1.5);
+  assert.throws(() => bad.next(), TypeError);
+  assert.deepEqual(bad.next(), { done: true, value: undefined });
+  // A read with nothing to read yields the future it waits on, then takes the bytes.
+  assert.deepEqual(yield* r.read(10), b("ef"));
+  const waiting = r.read(3);
+  const step = waiting.next();
+  assert.equal(step.done, false);
+  r.feedData("ghij");
+  yield* sleep(0);
+  assert.deepEqual(waiting.next(), { done: true, value: b("ghi") });
+  // Cancelled while it waits: the task ends cancelled and the bytes stay for the next read.
+  const r2 = new StreamReader();
+  const reading = createTask(r2.read(5));
+  yield* sleep(0);
+  reading.cancel();
+  yield* sleep(0);
+  assert.ok(reading.cancelled());
+  r2.feedData("later");
+  assert.deepEqual(yield* r2.read(5), b("later"));
+  // A stream that failed makes the read throw its error.
+  const r3 = new StreamReader();
+  const failing = createTask(r3.read(5));
+  yield* sleep(0);
+  r3.setException(new ValueError("broken"));
+  assert.equal((yield* caught(failing))?.message, "broken");
 }, { debug: false }));
 
 test("readline returns lines with their newline, the tail at EOF, then empty buffers", asyncioTest(function* () {
