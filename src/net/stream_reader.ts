@@ -145,19 +145,15 @@ export class StreamReader {
    * buffers.
    * @throws ValueError when no "\n" is found within `limit` bytes (the line is dropped from the buffer).
    */
-  *readline(): Coroutine<Buffer> {
-    try {
-      return yield* this.readuntil(NEWLINE);
-    } catch (e) {
-      if (e instanceof IncompleteReadError) return e.partial;
-      if (e instanceof LimitOverrunError) {
-        if (this._buffer.startsWith(NEWLINE, e.consumed)) this._buffer.take(e.consumed + NEWLINE.length);
-        else this._buffer.clear();
-        this.maybeResumeTransport();
-        throw new ValueError(e.message);
-      }
-      throw e;
-    }
+  readline(): Coroutine<Buffer> {
+    return new StreamCoroutine(this, READLINE, 0);
+  }
+
+  /** @internal The line `readline()` returns without waiting, or null when its generator must run (to wait, or to throw). */
+  _lineNow(): Buffer | null {
+    if (this._exception !== null) return null;
+    const end = this._buffer.indexOf(NEWLINE, 0);
+    return end === -1 || end > this._limit ? null : this._take(end + 1);
   }
 
   /**
@@ -201,14 +197,14 @@ export class StreamReader {
       }
       if (this._eof) {
         const chunk = buffer.takeAll();
-        this.maybeResumeTransport();
+        this._maybeResumeTransport();
         throw new IncompleteReadError(chunk, null);
       }
       yield* this._waitForData("readuntil");
     }
     if (match > limit) throw new LimitOverrunError("Separator is found, but chunk is longer than limit", match);
     const chunk = buffer.take(match + matchLen);
-    this.maybeResumeTransport();
+    this._maybeResumeTransport();
     return chunk;
   }
 
@@ -220,8 +216,8 @@ export class StreamReader {
    */
   read(n = -1): Coroutine<Buffer> {
     // A read until EOF is a generator; a read of at most n bytes, made for every chunk a server
-    // handles, is a coroutine written by hand (StreamRead), a fifth of a generator's size.
-    return typeof n === "number" && n < 0 ? this._readToEof(n) : new StreamRead(this, n);
+    // handles, is a coroutine written by hand (StreamCoroutine), a fifth of a generator's size.
+    return typeof n === "number" && n < 0 ? this._readToEof(n) : new StreamCoroutine(this, READ, n);
   }
 
   /** @internal `read(n)` for `n < 0`. */
@@ -243,7 +239,7 @@ export class StreamReader {
   /** @internal What `read(n)` returns once there are bytes, or EOF: at most `n` of them. */
   _take(n: number): Buffer {
     const data = this._buffer.take(Math.min(n, this._buffer.length));
-    this.maybeResumeTransport();
+    this._maybeResumeTransport();
     return data;
   }
 
@@ -252,21 +248,15 @@ export class StreamReader {
    * @throws IncompleteReadError when EOF comes first (`partial` holds what was read, `expected` is n);
    *   ValueError when `n < 0`; TypeError when `n` is not an integer (1.5, NaN).
    */
-  *readexactly(n: number): Coroutine<Buffer> {
-    checkSize("readexactly", n);
-    if (n < 0) throw new ValueError("readexactly size can not be less than zero");
-    if (this._exception !== null) throw this._exception;
+  readexactly(n: number): Coroutine<Buffer> {
+    return new StreamCoroutine(this, READEXACTLY, n);
+  }
+
+  /** @internal The bytes `readexactly(n)` returns without waiting, or null when its generator must run (to wait, or to throw). */
+  _exactlyNow(n: number): Buffer | null {
+    if (!Number.isInteger(n) || n < 0 || this._exception !== null) return null;
     if (n === 0) return EMPTY;
-    while (this._buffer.length < n) {
-      if (this._eof) {
-        const incomplete = this._buffer.takeAll();
-        throw new IncompleteReadError(incomplete, n);
-      }
-      yield* this._waitForData("readexactly");
-    }
-    const data = this._buffer.take(n);
-    this.maybeResumeTransport();
-    return data;
+    return this._buffer.length < n ? null : this._take(n);
   }
 
   /**
@@ -301,7 +291,8 @@ export class StreamReader {
     }
   }
 
-  private maybeResumeTransport(): void {
+  /** @internal */
+  _maybeResumeTransport(): void {
     if (this._paused && this._buffer.length <= this._limit) {
       this._paused = false;
       this._transport!.resumeReading();
@@ -362,29 +353,43 @@ function checkSize(method: string, n: unknown): void {
 /** The result of a coroutine resumed after it finished: undefined, as a generator's. */
 const FINISHED = { done: true, value: undefined } as unknown as IteratorReturnResult<Buffer>;
 
+/** What a `StreamCoroutine` does. */
+const READ = 0;
+const READLINE = 1;
+const READEXACTLY = 2;
+const NAMES = ["StreamReader.read", "StreamReader.readline", "StreamReader.readexactly"];
+
 /**
- * What `read(n)` returns for `n >= 0`: a coroutine written by hand, as `Queue.get()`'s is (see
- * primitives/queues.ts, `QueueCoroutine`, also for why the fields are assigned and the class has
- * no base). Like a generator it does nothing until first resumed; then it returns the bytes there
- * are, or yields the future `_waitForData` gives and takes the bytes when resumed.
+ * What `read(n)` (for `n >= 0`), `readline()` and `readexactly(n)` return: a coroutine written by
+ * hand, as `Queue.get()`'s is (see primitives/queues.ts, `QueueCoroutine`, also for why the fields
+ * are assigned and there is one class for all three). Like a generator it does nothing until first
+ * resumed. Then it returns the bytes the buffer already holds, or:
+ * - `read(n)` yields the future `_waitForData` gives and takes the bytes when resumed;
+ * - `readline()` and `readexactly(n)` hand over to the generator that waits (the method's whole
+ *   body, in `waiting`), which from then on answers every `next`, `throw` and `return`. It also
+ *   throws what the method throws: the first step only takes bytes when nothing could go wrong.
  */
-class StreamRead implements Generator<unknown, Buffer, unknown> {
-  /** 0 until first resumed; 1 once finished; or the future it waits on for data. */
-  private declare state: Future<void> | 0 | 1;
+class StreamCoroutine implements Generator<unknown, Buffer, unknown> {
+  /** 0 until first resumed; 1 once finished; the future a read waits on; or the generator waiting in its place. */
+  private declare state: Future<void> | Coroutine<Buffer> | 0 | 1;
   private declare readonly reader: StreamReader;
+  private declare readonly kind: number;
   private declare readonly n: number;
-  constructor(reader: StreamReader, n: number) {
+  constructor(reader: StreamReader, kind: number, n: number) {
     this.state = 0;
     this.reader = reader;
+    this.kind = kind;
     this.n = n;
   }
 
-  next(): IteratorResult<unknown, Buffer> {
+  next(value?: unknown): IteratorResult<unknown, Buffer> {
     const state = this.state;
     if (state === 1) return FINISHED;
     const reader = this.reader;
     if (state === 0) {
       this.start();
+      if (this.kind === READLINE) return this.now(reader._lineNow()) ?? this.handOver(waiting.readline.call(reader));
+      if (this.kind === READEXACTLY) return this.now(reader._exactlyNow(this.n)) ?? this.handOver(waiting.readexactly.call(reader, this.n));
       checkSize("read", this.n);
       if (reader._exception !== null) throw reader._exception;
       if (this.n === 0) return { done: true, value: EMPTY };
@@ -392,27 +397,31 @@ class StreamRead implements Generator<unknown, Buffer, unknown> {
         const waiter = (this.state = reader._waitForData("read"));
         return waiter.next() as IteratorYieldResult<Future<void>>; // pending: it yields itself
       }
+    } else if (this.kind !== READ) {
+      return (state as Coroutine<Buffer>).next(value);
     } else {
       // Resumed by the task: the wait is over, or throws its error (a cancellation, setException).
       this.state = 1;
-      state.next();
+      (state as Future<void>).next();
     }
     return { done: true, value: reader._take(this.n) };
   }
 
   throw(e: unknown): IteratorResult<unknown, Buffer> {
     const state = this.state;
+    if (typeof state === "object" && this.kind !== READ) return (state as Coroutine<Buffer>).throw(e);
     if (state === 0) this.start();
     this.state = 1;
-    if (typeof state === "object") state.throw(e); // the wait is over; it throws `e`
+    if (typeof state === "object") (state as Future<void>).throw(e); // the wait is over; it throws `e`
     throw e;
   }
 
   return(value: Buffer): IteratorResult<unknown, Buffer> {
     const state = this.state;
+    if (typeof state === "object" && this.kind !== READ) return (state as Coroutine<Buffer>).return(value);
     if (state === 0) this.start();
     this.state = 1;
-    if (typeof state === "object") state.return(undefined); // the wait is over
+    if (typeof state === "object") (state as Future<void>).return(undefined); // the wait is over
     return { done: true, value };
   }
 
@@ -425,16 +434,69 @@ class StreamRead implements Generator<unknown, Buffer, unknown> {
   }
 
   get [Symbol.toStringTag](): string {
-    return "StreamReader.read";
+    return NAMES[this.kind]!;
   }
 
+  /** Marks it finished (a throw on the way leaves it so, as it leaves a generator closed). */
   private start(): void {
     this.state = 1;
     if (hooks.onStart !== null) hooks.onStart(this); // debug mode: it was awaited (debug/unawaited.ts)
   }
+
+  /** The result for bytes taken at once, or null. */
+  private now(data: Buffer | null): IteratorReturnResult<Buffer> | null {
+    return data === null ? null : { done: true, value: data };
+  }
+
+  /** Hands over to `generator` and takes its first step. */
+  private handOver(generator: Coroutine<Buffer>): IteratorResult<unknown, Buffer> {
+    this.state = generator;
+    return generator.next();
+  }
 }
 
-// A coroutine function for isCoroutineFunction(), as in Python.
+/**
+ * The generators behind `readline()` and `readexactly(n)`, entered when the buffer cannot answer
+ * at once. Methods of an object literal named after the public ones and called on the reader, so
+ * that the frames of a task waiting in one read `StreamReader.readline`.
+ */
+const waiting = {
+  *readline(this: StreamReader): Coroutine<Buffer> {
+    try {
+      return yield* this.readuntil(NEWLINE);
+    } catch (e) {
+      if (e instanceof IncompleteReadError) return e.partial;
+      if (e instanceof LimitOverrunError) {
+        if (this._buffer.startsWith(NEWLINE, e.consumed)) this._buffer.take(e.consumed + NEWLINE.length);
+        else this._buffer.clear();
+        this._maybeResumeTransport();
+        throw new ValueError(e.message);
+      }
+      throw e;
+    }
+  },
+
+  *readexactly(this: StreamReader, n: number): Coroutine<Buffer> {
+    checkSize("readexactly", n);
+    if (n < 0) throw new ValueError("readexactly size can not be less than zero");
+    if (this._exception !== null) throw this._exception;
+    if (n === 0) return EMPTY;
+    while (this._buffer.length < n) {
+      if (this._eof) {
+        const incomplete = this._buffer.takeAll();
+        throw new IncompleteReadError(incomplete, n);
+      }
+      yield* this._waitForData("readexactly");
+    }
+    const data = this._buffer.take(n);
+    this._maybeResumeTransport();
+    return data;
+  },
+};
+
+// Coroutine functions for isCoroutineFunction(), as in Python.
 _markCoroutineFunction(StreamReader.prototype.read);
+_markCoroutineFunction(StreamReader.prototype.readline);
+_markCoroutineFunction(StreamReader.prototype.readexactly);
 // Debug mode reports a coroutine of these that was never awaited (debug/unawaited.ts).
 _watchCoroutines(StreamReader);

@@ -142,6 +142,56 @@ test("read(n) returns a coroutine that keeps a generator's protocol: nothing unt
   assert.equal((yield* caught(failing))?.message, "broken");
 }, { debug: false }));
 
+test("readline() and readexactly(n) take buffered bytes in their first step and wait in a generator otherwise, with a generator's protocol", asyncioTest(function* () {
+  assert.ok(isCoroutineFunction(StreamReader.prototype.readline) && isCoroutineFunction(StreamReader.prototype.readexactly));
+  const r = new StreamReader({ limit: 8 });
+  r.feedData("one\ntwo\nthree");
+  const line = r.readline();
+  const exact = r.readexactly(2);
+  assert.equal(String(line), "[object StreamReader.readline]");
+  assert.equal(String(exact), "[object StreamReader.readexactly]");
+  assert.equal(r._bufferSize, 13, "made, not resumed: nothing read");
+  assert.deepEqual(line.next(), { done: true, value: b("one\n") });
+  assert.deepEqual(line.next(), { done: true, value: undefined });
+  assert.deepEqual(exact.next(), { done: true, value: b("tw") });
+  // Closed or thrown into before the first step: nothing read.
+  assert.deepEqual(r.readline().return(b("x")), { done: true, value: b("x") });
+  const boom = new Error("boom");
+  assert.throws(() => r.readexactly(1).throw(boom), (e) => e === boom);
+  assert.equal(r._bufferSize, 7);
+  // What the method throws, it throws from the first step, as its generator did.
+  assert.throws(() => r.readexactly(1.5).next(), TypeError);
+  assert.throws(() => r.readexactly(-1).next(), { name: "ValueError", message: "readexactly size can not be less than zero" });
+  assert.equal(r._bufferSize, 7);
+  // A line longer than the limit goes through the generator: ValueError, the line dropped.
+  r.feedData("-and-more-than-eight\nnext\n");
+  assert.deepEqual(yield* r.readline(), b("o\n"));
+  assert.equal((yield* caught(r.readline())).name, "ValueError");
+  assert.deepEqual(yield* r.readline(), b("next\n"));
+  // Not enough bytes yet: each waits in its generator, and a cancellation there leaves the bytes.
+  const waitingLine = createTask(r.readline());
+  yield* sleep(0);
+  assert.equal(String(waitingLine).includes("pending"), true);
+  r.feedData("ab");
+  yield* sleep(0);
+  assert.equal(waitingLine.done(), false);
+  waitingLine.cancel();
+  yield* sleep(0);
+  assert.ok(waitingLine.cancelled());
+  const waitingExact = createTask(r.readexactly(4));
+  yield* sleep(0);
+  r.feedData("cd\n");
+  assert.deepEqual(yield* waitingExact, b("abcd"));
+  // At EOF: the rest of a line, and IncompleteReadError with what there was.
+  r.feedData("tail");
+  r.feedEof();
+  assert.deepEqual(yield* r.readline(), b("\n"));
+  assert.deepEqual(yield* r.readline(), b("tail"));
+  const incomplete = yield* caught(r.readexactly(3));
+  assert.ok(incomplete instanceof IncompleteReadError);
+  assert.equal(incomplete.expected, 3);
+}, { debug: false }));
+
 test("readline returns lines with their newline, the tail at EOF, then empty buffers", asyncioTest(function* () {
   const r = new StreamReader();
   r.feedData("li");
