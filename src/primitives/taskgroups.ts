@@ -43,7 +43,13 @@ export class TaskGroup {
    * tasks (bench/: taskgroup). The likely reason: a long-lived Set's table is rebuilt as entries
    * come and go, and the old table, dead in the old generation, still points at young tasks.
    */
-  private readonly tasks: Task<unknown>[] = [];
+  private readonly tasks: (Task<unknown> | null)[] = [];
+  /**
+   * How many of `tasks`' slots are in use; those after are null. The array keeps its slots when
+   * every task is done (a crawler's group empties and fills again round after round), where
+   * setting its length to 0 would free them and make the next round grow a new one.
+   */
+  private count = 0;
   /** How many tasks are not done yet, as the group sees it (their done callbacks have not run). */
   private live = 0;
   private errors: unknown[] = [];
@@ -77,7 +83,7 @@ export class TaskGroup {
     // Through the callback even if the task is done already (an eager task may finish inside
     // createTask): handled inline, its failure would cancel the siblings before the task that is
     // creating it is in the group, so that one would never be cancelled (gh-128550).
-    this.tasks.push(task as Task<unknown>);
+    this.tasks[this.count++] = task as Task<unknown>;
     this.live++;
     task.addDoneCallback(this.onTaskDone);
     return task;
@@ -145,24 +151,32 @@ export class TaskGroup {
 
   private abort(): void {
     this.aborting = true;
-    for (const t of this.tasks) if (!t.done()) t.cancel();
+    const tasks = this.tasks;
+    for (let i = 0; i < this.count; i++) {
+      const t = tasks[i]!;
+      if (!t.done()) t.cancel();
+    }
   }
 
-  /** Drops the tasks that are done, in place (the array shrinks; no new one is made). */
+  /** Drops the tasks that are done, in place (the array keeps its slots; no new one is made). */
   private compact(): void {
     const tasks = this.tasks;
+    const count = this.count;
     let kept = 0;
-    for (let i = 0; i < tasks.length; i++) {
+    for (let i = 0; i < count; i++) {
       const t = tasks[i]!;
       if (!t.done()) tasks[kept++] = t;
     }
-    tasks.length = kept;
+    tasks.fill(null, kept, count);
+    this.count = kept;
   }
 
   private readonly onTaskDone = (task: Task<unknown>): void => {
     this.live--;
-    if (this.live === 0) this.tasks.length = 0;
-    else if (this.tasks.length >= 16 && this.live * 2 <= this.tasks.length) this.compact();
+    if (this.live === 0) {
+      this.tasks.fill(null, 0, this.count);
+      this.count = 0;
+    } else if (this.count >= 16 && this.live * 2 <= this.count) this.compact();
     if (this.onCompleted !== null && this.live === 0 && !this.onCompleted.done()) this.onCompleted.setResult(true);
     if (task.cancelled()) return;
     const error = task.exception();

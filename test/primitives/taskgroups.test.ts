@@ -3,9 +3,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
+import v8 from "node:v8";
+import vm from "node:vm";
 import {
   CancelledError,
   ContextVar,
+  Event,
   ExceptionGroup,
   KeyboardInterrupt,
   SystemExit,
@@ -15,6 +18,7 @@ import {
   createTask,
   currentTask,
   eagerTaskFactory,
+  fromPromise,
   getRunningLoop,
   run,
   sleep,
@@ -774,3 +778,38 @@ for (const eager of [false, true]) {
     });
   });
 }
+
+test("a long-lived TaskGroup holds no task that is done: emptied or compacted, its slots let them go", async () => {
+  v8.setFlagsFromString("--expose-gc");
+  const gc = vm.runInNewContext("gc") as () => void;
+  const hostTurn = () => fromPromise(new Promise((resolve) => setTimeout(resolve, 5)));
+  function* child(release: Event | null): Coroutine<number[]> {
+    const payload = new Array<number>(1000).fill(1);
+    if (release !== null) yield* release.wait();
+    else yield* sleep(0);
+    return payload;
+  }
+  await run(function* () {
+    yield* taskGroup(function* (tg) {
+      // A round that ends with every task done (too few to compact): the group empties.
+      let refs = Array.from({ length: 10 }, () => new WeakRef(tg.createTask(child(null))));
+      yield* sleep(0);
+      yield* sleep(0);
+      yield* hostTurn();
+      gc();
+      assert.equal(refs.filter((r) => r.deref() !== undefined).length, 0, "every finished task collected");
+      // A round where most finish and some wait: the group compacts, and keeps only those.
+      const release = new Event();
+      const waiting = Array.from({ length: 10 }, () => new WeakRef(tg.createTask(child(release))));
+      refs = Array.from({ length: 30 }, () => new WeakRef(tg.createTask(child(null))));
+      yield* sleep(0);
+      yield* sleep(0);
+      yield* hostTurn();
+      gc();
+      assert.equal(refs.filter((r) => r.deref() !== undefined).length, 0, "the finished ones collected");
+      assert.equal(waiting.filter((r) => r.deref() !== undefined).length, 10, "the waiting ones kept");
+      assert.equal(String(tg), "<TaskGroup tasks=10 entered>");
+      release.set();
+    });
+  });
+});
