@@ -296,7 +296,9 @@ export function _describeCoroutine(task: TaskLike): string {
  * `cr_frame` of the task's coroutine). The frames it delegates to are not known this way.
  */
 export function _inspectedFrame(task: TaskLike): FrameInfo | undefined {
-  const info = inspectGenerator(task._coro);
+  // A coroutine written by hand (`Queue.get()`'s) that handed over to a generator: that one's frame.
+  const coro = task._coro as { _generator?: () => object | null };
+  const info = inspectGenerator(coro._generator?.() ?? task._coro);
   if (info === null || info.state === "closed") return undefined;
   const at = info.location ?? { fileName: "", lineNumber: 0, columnNumber: 0 };
   return { functionName: info.name === "" ? "<anonymous>" : info.name, ...at, isCoroutine: true };

@@ -67,8 +67,25 @@ export function _transparentModule(name: string): void {
   for (const dir of libraryDirs()) transparentPrefixes.push(`${dir}${name}.`);
 }
 
+/**
+ * The frames of coroutines written by hand (`QueueCoroutine`, `StreamCoroutine`): their `next`,
+ * `throw` and `return` stand between the coroutine that delegates to them and the generator they
+ * hand over to, as a generator's resume does, so they are read past the same way. Matched by the
+ * class's own name, which a minifier renames in the stack too.
+ */
+const transparentMethods: string[] = [];
+
+/** @internal The `next`, `throw` and `return` frames of `cls` are read past (see above). */
+export function _transparentIterator(cls: { readonly name: string }): void {
+  for (const method of ["next", "throw", "return"]) transparentMethods.push(`at ${cls.name}.${method} (`);
+}
+
 function isResume(line: string): boolean {
-  return RESUME_LINE.test(line) || (transparentPrefixes.length > 0 && transparentPrefixes.some((f) => line.includes(f)));
+  return (
+    RESUME_LINE.test(line) ||
+    (transparentPrefixes.length > 0 && transparentPrefixes.some((f) => line.includes(f))) ||
+    (transparentMethods.length > 0 && transparentMethods.some((f) => line.includes(f)))
+  );
 }
 const RESUME_LINE = /^\s*at (?:\S+\.)?(?:next|throw|return) \(<anonymous>\)$/;
 const LOCATION = /^(.*):(\d+):(\d+)$/;

@@ -15,6 +15,7 @@ import { checkOptions } from "../options.ts";
 import { ByteQueue } from "./bytequeue.ts";
 import { _peerOnLoop, type LoopResource } from "./registry.ts";
 import { _watchCoroutines } from "../debug/unawaited.ts";
+import { _transparentIterator } from "../debug/frames.ts";
 import { hooks } from "../core/hooks.ts";
 import { _markCoroutineFunction } from "../loop/tasks.ts";
 
@@ -388,8 +389,14 @@ class StreamCoroutine implements Generator<unknown, Buffer, unknown> {
     const reader = this.reader;
     if (state === 0) {
       this.start();
-      if (this.kind === READLINE) return this.now(reader._lineNow()) ?? this.handOver(waiting.readline.call(reader));
-      if (this.kind === READEXACTLY) return this.now(reader._exactlyNow(this.n)) ?? this.handOver(waiting.readexactly.call(reader, this.n));
+      if (this.kind !== READ) {
+        const data = this.kind === READLINE ? reader._lineNow() : reader._exactlyNow(this.n);
+        if (data !== null) return { done: true, value: data };
+        // Hand over to the generator, here rather than in a method: no frame of ours between the
+        // generator's and the caller's (debug/frames.ts reads past only `next`, `throw`, `return`).
+        const generator = (this.state = this.kind === READLINE ? waiting.readline.call(reader) : waiting.readexactly.call(reader, this.n));
+        return generator.next();
+      }
       checkSize("read", this.n);
       if (reader._exception !== null) throw reader._exception;
       if (this.n === 0) return { done: true, value: EMPTY };
@@ -437,21 +444,15 @@ class StreamCoroutine implements Generator<unknown, Buffer, unknown> {
     return NAMES[this.kind]!;
   }
 
+  /** @internal The generator it handed over to, if it did (debug/coroutines.ts inspects that one). */
+  _generator(): object | null {
+    return typeof this.state === "object" && this.kind !== READ ? this.state : null;
+  }
+
   /** Marks it finished (a throw on the way leaves it so, as it leaves a generator closed). */
   private start(): void {
     this.state = 1;
     if (hooks.onStart !== null) hooks.onStart(this); // debug mode: it was awaited (debug/unawaited.ts)
-  }
-
-  /** The result for bytes taken at once, or null. */
-  private now(data: Buffer | null): IteratorReturnResult<Buffer> | null {
-    return data === null ? null : { done: true, value: data };
-  }
-
-  /** Hands over to `generator` and takes its first step. */
-  private handOver(generator: Coroutine<Buffer>): IteratorResult<unknown, Buffer> {
-    this.state = generator;
-    return generator.next();
   }
 }
 
@@ -498,5 +499,7 @@ const waiting = {
 _markCoroutineFunction(StreamReader.prototype.read);
 _markCoroutineFunction(StreamReader.prototype.readline);
 _markCoroutineFunction(StreamReader.prototype.readexactly);
-// Debug mode reports a coroutine of these that was never awaited (debug/unawaited.ts).
+// Debug mode reports a coroutine of these that was never awaited (debug/unawaited.ts), and its
+// call graphs read past the hand-written coroutine's frames (debug/frames.ts).
 _watchCoroutines(StreamReader);
+_transparentIterator(StreamCoroutine);

@@ -24,6 +24,7 @@ import type { Future } from "../loop/futures.ts";
 import { Deque, Event, LoopBound } from "./locks.ts";
 import type { Coroutine } from "../loop/types.ts";
 import { _watchCoroutines } from "../debug/unawaited.ts";
+import { _transparentIterator } from "../debug/frames.ts";
 import { hooks } from "../core/hooks.ts";
 import { _markCoroutineFunction } from "../loop/tasks.ts";
 
@@ -349,6 +350,11 @@ class QueueCoroutine<T, R> implements Generator<unknown, R, unknown> {
     return this.isPut ? "Queue.put" : "Queue.get";
   }
 
+  /** @internal The generator it handed over to, if it did (debug/coroutines.ts inspects that one). */
+  _generator(): object | null {
+    return typeof this.state === "object" ? this.state : null;
+  }
+
   /** Marks it finished (a throw on the way leaves it so, as it leaves a generator closed). */
   private start(): void {
     this.state = 1;
@@ -614,5 +620,7 @@ function typeName(x: unknown): string {
 // They are coroutine functions for isCoroutineFunction(), as they are in Python.
 _markCoroutineFunction(Queue.prototype.put);
 _markCoroutineFunction(Queue.prototype.get);
-// Debug mode reports a coroutine of these that was never awaited (debug/unawaited.ts).
+// Debug mode reports a coroutine of these that was never awaited (debug/unawaited.ts), and its
+// call graphs read past the hand-written coroutine's frames (debug/frames.ts).
 _watchCoroutines(Queue);
+_transparentIterator(QueueCoroutine);

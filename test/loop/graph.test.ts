@@ -8,7 +8,9 @@ import { test } from "node:test";
 import {
   Future,
   FutureCallGraph,
+  Queue,
   RuntimeError,
+  StreamReader,
   Task,
   captureCallGraph,
   createTask,
@@ -210,6 +212,34 @@ for (const { debug, tag } of modes) {
     }
     await run(main(), { debug });
     assert.deepEqual(stackForInner![0], ["T<there there>", ["s captureTestStack", "a inner", "a c1"], [["T<anon>", suspended("a c2", "a main"), []]]]);
+  });
+
+  test(`a task waiting in Queue.get() or StreamReader.readline() has their frames and its own on its stack${tag}`, async () => {
+    const graphs: Walked[] = [];
+    function* consumer(queue: Queue<number>): Coroutine<number> {
+      return yield* queue.get();
+    }
+    function* liner(reader: StreamReader): Coroutine<Buffer> {
+      return yield* reader.readline();
+    }
+    await run(function* () {
+      const queue = new Queue<number>();
+      const reader = new StreamReader();
+      const tasks = [createTask(consumer(queue), { name: "consumer" }), createTask(liner(reader), { name: "liner" }), createTask(queue.get(), { name: "bare" })];
+      yield* sleep(0);
+      for (const t of tasks) graphs.push(walk(captureCallGraph(t)!));
+      queue.putNowait(1);
+      queue.putNowait(2);
+      reader.feedData("line\n");
+      yield* gather(...tasks);
+    }, { debug });
+    assert.deepEqual(graphs, [
+      ["T<consumer>", suspended("a Queue.get", "a consumer"), []],
+      ["T<liner>", suspended("a StreamReader.readuntil", "a StreamReader.readline", "a liner"), []],
+      // The task's own coroutine is written by hand: the generator it handed over to stands for it
+      // (the inspector, without debug mode, knows a generator's function by its own name only).
+      ["T<bare>", [debug ? "a Queue.get" : "a get"], []],
+    ]);
   });
 
   test(`a plain future's graph: the tasks awaiting it, and who awaits them${tag} (test_stack_future)`, async () => {
