@@ -114,13 +114,13 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = [
   {
     runtimes: ["bun"],
     file: "test/loop/graph.test.ts",
-    test: /\((debug mode: every coroutine of a suspended task|no debug mode: a suspended task's own coroutine)\) \(test_stack_\w+\)$|^limit keeps the outermost frames|^formatCallGraph\(\) renders CPython's layout/,
+    test: /\((debug mode: every coroutine of a suspended task|no debug mode: a suspended task's own coroutine)\) \(test_stack_\w+\)$|^limit keeps the outermost frames|^formatCallGraph\(\) renders CPython's layout|^a task waiting in Queue\.get\(\) or StreamReader\.readline\(\)/,
     why: INSP,
   },
   {
     runtimes: ["deno"],
     file: "test/loop/graph.test.ts",
-    test: /\(no debug mode: a suspended task's own coroutine\) \(test_stack_\w+\)$|^a plain future's graph: the tasks awaiting it, and who awaits them \(debug mode/,
+    test: /\(no debug mode: a suspended task's own coroutine\) \(test_stack_\w+\)$|^a plain future's graph: the tasks awaiting it, and who awaits them \(debug mode|^a task waiting in Queue\.get\(\) or StreamReader\.readline\(\) .*\(no debug mode/,
     why: INSP,
   },
   // -- asyncio-ts/bullmq -------------------------------------------------------------------------
@@ -199,6 +199,13 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = [
     file: "test/net/streams.test.ts",
     test: "a peer that resets mid-write: ConnectionResetError from drain and read, never an unhandled rejection",
     why: "Deno sometimes reports a reset peer as a clean end of stream",
+    flaky: true,
+  },
+  {
+    runtimes: ["bun"],
+    file: "test/net/streams.test.ts",
+    test: "a peer that resets mid-write: ConnectionResetError from drain and read, never an unhandled rejection",
+    why: "in one full run on a loaded machine, 10,000 writes of 256 KiB went through Bun's socket without the peer's reset reaching drain() (alone it passed 3 runs of 3)",
     flaky: true,
   },
   {
