@@ -217,7 +217,8 @@ export class StreamReader {
    */
   read(n = -1): Coroutine<Buffer> {
     // A read until EOF is a generator; a read of at most n bytes, made for every chunk a server
-    // handles, is a coroutine written by hand (StreamCoroutine), a fifth of a generator's size.
+    // handles, is a coroutine written by hand (StreamCoroutine): one small object, where the
+    // generator was about 200 bytes.
     return typeof n === "number" && n < 0 ? this._readToEof(n) : new StreamCoroutine(this, READ, n);
   }
 

@@ -287,10 +287,11 @@ const FINISHED: IteratorResult<never, undefined> = { done: true, value: undefine
  * hands over to the generator that waits (`waitingPut`, `waitingGet`: the method's whole body),
  * which from then on answers every `next`, `throw` and `return`.
  *
- * One class serves both methods, without subclasses, and its fields are assigned in the
- * constructor: on V8 (Node 20), a subclass's objects are made about twice as slowly when a base
- * class has field initializers (which TypeScript emits for ES2022), and four times as slowly when
- * the subclass's name was set by the tool that built it (esbuild's keepNames, which tsx uses).
+ * One class serves both methods, without subclasses, its fields assigned in the constructor: on
+ * V8 (Node 20) a subclass's objects are built about 1.5 times as slowly when its base class has
+ * field initializers (which TypeScript emits for ES2022), and five times as slowly when a tool
+ * renamed the subclass (esbuild's keepNames, which tsx uses) and it has no initializers of its own
+ * (bench/README.md, the last section).
  */
 class QueueCoroutine<T, R> implements Generator<unknown, R, unknown> {
   /** 0 until first resumed; 1 once finished; or the generator waiting in its place. */

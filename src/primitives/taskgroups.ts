@@ -45,9 +45,9 @@ export class TaskGroup {
    */
   private readonly tasks: (Task<unknown> | null)[] = [];
   /**
-   * How many of `tasks`' slots are in use; those after are null. The array keeps its slots when
-   * every task is done (a crawler's group empties and fills again round after round), where
-   * setting its length to 0 would free them and make the next round grow a new one.
+   * How many of `tasks`' slots are in use; those after are null. The array keeps up to 1,024
+   * slots when every task is done (a crawler's group empties and fills again round after round),
+   * where setting its length to 0 would free them and make the next round grow a new one.
    */
   private count = 0;
   /** How many tasks are not done yet, as the group sees it (their done callbacks have not run). */
@@ -174,7 +174,9 @@ export class TaskGroup {
   private readonly onTaskDone = (task: Task<unknown>): void => {
     this.live--;
     if (this.live === 0) {
-      this.tasks.fill(null, 0, this.count);
+      // A large array is given back rather than kept for good, as Deque gives back a large ring.
+      if (this.tasks.length > 1024) this.tasks.length = 0;
+      else this.tasks.fill(null, 0, this.count);
       this.count = 0;
     } else if (this.count >= 16 && this.live * 2 <= this.count) this.compact();
     if (this.onCompleted !== null && this.live === 0 && !this.onCompleted.done()) this.onCompleted.setResult(true);

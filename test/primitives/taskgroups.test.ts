@@ -812,6 +812,16 @@ test("a long-lived TaskGroup holds no task that is done: emptied or compacted, i
       assert.equal(waiting.filter((r) => r.deref() !== undefined).length, 10, "the waiting ones kept");
       assert.equal(String(tg), "<TaskGroup tasks=10 entered>");
       release.set();
+      yield* sleep(0);
+      yield* sleep(0);
+      // A large round (its array is given back rather than kept): the same.
+      refs = Array.from({ length: 1100 }, () => new WeakRef(tg.createTask(child(null))));
+      yield* sleep(0);
+      yield* sleep(0);
+      yield* hostTurn();
+      gc();
+      assert.equal(refs.filter((r) => r.deref() !== undefined).length, 0, "every task of the large round collected");
+      assert.equal(String(tg), "<TaskGroup entered>");
     });
   });
 });
