@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { remoteSnapshot } from "../src/debug/remote.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CLI = path.join(ROOT, "src", "cli.ts");
@@ -148,6 +149,22 @@ test("pstree PID in debug mode: every coroutine each task awaits through, down t
   } finally {
     await stopTarget(target);
   }
+});
+
+test("snapshots one right after another, as ps then pstree: none meets the inspector the one before it is closing", async () => {
+  const target = await startTarget();
+  try {
+    // The first opens the inspector and has it closed 100 ms after; the others, 0 to 105 ms apart,
+    // find it open, some of them as it closes.
+    for (let i = 0; i < 8; i++) {
+      const snapshot = await remoteSnapshot(target.child.pid!);
+      assert.ok(snapshot.includes("worker-1"), snapshot);
+      await new Promise((resolve) => setTimeout(resolve, i * 15));
+    }
+  } finally {
+    await stopTarget(target);
+  }
+  assert.match(target.stderr, /Debugger ending on ws:\/\/127\.0\.0\.1:\d+\//);
 });
 
 test("ps PID works while the child's loop is blocked (opening its inspector then too), and shows where it is stuck", async () => {

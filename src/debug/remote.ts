@@ -28,6 +28,12 @@ import type { Socket } from "node:net";
 /** How a remote call failed, in words for the command line. */
 export class RemoteError extends Error {
   override name = "RemoteError";
+  /** Whether the connection to the inspector failed or dropped (rather than an answer being wrong). */
+  readonly lost: boolean;
+  constructor(message: string, options: { lost?: boolean } = {}) {
+    super(message);
+    this.lost = options.lost ?? false;
+  }
 }
 
 // -- the WebSocket ----------------------------------------------------------------------------
@@ -44,8 +50,8 @@ export class InspectorSession {
 
   private constructor(private readonly socket: Socket) {
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
-    socket.on("close", () => this.fail(new RemoteError("the inspector closed the connection")));
-    socket.on("error", (e) => this.fail(new RemoteError(`inspector connection: ${e.message}`)));
+    socket.on("close", () => this.fail(new RemoteError("the inspector closed the connection", { lost: true })));
+    socket.on("error", (e) => this.fail(new RemoteError(`inspector connection: ${e.message}`, { lost: true })));
   }
 
   /** Opens a session to `url` (a `ws://host:port/id` from `/json/list`). */
@@ -61,7 +67,7 @@ export class InspectorSession {
         timeout: timeoutMs,
       });
       req.on("timeout", () => req.destroy(new RemoteError(`no answer from the inspector at ${url} within ${timeoutMs / 1000} s`)));
-      req.on("error", (e) => reject(e instanceof RemoteError ? e : new RemoteError(`cannot reach the inspector at ${url}: ${e.message}`)));
+      req.on("error", (e) => reject(e instanceof RemoteError ? e : new RemoteError(`cannot reach the inspector at ${url}: ${e.message}`, { lost: true })));
       req.on("response", (res) => reject(new RemoteError(`the inspector at ${url} refused the WebSocket (HTTP ${res.statusCode})`)));
       req.on("upgrade", (res, socket, head) => {
         const expected = createHash("sha1").update(key + GUID).digest("base64");
@@ -311,8 +317,21 @@ const HOOK_EXPRESSION = `globalThis[Symbol.for("asyncio-ts.introspection")]`;
  * @throws RemoteError when the process cannot be reached or does not use asyncio-ts.
  */
 export async function remoteSnapshot(pid: number, options: { host?: string; port?: number; timeoutMs?: number } = {}): Promise<string> {
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  const found = await findInspector(pid, options);
+  for (let attempt = 1; ; attempt++) {
+    const found = await findInspector(pid, options);
+    try {
+      return await snapshotThrough(found, pid, options.timeoutMs ?? 10_000);
+    } catch (e) {
+      // An inspector found open may be closing as this connects: the `ps` that opened it closes it
+      // 100 ms after it is done (see below). Found again, it is open, or opened anew.
+      if (!(e instanceof RemoteError && e.lost) || found.openedHere || attempt === 3) throw e;
+      await sleepMs(150);
+    }
+  }
+}
+
+/** The snapshot through the inspector `found`, which this closes again if it opened it. */
+async function snapshotThrough(found: FoundInspector, pid: number, timeoutMs: number): Promise<string> {
   const session = await InspectorSession.connect(found.url, timeoutMs);
   const timer = setTimeout(
     () => session.close(`no answer from process ${pid} within ${timeoutMs / 1000} s (is its main thread blocked in native code?)`),
