@@ -81,6 +81,13 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = [
     why: "the test calls gc() (node --expose-gc), which Bun does not have",
   },
   {
+    runtimes: ["bun"],
+    file: "test/primitives/taskgroups.test.ts",
+    test: "a long-lived TaskGroup holds no task that is done: emptied or compacted, its slots let them go",
+    why: "JavaScriptCore scans the stack conservatively, so Bun.gc(true) may leave a few objects a stale stack word points at (in one run, 7 of a round's 1,100 finished tasks; the rounds of 10 and 30 were collected)",
+    flaky: true,
+  },
+  {
     runtimes: ["deno"],
     file: "test/loop/futures.test.ts",
     test: /^a failed task collected (between runUntilComplete and close\(\)|and finalized while the loop is open)/,
