@@ -261,6 +261,7 @@ function comparisons(python: PythonInfo): Comparison[] {
         ...cpython(10, "spawn", SPAWN),
         { label: "native async function calls", job: nodeJob("spawn", "native", SPAWN) },
         { label: "floor: only allocate a generator and a 9-field object per task, and keep them", job: nodeJob("spawn", "floor", SPAWN) },
+        { label: "ideal runtime: the floor's objects, each generator stepped once from a plain array, no loop (the most of the floor any runtime reaches)", job: nodeJob("spawn", "ideal-runtime", SPAWN) },
       ],
     },
     {
