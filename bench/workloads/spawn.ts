@@ -68,16 +68,15 @@ main({
   // object, queued in a plain array, each generator stepped once, its result stored in the object
   // and read back, with no loop, no callbacks and no context. It puts a ceiling on the fraction of
   // the floor's rate that a real runtime can reach: the step's result objects are garbage that
-  // makes young-generation collections come sooner, and each of them copies every task alive.
+  // makes young-generation collections come sooner, and each collection copies every task alive.
   async "ideal-runtime"(args) {
     const n = Number(args[0] ?? 100_000);
     return bestRate("tasks/s", async () => {
       const t0 = now();
       const all = new Array<TaskSized>(n);
       const ready = new Array<TaskSized | undefined>(n);
-      let tail = 0;
-      for (let i = 0; i < n; i++) ready[tail++] = all[i] = new TaskSized(trivial(i));
-      for (let head = 0; head < tail; head++) {
+      for (let i = 0; i < n; i++) ready[i] = all[i] = new TaskSized(trivial(i));
+      for (let head = 0; head < n; head++) {
         const t = ready[head]!;
         ready[head] = undefined;
         const r = t.coro.next();
